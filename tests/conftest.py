@@ -18,3 +18,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the lines tests attach as ("summary", text) user properties, e.g.
+    the sqllogictest pass count of each file."""
+    lines = []
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            if getattr(rep, "when", None) != "call":
+                continue
+            lines += [(rep.nodeid, value) for name, value in rep.user_properties
+                      if name == "summary"]
+    if lines:
+        terminalreporter.section("summaries")
+        for _, value in sorted(lines):
+            terminalreporter.write_line(value)

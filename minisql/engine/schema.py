@@ -73,7 +73,7 @@ class Table:
         self.autoincrement = False
         self.without_rowid = False
         self.indexes = []
-        self.checks = []             # (constraint name or None, ast.Expr)
+        self.checks = []             # (constraint name or None, ast.Expr, text)
         self.pk_columns = []
         self.pk_conflict = None
         self.uniques = []            # (column positions, conflict) for autoindexes
@@ -239,7 +239,7 @@ def table_from_ast(stmt, root):
             elif isinstance(c, ast.CollateConstraint):
                 col.collation = c.collation
             elif isinstance(c, ast.CheckConstraint):
-                t.checks.append((c.name, c.expr))
+                t.checks.append((c.name, c.expr, c.text))
         t.add_column(col)
     for c in stmt.constraints:
         if isinstance(c, ast.PrimaryKeyConstraint):
@@ -252,7 +252,7 @@ def table_from_ast(stmt, root):
         elif isinstance(c, ast.UniqueConstraint):
             uniques.append((_indexed_names(c.columns), c.conflict))
         elif isinstance(c, ast.CheckConstraint):
-            t.checks.append((c.name, c.expr))
+            t.checks.append((c.name, c.expr, c.text))
     if pk_cols:
         for k, (name, _, _) in enumerate(pk_cols):
             i = t.col_index.get(name.lower())

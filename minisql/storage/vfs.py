@@ -104,6 +104,16 @@ class File:
         res = fcntl.fcntl(self.fd, F_OFD_GETLK, _FLOCK.pack(kind, os.SEEK_SET, start, length, 0))
         return _FLOCK.unpack(res)[0] != fcntl.F_UNLCK
 
+    def lock_holder(self, start, length):
+        """How another owner holds [start, start+length): None, "shared" or
+        "exclusive" (what SQLite's F_GETLK probe of the DMS byte asks)."""
+        res = fcntl.fcntl(self.fd, F_OFD_GETLK,
+                          _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, start, length, 0))
+        kind = _FLOCK.unpack(res)[0]
+        if kind == fcntl.F_UNLCK:
+            return None
+        return "exclusive" if kind == fcntl.F_WRLCK else "shared"
+
     def close(self):
         if self.fd >= 0:
             os.close(self.fd)

@@ -1,0 +1,430 @@
+"""One connection's engine: statements, transactions and the schema cache.
+
+``Database`` is what the DB-API's Connection drives.  It owns the pager (and
+through it the WAL), the b-tree layer over it, the schema catalog and the
+prepared-statement cache, and it implements SQLite's transaction rules:
+
+Transaction states
+    autocommit  - no BEGIN is open: each statement runs in its own
+                  transaction; a read (SELECT) transaction lasts until the
+                  last open result of the connection is exhausted or closed,
+                  a write transaction is committed when the statement ends.
+    explicit    - after BEGIN: statements share one transaction until
+                  COMMIT/ROLLBACK.  A failing statement undoes only its own
+                  changes (a statement savepoint in the pager).
+    savepoints  - SAVEPOINT outside BEGIN opens an explicit transaction, as
+                  SQLite does; RELEASE of the outermost one commits it.
+
+Schema cache
+    The catalog is (re)loaded from sqlite_schema when a transaction starts
+    and the schema cookie in the header differs from the one it was loaded
+    at; compiled plans remember the schema generation they were built for
+    and are recompiled when it changes (another connection's DDL).
+"""
+
+import collections
+
+from .. import errors
+from ..sql import ast
+from ..sql.parser import parse, parse_one
+from ..storage import format as fmt
+from ..storage.btree import BTree
+from ..storage.pager import Pager
+from ..storage.record import decode_record
+from . import collation as C
+from . import functions as F
+from .schema import SCHEMA_ROOT, Schema
+
+DML = (ast.Insert, ast.Update, ast.Delete)
+
+
+class Env:
+    """What compiled closures read at run time: the bound parameters, an
+    execution counter (uncorrelated subqueries run once per execution), and
+    the connection state that changes()/last_insert_rowid() report."""
+
+    __slots__ = ("db", "params", "generation")
+
+    def __init__(self, db):
+        self.db = db
+        self.params = []
+        self.generation = 0
+
+    def changes(self):
+        return self.db.changes
+
+    def total_changes(self):
+        return self.db.total_changes
+
+    def last_insert_rowid(self):
+        return self.db.last_insert_rowid
+
+    def raise_from_trigger(self, action, message):
+        from .dml import TriggerRaise
+        raise TriggerRaise(action, message)
+
+
+class Prepared:
+    """A parsed statement and its compiled form, cached by SQL text."""
+
+    __slots__ = ("sql", "stmt", "is_dml", "is_select", "param_count", "param_names",
+                 "compiled", "gen", "column_names", "column_decltypes")
+
+    def __init__(self, sql, stmt):
+        self.sql = sql
+        self.stmt = stmt
+        inner = stmt.stmt if isinstance(stmt, ast.Explain) else stmt
+        self.is_dml = isinstance(stmt, DML)
+        self.is_select = isinstance(inner, ast.Select) or isinstance(stmt, ast.Explain)
+        self.param_count = stmt.n_params
+        self.param_names = {n[1:]: i + 1 for i, n in enumerate(stmt.param_names)
+                            if n and n[0] in ":@$"}
+        self.compiled = None
+        self.gen = -1
+        self.column_names = None
+        self.column_decltypes = None
+
+
+class Result:
+    """A running statement: iterates rows (tuples); ``changes`` for DML."""
+
+    __slots__ = ("db", "it", "changes", "done")
+
+    def __init__(self, db, it, changes=0):
+        self.db = db
+        self.it = it
+        self.changes = changes
+        self.done = it is None
+        if not self.done:
+            db.active += 1
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.done:
+            raise StopIteration
+        try:
+            return next(self.it)
+        except StopIteration:
+            self.close()
+            raise
+        except errors.Error:
+            self.close()
+            raise
+        except RecursionError:
+            self.close()
+            raise errors.OperationalError("Expression tree is too large (maximum depth 1000)")
+
+    def close(self):
+        if not self.done:
+            self.done = True
+            self.it.close()
+            self.db.active -= 1
+            self.db._statement_done()
+
+
+class Database:
+    def __init__(self, path, *, readonly=False, create=True, immutable=False,
+                 timeout=5.0, cached_statements=128):
+        import os
+        if path != ":memory:" and not create and not os.path.exists(path):
+            raise errors.cantopen()
+        if path != ":memory:" and readonly and not os.path.exists(path):
+            raise errors.cantopen()
+        self.path = path
+        self.pager = Pager(path, readonly=readonly, busy_timeout=timeout)
+        self.btree = BTree(self.pager)
+        self.schema = Schema()
+        self.schema_cookie = None
+        self.schema_gen = 0
+        self.functions = F.Registry()
+        self.collations = C.Registry()
+        self.env = Env(self)
+        self.cache = collections.OrderedDict()
+        self.cache_size = cached_statements
+        self.keyinfo_cache = {}
+        self.explicit = False
+        self.savepoint_names = []    # (name, pager depth)
+        self.active = 0
+        self.last_insert_rowid = 0
+        self.changes = 0
+        self.total_changes = 0
+        self.interrupted = False
+        self.progress = None
+
+    # -- preparing ------------------------------------------------------------
+
+    def prepare(self, sql):
+        p = self.cache.get(sql)
+        if p is not None:
+            self.cache.move_to_end(sql)
+            return p
+        stmt, tail = parse_one(sql)
+        if tail.strip() and parse(tail):
+            raise errors.ProgrammingError("You can only execute one statement at a time.")
+        if stmt is None:
+            stmt = ast.Select(body=ast.Values(rows=((ast.Literal(None),),)))
+            p = Prepared(sql, stmt)
+            p.compiled = "empty"
+            p.gen = None
+        else:
+            p = Prepared(sql, stmt)
+        if self.cache_size > 0:
+            self.cache[sql] = p
+            if len(self.cache) > self.cache_size:
+                self.cache.popitem(last=False)
+        return p
+
+    def prepare_script(self, sql):
+        for stmt in parse(sql):
+            yield Prepared(stmt.text, stmt)
+
+    # -- running ----------------------------------------------------------------
+
+    def run(self, p, params):
+        """Execute a prepared statement; returns a Result."""
+        if p.compiled == "empty":
+            return Result(self, None)
+        env = self.env
+        env.params = params
+        env.generation += 1
+        self.interrupted = False
+        stmt = p.stmt
+        if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
+            self._transaction_control(stmt)
+            return Result(self, None)
+        if p.is_select:
+            self._begin(write=False)
+            try:
+                self._compile(p)
+                it = p.compiled()
+                first = next(it, _END)
+            except BaseException:
+                self._statement_done()
+                raise
+            return Result(self, _prepend(first, it))
+        if isinstance(stmt, ast.Pragma):
+            from .pragma import run_pragma
+            return run_pragma(self, p)
+        return self._run_write(p)
+
+    def _run_write(self, p):
+        self._begin(write=True)
+        depth = self.pager.savepoint() if self.explicit or self.active else None
+        try:
+            self._compile(p)
+            n = p.compiled()
+        except BaseException as e:
+            self._write_failed(depth, e)
+            raise
+        if depth is not None:
+            self.pager.release(depth)
+        self._statement_done()
+        return Result(self, None, n if p.is_dml else 0)
+
+    def _write_failed(self, depth, exc):
+        from .dml import FailKeepChanges, RollbackTransaction
+        if isinstance(exc, FailKeepChanges):
+            # ON CONFLICT FAIL: what the statement did before failing stays.
+            if depth is not None:
+                self.pager.release(depth)
+            self._statement_done()
+        elif depth is not None and not isinstance(exc, RollbackTransaction):
+            self.pager.rollback_to(depth)
+            self.pager.release(depth)
+            self._schema_may_have_changed()
+            self._statement_done()
+        else:
+            self._rollback_all()
+
+    def _compile(self, p):
+        if p.compiled is None or p.gen != self.schema_gen:
+            from .compile import compile_statement
+            p.compiled, p.column_names, p.column_decltypes = compile_statement(self, p.stmt)
+            p.gen = self.schema_gen
+
+    def execute_control(self, sql):
+        """BEGIN/COMMIT/ROLLBACK issued by the DB-API layer itself."""
+        self._transaction_control(parse(sql)[0])
+
+    # -- transactions -------------------------------------------------------------
+
+    @property
+    def in_transaction(self):
+        return self.explicit
+
+    def _begin(self, write):
+        pager = self.pager
+        if pager.state == 0:
+            pager.begin_read()
+            self._check_schema()
+        if write and not pager.in_write:
+            pager.begin_write()
+            if pager.page_count == 0:
+                self.btree.new_database()
+
+    def _check_schema(self):
+        if self.pager.page_count == 0:
+            cookie = 0
+        else:
+            cookie = self.btree.get_meta(fmt.OFF_SCHEMA_COOKIE)
+        if cookie != self.schema_cookie:
+            self.load_schema()
+            self.schema_cookie = cookie
+
+    def load_schema(self):
+        schema = Schema()
+        if self.pager.page_count:
+            rows = []
+            cur = self.btree.table(SCHEMA_ROOT)
+            ok = cur.first()
+            n = 0
+            while ok:
+                vals = decode_record(cur.payload())
+                if len(vals) < 5:
+                    vals += [None] * (5 - len(vals))
+                rows.append(vals[:5])
+                ok = cur.next()
+                n += 1
+                if n > self.pager.page_count * 1000:
+                    raise errors.corrupt("sqlite_schema loops")
+            schema.load(rows)
+        self.schema = schema
+        self.schema_gen += 1
+        self.keyinfo_cache.clear()
+
+    def _schema_may_have_changed(self):
+        self.schema_cookie = None
+
+    def bump_schema_cookie(self):
+        cookie = (self.btree.get_meta(fmt.OFF_SCHEMA_COOKIE) + 1) & 0xFFFFFFFF
+        self.btree.set_meta(fmt.OFF_SCHEMA_COOKIE, cookie)
+        self.schema_cookie = cookie
+        self.schema_gen += 1
+        self.keyinfo_cache.clear()
+
+    def _statement_done(self):
+        """End the implicit transaction once nothing needs it any more."""
+        if self.explicit or self.active:
+            return
+        pager = self.pager
+        if pager.in_write:
+            try:
+                pager.commit()
+            except BaseException:
+                self._rollback_all()
+                raise
+        pager.end_read()
+
+    def _rollback_all(self):
+        self.pager.rollback()
+        self.explicit = False
+        self.savepoint_names.clear()
+        self._schema_may_have_changed()
+        if not self.active:
+            self.pager.end_read()
+
+    def _transaction_control(self, stmt):
+        pager = self.pager
+        if isinstance(stmt, ast.Begin):
+            if self.explicit:
+                raise errors.OperationalError(
+                    "cannot start a transaction within a transaction")
+            self._begin(write=stmt.mode in ("IMMEDIATE", "EXCLUSIVE"))
+            self.explicit = True
+        elif isinstance(stmt, ast.Commit):
+            if not self.explicit:
+                raise errors.OperationalError("cannot commit - no transaction is active")
+            self._commit()
+        elif isinstance(stmt, ast.Rollback):
+            if stmt.savepoint is not None:
+                self._rollback_to(stmt.savepoint)
+                return
+            if not self.explicit:
+                raise errors.OperationalError("cannot rollback - no transaction is active")
+            self._rollback_all()
+        elif isinstance(stmt, ast.Savepoint):
+            if not self.explicit:
+                self._begin(write=False)
+                self.explicit = True
+                self.savepoint_names.append((stmt.name, None, True))
+                return
+            self._begin(write=True)
+            self.savepoint_names.append((stmt.name, pager.savepoint(), False))
+        elif isinstance(stmt, ast.Release):
+            i = self._find_savepoint(stmt.name)
+            name, depth, outer = self.savepoint_names[i]
+            del self.savepoint_names[i:]
+            if outer:
+                self._commit()
+            elif depth is not None and pager.in_write:
+                pager.release(depth)
+
+    def _find_savepoint(self, name):
+        for i in range(len(self.savepoint_names) - 1, -1, -1):
+            if self.savepoint_names[i][0].lower() == name.lower():
+                return i
+        raise errors.OperationalError(f"no such savepoint: {name}")
+
+    def _rollback_to(self, name):
+        i = self._find_savepoint(name)
+        _, depth, outer = self.savepoint_names[i]
+        del self.savepoint_names[i + 1:]
+        pager = self.pager
+        if not pager.in_write:
+            return
+        if outer:
+            # The transaction's own savepoint: undo everything, stay open.
+            pager.rollback()
+            pager.begin_write()
+        else:
+            pager.rollback_to(depth)
+        self._schema_may_have_changed()
+
+    def _commit(self):
+        self.explicit = False
+        self.savepoint_names.clear()
+        if self.active:
+            if self.pager.in_write:
+                self.pager.commit()
+            return
+        self._statement_done()
+
+    # -- misc -------------------------------------------------------------------------
+
+    def interrupt(self):
+        self.interrupted = True
+
+    def set_progress_handler(self, handler, n):
+        self.progress = (handler, n) if handler is not None and n > 0 else None
+
+    def create_function(self, name, narg, func):
+        self.functions.register(name, narg, func)
+        self.cache.clear()
+
+    def create_aggregate(self, name, narg, cls):
+        self.functions.register_aggregate(name, narg, cls)
+        self.cache.clear()
+
+    def create_collation(self, name, fn):
+        self.collations.register(name, fn)
+        self.cache.clear()
+
+    def close(self):
+        try:
+            if self.pager.in_write:
+                self.pager.rollback()
+            self.explicit = False
+        finally:
+            self.pager.close()
+
+
+_END = object()
+
+
+def _prepend(first, it):
+    if first is _END:
+        return
+    yield first
+    yield from it

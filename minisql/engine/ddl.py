@@ -1,0 +1,324 @@
+"""Schema statements: CREATE / DROP of tables, indexes, views, triggers; REINDEX.
+
+Each one changes the catalog the way SQLite does it on disk: rows of
+sqlite_schema (type, name, tbl_name, rootpage, sql) with the exact ``sql``
+text SQLite stores, new b-trees for tables and indexes (implicit
+``sqlite_autoindex_T_N`` indexes for UNIQUE and non-integer PRIMARY KEY
+constraints), pages of dropped trees back on the freelist, and the schema
+cookie bumped so that every other connection reloads its schema.
+"""
+
+from .. import errors
+from ..sql import ast
+from ..storage.record import encode_record
+from . import schema as S
+
+
+def _exists_error(db, name):
+    lname = name.lower()
+    if lname in db.schema.tables:
+        return errors.OperationalError(f"table {name} already exists")
+    if lname in db.schema.views:
+        return errors.OperationalError(f"view {name} already exists")
+    if lname in db.schema.indexes:
+        return errors.OperationalError(f"there is already an index named {name}")
+    return None
+
+
+def _check_name(name, kind="object"):
+    if name.lower().startswith("sqlite_"):
+        raise errors.OperationalError(f"object name reserved for internal use: {name}")
+
+
+def _check_schema_name(schema):
+    if schema is not None and schema.lower() not in ("main", "temp"):
+        raise errors.OperationalError(f"unknown database {schema}")
+
+
+def insert_schema_row(db, typ, name, tbl_name, root, sql):
+    cur = db.btree.table(S.SCHEMA_ROOT)
+    rowid = cur.max_rowid() + 1
+    cur.insert(rowid, encode_record([typ, name, tbl_name, root, sql]))
+
+
+def delete_schema_rows(db, pred):
+    """Delete sqlite_schema rows for which pred(type, name, tbl_name) holds."""
+    from ..storage.record import decode_record
+    cur = db.btree.table(S.SCHEMA_ROOT)
+    doomed = []
+    ok = cur.first()
+    while ok:
+        vals = decode_record(cur.payload())
+        if pred(vals[0], vals[1], vals[2]):
+            doomed.append(cur.rowid())
+        ok = cur.next()
+    for rowid in doomed:
+        if cur.seek(rowid):
+            cur.delete()
+
+
+# -- CREATE TABLE ------------------------------------------------------------------
+
+def create_table(db, stmt):
+    _check_schema_name(stmt.schema)
+    err = _exists_error(db, stmt.name)
+    if err is not None:
+        if stmt.if_not_exists and stmt.name.lower() in db.schema.tables:
+            return 0
+        if stmt.if_not_exists and stmt.name.lower() in db.schema.views:
+            return 0
+        raise err
+    _check_name(stmt.name)
+    if stmt.as_select is not None:
+        return _create_table_as(db, stmt)
+    table = S.table_from_ast(stmt, 0)
+    _store_table(db, table, stmt.sql)
+    return 0
+
+
+def _store_table(db, table, sql):
+    table.root = db.btree.create_table()
+    insert_schema_row(db, "table", table.name, table.name, table.root, sql)
+    for name in S.autoindex_names(table):
+        root = db.btree.create_index()
+        insert_schema_row(db, "index", name, table.name, root, None)
+    if table.autoincrement and "sqlite_sequence" not in db.schema.tables:
+        root = db.btree.create_table()
+        insert_schema_row(db, "table", "sqlite_sequence", "sqlite_sequence", root,
+                          "CREATE TABLE sqlite_sequence(name,seq)")
+    db.bump_schema_cookie()
+    db.load_schema()
+
+
+_AS_TYPES = {"INTEGER": "INT", "TEXT": "TEXT", "REAL": "REAL", "NUMERIC": "NUM",
+             "BLOB": "", None: ""}
+
+
+def _quote_ident(name):
+    """SQLite's identifier quoting in generated CREATE TABLE text."""
+    if name and (name[0].isalpha() or name[0] == "_") and \
+            all(c.isalnum() or c == "_" for c in name) and not _is_keyword(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_keyword(name):
+    from ..sql.parser import is_keyword
+    return is_keyword(name)
+
+
+def _create_table_as(db, stmt):
+    from .select import compile_select
+    plan = compile_select(db, stmt.as_select, db.env)
+    names = _unique_names(plan.names)
+    cols = []
+    for name, aff in zip(names, plan.affinities):
+        t = _AS_TYPES.get(aff, "")
+        cols.append(f"  {_quote_ident(name)}" + (f" {t}" if t else ""))
+    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(\n" + ",\n".join(cols) + "\n)"
+    from ..sql.parser import parse
+    table = S.table_from_ast(parse(sql)[0], 0)
+    rows = list(plan.rows())
+    _store_table(db, table, sql)
+    table = db.schema.table(stmt.name)
+    from .dml import insert_rows
+    insert_rows(db, table, rows)
+    return 0
+
+
+def _unique_names(names):
+    out, seen = [], set()
+    for n in names:
+        base, k, cand = n, 0, n
+        while cand.lower() in seen:
+            k += 1
+            cand = f"{base}:{k}"
+        seen.add(cand.lower())
+        out.append(cand)
+    return out
+
+
+# -- CREATE INDEX -------------------------------------------------------------------
+
+def create_index(db, stmt):
+    _check_schema_name(stmt.schema)
+    lname = stmt.name.lower()
+    if lname in db.schema.indexes:
+        if stmt.if_not_exists:
+            return 0
+        raise errors.OperationalError(f"index {stmt.name} already exists")
+    if lname in db.schema.tables or lname in db.schema.views:
+        raise errors.OperationalError(f"there is already a table named {stmt.name}")
+    _check_name(stmt.name)
+    if stmt.table.lower() in db.schema.views:
+        raise errors.OperationalError("views may not be indexed")
+    table = db.schema.table(stmt.table)
+    if table.name.lower() == "sqlite_master":
+        raise errors.OperationalError("table sqlite_master may not be indexed")
+    index = S.index_from_ast(stmt, table, 0)
+    if index.exprs is not None:
+        raise errors.OperationalError("indexes on expressions are not supported by minisql")
+    index.root = db.btree.create_index()
+    from .dml import build_index
+    build_index(db, index)
+    insert_schema_row(db, "index", stmt.name, table.name, index.root, stmt.sql)
+    db.bump_schema_cookie()
+    db.load_schema()
+    return 0
+
+
+# -- views and triggers ------------------------------------------------------------------
+
+def create_view(db, stmt):
+    _check_schema_name(stmt.schema)
+    err = _exists_error(db, stmt.name)
+    if err is not None:
+        if stmt.if_not_exists:
+            return 0
+        raise err
+    _check_name(stmt.name)
+    from .select import compile_select
+    plan = compile_select(db, stmt.select, db.env)      # validates the query
+    if stmt.columns is not None and len(stmt.columns) != len(plan.names):
+        raise errors.OperationalError(
+            f"expected {len(plan.names)} columns for '{stmt.name}' but got {len(stmt.columns)}")
+    insert_schema_row(db, "view", stmt.name, stmt.name, 0, stmt.sql)
+    db.bump_schema_cookie()
+    db.load_schema()
+    return 0
+
+
+def create_trigger(db, stmt):
+    _check_schema_name(stmt.schema)
+    lname = stmt.name.lower()
+    if lname in db.schema.triggers:
+        if stmt.if_not_exists:
+            return 0
+        raise errors.OperationalError(f"trigger {stmt.name} already exists")
+    _check_name(stmt.name)
+    tl = stmt.table.lower()
+    if tl in db.schema.views:
+        if stmt.time != "INSTEAD OF":
+            raise errors.OperationalError(
+                f"cannot create {(stmt.time or 'BEFORE')} trigger on view: {stmt.table}")
+    else:
+        table = db.schema.table(stmt.table)
+        if stmt.time == "INSTEAD OF":
+            raise errors.OperationalError(
+                f"cannot create INSTEAD OF trigger on table: {stmt.table}")
+        if table.name.lower() == "sqlite_master":
+            raise errors.OperationalError("cannot create trigger on system table")
+    name = db.schema.tables[tl].name if tl in db.schema.tables else db.schema.views[tl].name
+    insert_schema_row(db, "trigger", stmt.name, name, 0, stmt.sql)
+    db.bump_schema_cookie()
+    db.load_schema()
+    return 0
+
+
+# -- DROP ---------------------------------------------------------------------------------
+
+def drop_table(db, stmt):
+    _check_schema_name(stmt.schema)
+    lname = stmt.name.lower()
+    table = db.schema.tables.get(lname)
+    if table is None:
+        if stmt.if_exists:
+            return 0
+        if lname in db.schema.views:
+            raise errors.OperationalError(f"use DROP VIEW to delete view {stmt.name}")
+        raise errors.OperationalError(f"no such table: {stmt.name}")
+    if lname in ("sqlite_master", "sqlite_schema") or \
+            (lname.startswith("sqlite_") and lname != "sqlite_sequence"):
+        raise errors.OperationalError(f"table {stmt.name} may not be dropped")
+    if lname == "sqlite_sequence":
+        raise errors.OperationalError("table sqlite_sequence may not be dropped")
+    for index in list(table.indexes):
+        db.btree.drop_tree(index.root)
+    db.btree.drop_tree(table.root)
+    delete_schema_rows(db, lambda typ, name, tbl: tbl is not None and tbl.lower() == lname)
+    if table.autoincrement and "sqlite_sequence" in db.schema.tables:
+        from .dml import delete_sequence_row
+        delete_sequence_row(db, table.name)
+    db.bump_schema_cookie()
+    db.load_schema()
+    return 0
+
+
+def drop_index(db, stmt):
+    _check_schema_name(stmt.schema)
+    index = db.schema.indexes.get(stmt.name.lower())
+    if index is None:
+        if stmt.if_exists:
+            return 0
+        raise errors.OperationalError(f"no such index: {stmt.name}")
+    if index.origin != "c":
+        raise errors.OperationalError(
+            "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped")
+    db.btree.drop_tree(index.root)
+    lname = index.name.lower()
+    delete_schema_rows(db, lambda typ, name, tbl: typ == "index" and name.lower() == lname)
+    db.bump_schema_cookie()
+    db.load_schema()
+    return 0
+
+
+def _drop_simple(db, stmt, kind, catalog):
+    _check_schema_name(stmt.schema)
+    lname = stmt.name.lower()
+    if lname not in catalog:
+        if stmt.if_exists:
+            return 0
+        if kind == "view" and lname in db.schema.tables:
+            raise errors.OperationalError(f"use DROP TABLE to delete table {stmt.name}")
+        raise errors.OperationalError(f"no such {kind}: {stmt.name}")
+    delete_schema_rows(db, lambda typ, name, tbl: typ == kind and name.lower() == lname)
+    if kind == "view":
+        # Triggers on a view go with it.
+        delete_schema_rows(db, lambda typ, name, tbl: typ == "trigger" and tbl.lower() == lname)
+    db.bump_schema_cookie()
+    db.load_schema()
+    return 0
+
+
+def drop_view(db, stmt):
+    return _drop_simple(db, stmt, "view", db.schema.views)
+
+
+def drop_trigger(db, stmt):
+    return _drop_simple(db, stmt, "trigger", db.schema.triggers)
+
+
+def reindex(db, stmt):
+    from .dml import build_index
+    indexes = []
+    if stmt.name is None:
+        indexes = list(db.schema.indexes.values())
+    else:
+        lname = stmt.name.lower()
+        if lname in db.schema.indexes:
+            indexes = [db.schema.indexes[lname]]
+        elif lname in db.schema.tables:
+            indexes = list(db.schema.tables[lname].indexes)
+        else:
+            # REINDEX collation-name: every index using that collation.
+            indexes = [i for i in db.schema.indexes.values()
+                       if any(c and c.lower() == lname for c in i.collations)]
+            if not indexes and lname not in ("binary", "nocase", "rtrim"):
+                raise errors.OperationalError(f"unable to identify the object to be reindexed")
+    for index in indexes:
+        db.btree.clear_tree(index.root)
+        build_index(db, index)
+    return 0
+
+
+HANDLERS = {
+    ast.CreateTable: create_table,
+    ast.CreateIndex: create_index,
+    ast.CreateView: create_view,
+    ast.CreateTrigger: create_trigger,
+    ast.DropTable: drop_table,
+    ast.DropIndex: drop_index,
+    ast.DropView: drop_view,
+    ast.DropTrigger: drop_trigger,
+    ast.Reindex: reindex,
+}

@@ -1,0 +1,761 @@
+"""INSERT, UPDATE and DELETE: rows, indexes, constraints and triggers.
+
+Every change to a table row goes through ``TableWriter``, which keeps the
+table b-tree and all of its index b-trees in step and enforces constraints
+in SQLite's order: NOT NULL, CHECK, then the rowid/PRIMARY KEY and UNIQUE
+indexes, each with its conflict resolution (the statement's OR clause wins
+over the constraint's ON CONFLICT, the default is ABORT):
+
+    ABORT     undo this statement's changes, raise (the statement savepoint)
+    FAIL      keep the statement's earlier changes, raise
+    IGNORE    skip this row, go on
+    REPLACE   delete the conflicting rows, then write this one
+    ROLLBACK  undo the whole transaction, raise
+
+Rows to change are collected before the first change (UPDATE and DELETE
+visit a stable set of rowids; INSERT ... SELECT materialises its source), so
+a statement never sees its own writes.
+
+Triggers (BEFORE/AFTER, FOR EACH ROW, WHEN, UPDATE OF) run their compiled
+bodies with the OLD and NEW rows published in the trigger scope's cell; a
+trigger does not fire itself recursively (SQLite's default,
+recursive_triggers = OFF).
+"""
+
+from .. import errors
+from ..sql import ast
+from ..storage.record import encode_record
+from . import values as V
+from .expr import Compiler, Scope, Source
+from .planner import choose_access, keyinfo_for, table_reader
+from .select import Level, _loop, _split_and, compile_select, term_levels
+
+INT64_MAX = (1 << 63) - 1
+
+
+class TriggerRaise(Exception):
+    """RAISE(...) inside a trigger body."""
+
+    def __init__(self, action, message):
+        super().__init__(message)
+        self.action = action
+        self.message = message
+
+
+class RollbackTransaction(errors.IntegrityError):
+    """ON CONFLICT ROLLBACK / RAISE(ROLLBACK): the whole transaction goes."""
+
+
+class FailKeepChanges(errors.IntegrityError):
+    """ON CONFLICT FAIL / RAISE(FAIL): the statement's earlier changes stay."""
+
+
+class _Ignore(Exception):
+    """Skip the current row (OR IGNORE, RAISE(IGNORE))."""
+
+
+def _constraint_error(kind, msg, conflict):
+    if conflict == "ROLLBACK":
+        return RollbackTransaction(msg)
+    if conflict == "FAIL":
+        return FailKeepChanges(msg)
+    return errors.IntegrityError(msg)
+
+
+# -- writing rows ---------------------------------------------------------------------
+
+class TableWriter:
+    """Row-level writes to one table and its indexes."""
+
+    def __init__(self, db, table):
+        self.db = db
+        self.table = table
+        self.btree = db.btree
+        self.indexes = [(ix, keyinfo_for(db, ix)) for ix in table.indexes]
+        self.ipk = table.rowid_alias
+        self.ncols = len(table.columns)
+        self.affs = [c.affinity for c in table.columns]
+        self.read = table_reader(table)
+
+    def cursor(self):
+        return self.btree.table(self.table.root)
+
+    def record(self, vals):
+        """The record of a row: the rowid alias column is stored as NULL."""
+        if self.ipk is not None:
+            vals = list(vals)
+            vals[self.ipk] = None
+        return encode_record(vals)
+
+    def index_key(self, ix, vals, rowid):
+        return [rowid if c < 0 else vals[c] for c in ix.columns] + [rowid]
+
+    def find_conflict(self, ix, ki, key, rowid):
+        """Rowid of another row holding ``key`` in unique index ``ix``."""
+        prefix = key[:-1]
+        if any(v is None for v in prefix):
+            return None
+        cur = self.btree.index(ix.root, ki)
+        want = ki.sort_key(prefix)
+        ok = cur.seek_ge(tuple(prefix))
+        while ok:
+            k = cur.key()
+            if ki.sort_key(k[:-1]) != want:
+                return None
+            if k[-1] != rowid:
+                return k[-1]
+            ok = cur.next()
+        return None
+
+    def insert_index_entries(self, vals, rowid, only=None):
+        for ix, ki in self.indexes:
+            if only is not None and ix not in only:
+                continue
+            self.btree.index(ix.root, ki).insert(self.index_key(ix, vals, rowid))
+
+    def delete_index_entries(self, vals, rowid, only=None):
+        for ix, ki in self.indexes:
+            if only is not None and ix not in only:
+                continue
+            key = self.index_key(ix, vals, rowid)
+            cur = self.btree.index(ix.root, ki)
+            if cur.seek_ge(tuple(key)) and ki.sort_key(cur.key()) == ki.sort_key(key):
+                cur.delete()
+            else:
+                raise errors.corrupt(f"index {ix.name} lacks an entry for rowid {rowid}")
+
+    def delete_row(self, rowid, vals):
+        self.delete_index_entries(vals, rowid)
+        cur = self.cursor()
+        if cur.seek(rowid):
+            cur.delete()
+        self.db.total_changes += 1
+
+    def new_rowid(self):
+        cur = self.cursor()
+        mx = cur.max_rowid()
+        if self.table.autoincrement:
+            mx = max(mx, sequence_value(self.db, self.table.name))
+        if mx < INT64_MAX:
+            return mx + 1
+        if self.table.autoincrement:
+            raise errors.full()
+        import random
+        for _ in range(100):
+            cand = random.randint(1, INT64_MAX)
+            if not cur.seek(cand):
+                return cand
+        raise errors.full()
+
+
+def _conflict(stmt_conflict, constraint_conflict):
+    return stmt_conflict or constraint_conflict or "ABORT"
+
+
+class RowChecker:
+    """NOT NULL and CHECK constraints of a table, compiled once."""
+
+    def __init__(self, db, comp, table, scope):
+        self.table = table
+        self.notnull = [(i, c) for i, c in enumerate(table.columns) if c.notnull]
+        self.checks = []
+        for name, expr, text in table.checks:
+            self.checks.append((name or text, comp.compile(expr, scope)))
+
+    def check(self, seg, conflict, defaults):
+        """Validate ``seg`` (columns + rowid).  May replace NULLs by defaults
+        under REPLACE; raises _Ignore under IGNORE."""
+        t = self.table
+        for i, col in self.notnull:
+            if seg[i] is None:
+                how = _conflict(conflict, col.notnull_conflict)
+                if how == "REPLACE" and col.default is not None:
+                    seg[i] = defaults(i)
+                    if seg[i] is not None:
+                        continue
+                    how = "ABORT"
+                if how == "IGNORE":
+                    raise _Ignore()
+                raise _constraint_error("NOTNULL", f"NOT NULL constraint failed: {t.name}.{col.name}",
+                                        how)
+        for label, f in self.checks:
+            v = f(seg)
+            if v is not None and not V.truth(v):
+                how = conflict or "ABORT"
+                if how == "IGNORE":
+                    raise _Ignore()
+                raise _constraint_error("CHECK", f"CHECK constraint failed: {label}",
+                                        "ABORT" if how == "REPLACE" else how)
+
+
+def table_scope(db, table, alias=None, parent=None):
+    scope = Scope(parent, db)
+    cols = table.columns
+    src = Source((alias or table.name).lower(), [c.name.lower() for c in cols], 0, table,
+                 [c.affinity for c in cols], [c.collation for c in cols],
+                 [c.decl_type or None for c in cols])
+    src.name = [c.name for c in cols]
+    scope.add_source(src)
+    return scope, src
+
+
+def _target_table(db, name, schema):
+    if schema not in (None, "main"):
+        raise errors.OperationalError(f"no such table: {schema}.{name}")
+    if name.lower() in db.schema.views:
+        raise errors.OperationalError(f"cannot modify {name} because it is a view")
+    table = db.schema.table(name)
+    if table.name.lower() in ("sqlite_master", "sqlite_schema"):
+        raise errors.OperationalError(f"table {table.name} may not be modified")
+    return table
+
+
+# -- triggers -------------------------------------------------------------------------
+
+class Triggers:
+    """The compiled triggers of one (table, event) for one statement."""
+
+    def __init__(self, db, table, event, columns, parent_stack):
+        self.before, self.after = [], []
+        n = len(table.columns) + 1
+        self.width = n
+        for trig in db.schema.triggers_for(table.name, event):
+            st = trig.stmt
+            if trig.name.lower() in parent_stack:
+                continue
+            if event == "UPDATE" and st.update_columns is not None and columns is not None:
+                if not any(c.lower() in columns for c in st.update_columns):
+                    continue
+            tscope = Scope(None, db)
+            cols = [c.name.lower() for c in table.columns]
+            affs = [c.affinity for c in table.columns]
+            colls = [c.collation for c in table.columns]
+            for nm in ("old", "new"):
+                s = Source(nm, cols, 0, table, affs, colls)
+                s.name = [c.name for c in table.columns]
+                tscope.add_source(s)
+            comp = Compiler(db, db.env)
+            when = comp.compile(st.when, tscope) if st.when is not None else None
+            stack = parent_stack | {trig.name.lower()}
+            body = [compile_body_statement(db, s, tscope, stack) for s in st.body]
+            entry = (tscope.cell, when, body)
+            (self.after if st.time == "AFTER" else self.before).append(entry)
+
+    def fire(self, entries, old, new):
+        row = (old if old is not None else [None] * self.width) + \
+              (new if new is not None else [None] * self.width)
+        for cell, when, body in entries:
+            cell.row = row
+            if when is not None:
+                v = when(row)
+                if v is None or not V.truth(v):
+                    continue
+            for run in body:
+                cell.row = row
+                run()
+
+
+def compile_body_statement(db, stmt, tscope, stack):
+    if isinstance(stmt, ast.Insert):
+        return compile_insert(db, stmt, tscope, stack)
+    if isinstance(stmt, ast.Update):
+        return compile_update(db, stmt, tscope, stack)
+    if isinstance(stmt, ast.Delete):
+        return compile_delete(db, stmt, tscope, stack)
+    plan = compile_select(db, stmt, db.env, tscope)
+
+    def run_select():
+        for _ in plan.rows():
+            pass
+        return 0
+    return run_select
+
+
+def _run_trigger(triggers, entries, old, new):
+    """Fire triggers; RAISE(IGNORE) -> _Ignore, others -> SQL errors."""
+    try:
+        triggers.fire(entries, old, new)
+    except TriggerRaise as r:
+        if r.action == "IGNORE":
+            raise _Ignore() from None
+        msg = r.message
+        if r.action == "ROLLBACK":
+            raise RollbackTransaction(msg) from None
+        if r.action == "FAIL":
+            raise FailKeepChanges(msg) from None
+        raise errors.IntegrityError(msg) from None
+
+
+# -- INSERT ---------------------------------------------------------------------------
+
+def compile_insert(db, stmt, parent=None, stack=frozenset()):
+    table = _target_table(db, stmt.table, stmt.schema)
+    if stmt.upsert:
+        raise errors.OperationalError("upsert (ON CONFLICT DO) is not supported by minisql")
+    if stmt.returning:
+        raise errors.OperationalError("RETURNING is not supported by minisql")
+    env = db.env
+    comp = Compiler(db, env)
+    ncols = len(table.columns)
+    # Target positions of the supplied values (-1 = the rowid).
+    if stmt.columns is None:
+        targets = list(range(ncols))
+    else:
+        targets = []
+        for name in stmt.columns:
+            i = table.column(name)
+            if i is None:
+                raise errors.OperationalError(f"table {table.name} has no column named {name}")
+            targets.append(i)
+    if stmt.source is None:
+        source = None
+        nvals = 0
+    else:
+        body = stmt.source.body
+        if isinstance(body, ast.Values) and not stmt.source.order_by and stmt.source.limit is None:
+            pscope = Scope(parent, db)
+            rows = [[comp.compile(e, pscope) for e in r] for r in body.rows]
+            nvals = len(body.rows[0])
+            for r in body.rows:
+                if len(r) != nvals:
+                    raise errors.OperationalError("all VALUES must have the same number of terms")
+
+            def source():
+                for fs in rows:
+                    yield [f(None) for f in fs]
+        else:
+            plan = compile_select(db, stmt.source, env, parent)
+            nvals = len(plan.names)
+
+            def source():
+                return [list(r) for r in plan.rows()]
+    if source is not None and nvals != len(targets):
+        if stmt.columns is None:
+            raise errors.OperationalError(
+                f"table {table.name} has {ncols} columns but {nvals} values were supplied")
+        raise errors.OperationalError(f"{nvals} values for {len(targets)} columns")
+
+    writer = TableWriter(db, table)
+    scope, _ = table_scope(db, table, parent=parent)
+    checker = RowChecker(db, comp, table, scope)
+    defaults = _default_fns(comp, table, scope)
+    triggers = Triggers(db, table, "INSERT", None, stack)
+    conflict = stmt.or_conflict
+    top = parent is None
+
+    def run():
+        n = 0
+        rows = source() if source is not None else [[]]
+        for supplied in rows:
+            if db.interrupted:
+                raise errors.interrupted()
+            seg = [None] * (ncols + 1)
+            given = set()
+            for pos, v in zip(targets, supplied):
+                if pos < 0:
+                    seg[ncols] = v
+                else:
+                    seg[pos] = v
+                    given.add(pos)
+            for i in range(ncols):
+                if i not in given and table.columns[i].default is not None:
+                    seg[i] = defaults(i)
+            try:
+                if _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
+                    n += 1
+            except _Ignore:
+                continue
+        if top:
+            db.changes = n
+        return n
+    return run
+
+
+def _default_fns(comp, table, scope):
+    fs = [comp.compile(c.default, scope) if c.default is not None else None
+          for c in table.columns]
+
+    def default(i):
+        f = fs[i]
+        return V.apply_affinity(f(None), table.columns[i].affinity) if f is not None else None
+    return default
+
+
+def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
+    table = writer.table
+    ncols = writer.ncols
+    ipk = writer.ipk
+    for i, aff in enumerate(writer.affs):
+        seg[i] = V.apply_affinity(seg[i], aff)
+    rowid = seg[ncols] if ipk is None or seg[ncols] is not None else None
+    if ipk is not None and seg[ipk] is not None:
+        rowid = seg[ipk]
+    if rowid is not None:
+        rowid = V.apply_affinity(rowid, "INTEGER")
+        if type(rowid) is float and rowid.is_integer() and -2**63 <= rowid < 2**63:
+            rowid = int(rowid)
+        if type(rowid) is not int:
+            raise errors.IntegrityError("datatype mismatch", code=errors.SQLITE_MISMATCH)
+    if triggers.before:
+        seg[ncols] = rowid if rowid is not None else -1
+        if ipk is not None:
+            seg[ipk] = seg[ncols] if rowid is not None else None
+        _run_trigger(triggers, triggers.before, None, seg)
+    if rowid is None:
+        rowid = writer.new_rowid()
+    seg[ncols] = rowid
+    if ipk is not None:
+        seg[ipk] = rowid
+    checker.check(seg, conflict, defaults)
+    cur = writer.cursor()
+    # rowid / INTEGER PRIMARY KEY conflict
+    if cur.seek(rowid):
+        how = _conflict(conflict, table.pk_conflict if ipk is not None else None)
+        if how == "REPLACE":
+            old = writer.read(cur)
+            _delete_for_replace(db, writer, rowid, old)
+        elif how == "IGNORE":
+            raise _Ignore()
+        else:
+            name = table.columns[ipk].name if ipk is not None else "rowid"
+            raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}", how)
+    # UNIQUE indexes
+    for ix, ki in writer.indexes:
+        if not ix.unique:
+            continue
+        key = writer.index_key(ix, seg, rowid)
+        other = writer.find_conflict(ix, ki, key, rowid)
+        if other is None:
+            continue
+        how = _conflict(conflict, ix.conflict)
+        if how == "REPLACE":
+            c2 = writer.cursor()
+            if c2.seek(other):
+                _delete_for_replace(db, writer, other, writer.read(c2))
+            continue
+        if how == "IGNORE":
+            raise _Ignore()
+        raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
+    cur = writer.cursor()
+    cur.insert(rowid, writer.record(seg[:ncols]))
+    writer.insert_index_entries(seg, rowid)
+    db.total_changes += 1
+    if table.autoincrement:
+        update_sequence(db, table.name, rowid)
+    db.last_insert_rowid = rowid
+    if triggers.after:
+        _run_trigger(triggers, triggers.after, None, seg)
+    return True
+
+
+def _unique_message(table, ix):
+    names = ", ".join(f"{table.name}.{'rowid' if c < 0 else table.columns[c].name}"
+                      for c in ix.columns)
+    return f"UNIQUE constraint failed: {names}"
+
+
+def _delete_for_replace(db, writer, rowid, old):
+    writer.delete_row(rowid, old)
+    db.total_changes -= 1   # REPLACE's deletions are not counted as changes
+
+
+def insert_rows(db, table, rows):
+    """Plain inserts (CREATE TABLE ... AS SELECT)."""
+    writer = TableWriter(db, table)
+    ncols = len(table.columns)
+    cur = writer.cursor()
+    rowid = cur.max_rowid()
+    for r in rows:
+        rowid += 1
+        seg = [V.apply_affinity(v, a) for v, a in zip(r, writer.affs)] + [rowid]
+        cur.insert(rowid, writer.record(seg[:ncols]))
+        writer.insert_index_entries(seg, rowid)
+
+
+def build_index(db, index):
+    """Fill a new (or cleared) index from its table."""
+    table = index.table
+    writer = TableWriter(db, table)
+    ki = keyinfo_for(db, index)
+    icur = db.btree.index(index.root, ki)
+    keys = []
+    cur = writer.cursor()
+    ok = cur.first()
+    while ok:
+        seg = writer.read(cur)
+        keys.append(writer.index_key(index, seg, seg[-1]))
+        ok = cur.next()
+    keys.sort(key=ki.sort_key)
+    prev = None
+    for key in keys:
+        if index.unique:
+            sk = ki.sort_key(key[:-1])
+            if prev is not None and sk == prev and None not in key[:-1]:
+                raise errors.IntegrityError(_unique_message(table, index))
+            prev = sk
+        icur.insert(key)
+
+
+# -- sqlite_sequence (AUTOINCREMENT) -------------------------------------------------------
+
+def _sequence_table(db):
+    return db.schema.tables.get("sqlite_sequence")
+
+
+def _find_sequence(db, name):
+    from ..storage.record import decode_record
+    t = _sequence_table(db)
+    if t is None:
+        return None, None, None
+    cur = db.btree.table(t.root)
+    ok = cur.first()
+    while ok:
+        vals = decode_record(cur.payload())
+        if vals and isinstance(vals[0], str) and vals[0].lower() == name.lower():
+            return cur, cur.rowid(), vals
+        ok = cur.next()
+    return cur, None, None
+
+
+def sequence_value(db, name):
+    _, _, vals = _find_sequence(db, name)
+    if vals is None or len(vals) < 2 or not isinstance(vals[1], int):
+        return 0
+    return vals[1]
+
+
+def update_sequence(db, name, rowid):
+    cur, rid, vals = _find_sequence(db, name)
+    if cur is None:
+        return
+    if vals is not None:
+        if isinstance(vals[1], int) and vals[1] >= rowid:
+            return
+        cur.seek(rid)
+        cur.insert(rid, encode_record([vals[0], rowid]))
+    else:
+        cur.insert(cur.max_rowid() + 1, encode_record([name, rowid]))
+
+
+def delete_sequence_row(db, name):
+    cur, rid, _ = _find_sequence(db, name)
+    if rid is not None and cur.seek(rid):
+        cur.delete()
+
+
+# -- UPDATE and DELETE ---------------------------------------------------------------------
+
+def _row_source(db, comp, table, alias, where, parent):
+    """Rows of ``table`` matching ``where``: (scope, factory of segments)."""
+    scope, src = table_scope(db, table, alias, parent)
+    lv = Level(src, "INNER", table, None)
+    terms = _split_and(where, [])
+    for t in terms:
+        term_levels(scope, t)
+        lv.where.append(comp.compile(t, scope))
+    lv.access = choose_access(db, comp, scope, 0, lv, terms)
+    return scope, _loop([lv], []), lv
+
+
+def explain_write(db, stmt):
+    table = _target_table(db, stmt.table, stmt.schema)
+    comp = Compiler(db, db.env)
+    _, _, lv = _row_source(db, comp, table, stmt.alias, stmt.where, None)
+    return [lv.detail]
+
+
+def compile_delete(db, stmt, parent=None, stack=frozenset()):
+    table = _target_table(db, stmt.table, stmt.schema)
+    if stmt.returning:
+        raise errors.OperationalError("RETURNING is not supported by minisql")
+    comp = Compiler(db, db.env)
+    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent)
+    writer = TableWriter(db, table)
+    triggers = Triggers(db, table, "DELETE", None, stack)
+    top = parent is None
+
+    def run():
+        n = 0
+        victims = list(rows())
+        for seg in victims:
+            if db.interrupted:
+                raise errors.interrupted()
+            rowid = seg[-1]
+            if triggers.before:
+                try:
+                    _run_trigger(triggers, triggers.before, seg, None)
+                except _Ignore:
+                    continue
+                cur = writer.cursor()
+                if not cur.seek(rowid):
+                    continue
+                seg = writer.read(cur)
+            writer.delete_row(rowid, seg)
+            n += 1
+            if triggers.after:
+                try:
+                    _run_trigger(triggers, triggers.after, seg, None)
+                except _Ignore:
+                    pass
+        if top:
+            db.changes = n
+        return n
+    return run
+
+
+def compile_update(db, stmt, parent=None, stack=frozenset()):
+    table = _target_table(db, stmt.table, stmt.schema)
+    if stmt.from_ is not None:
+        raise errors.OperationalError("UPDATE ... FROM is not supported by minisql")
+    if stmt.returning:
+        raise errors.OperationalError("RETURNING is not supported by minisql")
+    comp = Compiler(db, db.env)
+    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent)
+    ncols = len(table.columns)
+    assigns = []
+    names = set()
+    for a in stmt.assignments:
+        if len(a.columns) != 1:
+            raise errors.OperationalError("row value assignments are not supported by minisql")
+        name = a.columns[0]
+        i = table.column(name)
+        if i is None:
+            raise errors.OperationalError(f"no such column: {name}")
+        names.add(name.lower())
+        assigns.append((ncols if i < 0 else i, comp.compile(a.expr, scope)))
+    writer = TableWriter(db, table)
+    checker = RowChecker(db, comp, table, scope)
+    defaults = _default_fns(comp, table, scope)
+    triggers = Triggers(db, table, "UPDATE", names, stack)
+    ipk = table.rowid_alias
+    conflict = stmt.or_conflict
+    affs = writer.affs
+    touched = {p for p, _ in assigns}
+    if ipk is not None and ipk in touched:
+        touched.add(ncols)
+    index_touched = [(ix, ki) for ix, ki in writer.indexes
+                     if ncols in touched or any(c in touched for c in ix.columns)]
+    top = parent is None
+
+    def run():
+        n = 0
+        targets = list(rows())
+        for old in targets:
+            if db.interrupted:
+                raise errors.interrupted()
+            rowid = old[ncols]
+            new = list(old)
+            for pos, f in assigns:
+                new[pos] = f(old)
+            for pos, _ in assigns:
+                if pos < ncols:
+                    new[pos] = V.apply_affinity(new[pos], affs[pos])
+            if ipk is not None and ipk in touched:
+                new[ncols] = new[ipk]
+            elif ncols in touched and ipk is not None:
+                new[ipk] = new[ncols]
+            new_rowid = new[ncols]
+            if new_rowid is None and ipk is not None and ipk in touched:
+                new_rowid = writer.new_rowid()
+            if new_rowid is not None and type(new_rowid) is not int:
+                v = V.apply_affinity(new_rowid, "INTEGER")
+                if type(v) is float and v.is_integer():
+                    v = int(v)
+                if type(v) is not int:
+                    raise errors.IntegrityError("datatype mismatch", code=errors.SQLITE_MISMATCH)
+                new_rowid = v
+            new[ncols] = new_rowid
+            if ipk is not None:
+                new[ipk] = new_rowid
+            try:
+                if triggers.before:
+                    _run_trigger(triggers, triggers.before, old, new)
+                checker.check(new, conflict, defaults)
+                _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched)
+            except _Ignore:
+                continue
+            n += 1
+            if triggers.after:
+                try:
+                    _run_trigger(triggers, triggers.after, old, new)
+                except _Ignore:
+                    pass
+        if top:
+            db.changes = n
+        return n
+    return run
+
+
+def _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched):
+    table = writer.table
+    ncols = writer.ncols
+    if new_rowid != rowid:
+        cur = writer.cursor()
+        if cur.seek(new_rowid):
+            how = _conflict(conflict, table.pk_conflict)
+            if how == "REPLACE":
+                _delete_for_replace(db, writer, new_rowid, writer.read(cur))
+            elif how == "IGNORE":
+                raise _Ignore()
+            else:
+                ipk = writer.ipk
+                name = table.columns[ipk].name if ipk is not None else "rowid"
+                raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}",
+                                        how)
+    for ix, ki in index_touched:
+        if not ix.unique:
+            continue
+        key = writer.index_key(ix, new, new_rowid)
+        other = writer.find_conflict(ix, ki, key, rowid)
+        if other is None or other == new_rowid:
+            continue
+        how = _conflict(conflict, ix.conflict)
+        if how == "REPLACE":
+            c2 = writer.cursor()
+            if c2.seek(other):
+                _delete_for_replace(db, writer, other, writer.read(c2))
+            continue
+        if how == "IGNORE":
+            raise _Ignore()
+        raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
+    only = [ix for ix, _ in index_touched]
+    writer.delete_index_entries(old, rowid, only)
+    cur = writer.cursor()
+    if new_rowid != rowid:
+        if cur.seek(rowid):
+            cur.delete()
+    cur.insert(new_rowid, writer.record(new[:ncols]))
+    writer.insert_index_entries(new, new_rowid, only)
+    db.total_changes += 1
+
+
+def index_consistency(db, limit):
+    """integrity_check's second half: every row has exactly its entries in
+    every index of its table (SQLite's wording for what is missing)."""
+    msgs = []
+    for table in db.schema.tables.values():
+        if table.name.lower() in ("sqlite_master", "sqlite_schema") or not table.indexes:
+            continue
+        writer = TableWriter(db, table)
+        cur = writer.cursor()
+        nrows = 0
+        ok = cur.first()
+        while ok and len(msgs) < limit:
+            seg = writer.read(cur)
+            nrows += 1
+            for ix, ki in writer.indexes:
+                key = writer.index_key(ix, seg, seg[-1])
+                icur = db.btree.index(ix.root, ki)
+                if not (icur.seek_ge(tuple(key)) and ki.sort_key(icur.key()) == ki.sort_key(key)):
+                    msgs.append(f"row {nrows} missing from index {ix.name}")
+            ok = cur.next()
+        for ix, ki in writer.indexes:
+            icur = db.btree.index(ix.root, ki)
+            n = 0
+            ok = icur.first()
+            while ok:
+                n += 1
+                ok = icur.next()
+            if n != nrows:
+                msgs.append(f"wrong # of entries in index {ix.name}")
+    return msgs

@@ -1,0 +1,713 @@
+"""Expression compiler: AST expressions -> Python closures over a row.
+
+Every expression of a statement is compiled once, when the statement is
+prepared, into a closure ``f(row) -> value`` where ``row`` is the flat list
+of the current join row (each source's columns followed by its rowid).  The
+work a tree-walking interpreter would redo per row -- name resolution,
+affinity and collation choice, operator dispatch, constant folding of
+LIKE patterns -- happens here, once.
+
+Scopes
+    A ``Scope`` is the column namespace of one query level: the sources of
+    its FROM clause at fixed offsets in the row.  A subquery's scope has the
+    enclosing scope as parent; a column found there compiles to a read of
+    the parent's *current row*, which the parent publishes in ``scope.cell``
+    when it evaluates the subquery (correlated subqueries).
+
+Typing rules (SQLite's, see datatype3.html)
+    - An expression's affinity: a column's declared affinity, CAST's target,
+      else none.  Comparisons apply NUMERIC affinity to the other operand
+      when one side is INTEGER/REAL/NUMERIC and the other is TEXT/BLOB/none,
+      and TEXT affinity when one side is TEXT and the other none.
+    - Collation of a comparison: an explicit COLLATE on the left, else on the
+      right, else the left column's, else the right column's, else BINARY.
+"""
+
+from operator import itemgetter
+
+from .. import errors
+from ..sql import ast
+from . import values as V
+from . import collation as C
+from . import functions as F
+
+NUMERIC_AFFS = ("INTEGER", "REAL", "NUMERIC")
+
+
+class Source:
+    """One FROM-clause item as seen by name resolution."""
+
+    __slots__ = ("name", "alias", "columns", "offset", "table", "affinities",
+                 "collations", "decltypes", "rowid", "join_using")
+
+    def __init__(self, alias, columns, offset, table=None, affinities=None,
+                 collations=None, decltypes=None, has_rowid=True):
+        self.alias = alias
+        self.columns = columns               # lower-cased names
+        self.offset = offset
+        self.table = table
+        n = len(columns)
+        self.affinities = affinities or [None] * n
+        self.collations = collations or [None] * n
+        self.decltypes = decltypes or [None] * n
+        # The rowid sits right after the columns (None for subqueries).
+        self.rowid = offset + n if has_rowid else None
+        self.join_using = set()              # columns hidden by USING/NATURAL
+
+    @property
+    def width(self):
+        return len(self.columns) + (1 if self.rowid is not None else 0)
+
+
+class Cell:
+    """Holds the current row of a scope for correlated subqueries."""
+    __slots__ = ("row",)
+
+    def __init__(self):
+        self.row = None
+
+
+class Scope:
+    def __init__(self, parent=None, db=None):
+        self.parent = parent
+        self.db = db if db is not None else (parent.db if parent else None)
+        self.sources = []
+        self.width = 0
+        self.cell = Cell()
+        self.correlated = False     # refers to an enclosing scope
+        self.agg_map = None         # aggregate Function node -> row slot
+        self.alias_map = None       # result alias -> expression (ORDER BY / WHERE)
+
+    def add_source(self, src):
+        src.offset = self.width
+        if src.rowid is not None:
+            src.rowid = src.offset + len(src.columns)
+        self.sources.append(src)
+        self.width += src.width
+        return src
+
+    def find(self, name, table):
+        """-> (src, column index or -1 for rowid) in this scope, or None."""
+        lname = name.lower()
+        if table is not None:
+            lt = table.lower()
+            for src in self.sources:
+                if src.alias == lt:
+                    return self._in(src, lname, name, table)
+            return None
+        hit = None
+        for src in self.sources:
+            if lname in src.columns:
+                if hit is not None and lname not in src.join_using:
+                    raise errors.OperationalError(f"ambiguous column name: {name}")
+                if hit is None:
+                    hit = (src, src.columns.index(lname))
+        if hit is None and lname in ("rowid", "oid", "_rowid_"):
+            for src in self.sources:
+                if src.rowid is not None:
+                    if hit is not None:
+                        raise errors.OperationalError(f"ambiguous column name: {name}")
+                    hit = (src, -1)
+        return hit
+
+    @staticmethod
+    def _in(src, lname, name, table):
+        if lname in src.columns:
+            return src, src.columns.index(lname)
+        if lname in ("rowid", "oid", "_rowid_") and src.rowid is not None:
+            return src, -1
+        raise errors.OperationalError(f"no such column: {table}.{name}")
+
+
+# -- static properties of expressions ----------------------------------------
+
+def _strip(e):
+    while isinstance(e, ast.Unary) and e.op == "+":
+        e = e.operand
+    return e
+
+
+def resolve(scope, e):
+    """Find a column reference: -> (scope, src, index) or None."""
+    s = scope
+    while s is not None:
+        hit = s.find(e.name, e.table)
+        if hit is not None:
+            return s, hit[0], hit[1]
+        s = s.parent
+    return None
+
+
+def affinity(scope, e):
+    """The affinity of an expression, or None (no affinity)."""
+    while True:
+        if isinstance(e, ast.Column):
+            hit = resolve(scope, e)
+            if hit is None:
+                return None
+            _, src, i = hit
+            return "INTEGER" if i < 0 else src.affinities[i]
+        if isinstance(e, ast.Cast):
+            return V.affinity_of(e.type_name)
+        if isinstance(e, ast.Collate) or (isinstance(e, ast.Unary) and e.op == "+"):
+            e = e.operand
+            continue
+        if isinstance(e, ast.Subquery):
+            core = e.select.body
+            while isinstance(core, ast.Compound):
+                core = core.left
+            if isinstance(core, ast.SelectCore) and core.columns and \
+                    not isinstance(core.columns[0].expr, ast.Star) and core.from_ is None:
+                return None
+            return None
+        return None
+
+
+def explicit_collation(e):
+    """The collation named by a COLLATE operator at the top of ``e``."""
+    while True:
+        if isinstance(e, ast.Collate):
+            return e.collation
+        if isinstance(e, ast.Unary) and e.op == "+":
+            e = e.operand
+            continue
+        return None
+
+
+def collation(scope, e):
+    """Explicit COLLATE, else the column's declared collation, else None."""
+    c = explicit_collation(e)
+    if c is not None:
+        return c
+    e = _strip(e)
+    if isinstance(e, ast.Column):
+        hit = resolve(scope, e)
+        if hit is not None:
+            _, src, i = hit
+            if i >= 0:
+                return src.collations[i]
+    return None
+
+
+def binary_collation(scope, left, right):
+    c = explicit_collation(left)
+    if c is None:
+        c = explicit_collation(right)
+    if c is None:
+        c = collation(scope, left)
+    if c is None:
+        c = collation(scope, right)
+    return c
+
+
+def comparison_affinity(scope, left, right):
+    """What to apply to both operands before comparing: 'NUMERIC', 'TEXT' or None."""
+    a1, a2 = affinity(scope, left), affinity(scope, right)
+    if a1 and a1 != "BLOB" and a2 and a2 != "BLOB":
+        if a1 in NUMERIC_AFFS or a2 in NUMERIC_AFFS:
+            return "NUMERIC"
+        return None
+    if a1 and a1 != "BLOB":
+        return "NUMERIC" if a1 in NUMERIC_AFFS else "TEXT"
+    if a2 and a2 != "BLOB":
+        return "NUMERIC" if a2 in NUMERIC_AFFS else "TEXT"
+    return None
+
+
+def is_aggregate_call(db, e):
+    return isinstance(e, ast.Function) and F.is_aggregate(e.name, len(e.args), e.star,
+                                                         db.functions if db else None)
+
+
+def contains_aggregate(db, e):
+    """Does ``e`` contain an aggregate call of this level (not inside a subquery)?"""
+    found = []
+
+    def visit(n):
+        if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)):
+            if isinstance(n, ast.InSelect):
+                visit(n.operand)
+            return
+        if is_aggregate_call(db, n):
+            found.append(n)
+            return
+        for child in children(n):
+            visit(child)
+    visit(e)
+    return bool(found)
+
+
+def children(e):
+    """The direct sub-expressions of ``e`` (not into subqueries)."""
+    if isinstance(e, (ast.Literal, ast.Param, ast.Column, ast.Star, ast.Raise)):
+        return ()
+    if isinstance(e, ast.Unary):
+        return (e.operand,)
+    if isinstance(e, ast.Binary):
+        return (e.left, e.right)
+    if isinstance(e, ast.IsNull):
+        return (e.operand,)
+    if isinstance(e, ast.Like):
+        return (e.operand, e.pattern) + ((e.escape,) if e.escape is not None else ())
+    if isinstance(e, ast.Between):
+        return (e.operand, e.low, e.high)
+    if isinstance(e, ast.InList):
+        return (e.operand,) + tuple(e.items)
+    if isinstance(e, (ast.InSelect, ast.InTable)):
+        return (e.operand,)
+    if isinstance(e, ast.Function):
+        return tuple(e.args)
+    if isinstance(e, ast.Case):
+        out = [] if e.base is None else [e.base]
+        for w, t in e.whens:
+            out += [w, t]
+        if e.else_ is not None:
+            out.append(e.else_)
+        return tuple(out)
+    if isinstance(e, (ast.Cast, ast.Collate)):
+        return (e.operand,)
+    if isinstance(e, ast.Tuple):
+        return tuple(e.items)
+    return ()
+
+
+def walk(e):
+    yield e
+    for c in children(e):
+        yield from walk(c)
+
+
+# -- the compiler ---------------------------------------------------------------
+
+class Compiler:
+    """Compiles expressions of one statement.  ``env`` carries what varies
+    per execution: the bound parameters and the connection."""
+
+    def __init__(self, db, env):
+        self.db = db
+        self.env = env
+
+    def compile(self, e, scope):
+        m = getattr(self, "c_" + type(e).__name__, None)
+        if m is None:
+            raise errors.OperationalError(f"unsupported expression: {type(e).__name__}")
+        return m(e, scope)
+
+    # leaves
+    def c_Literal(self, e, scope):
+        v = e.value
+        return lambda row: v
+
+    def c_Param(self, e, scope):
+        env = self.env
+        i = e.index - 1
+        return lambda row: env.params[i]
+
+    def c_Column(self, e, scope):
+        if scope.agg_map is not None and e in scope.agg_map:
+            return itemgetter(scope.agg_map[e])
+        hit = resolve(scope, e)
+        if hit is None:
+            if e.double_quoted:
+                v = e.name
+                return lambda row: v
+            if scope.alias_map and e.table is None and e.name.lower() in scope.alias_map:
+                return self.compile(scope.alias_map[e.name.lower()], scope)
+            name = e.name if e.table is None else f"{e.table}.{e.name}"
+            raise errors.OperationalError(f"no such column: {name}")
+        owner, src, i = hit
+        pos = src.rowid if i < 0 else src.offset + i
+        if owner is scope:
+            return itemgetter(pos)
+        # An enclosing query's column: read its current row.
+        s = scope
+        while s is not owner:
+            s.correlated = True
+            s = s.parent
+        cell = owner.cell
+        return lambda row: cell.row[pos]
+
+    def c_Star(self, e, scope):
+        raise errors.OperationalError('near "*": syntax error')
+
+    # operators
+    def c_Unary(self, e, scope):
+        f = self.compile(e.operand, scope)
+        op = e.op
+        if op == "+":
+            return f
+        if op == "-":
+            neg = V.negate
+            return lambda row: neg(f(row))
+        if op == "~":
+            bitnot = V.bitnot
+            return lambda row: bitnot(f(row))
+        if op == "NOT":
+            truth = V.truth
+
+            def not_(row):
+                t = truth(f(row))
+                return None if t is None else (0 if t else 1)
+            return not_
+        raise errors.OperationalError(f"unsupported operator {op}")
+
+    def c_Binary(self, e, scope):
+        op = e.op
+        if op in ("AND", "OR"):
+            return self._logical(e, scope)
+        if op in ("=", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"):
+            return self.comparison(op, e.left, e.right, scope)
+        lf = self.compile(e.left, scope)
+        rf = self.compile(e.right, scope)
+        fn = V.BINARY_OPS.get(op)
+        if fn is None:
+            raise errors.OperationalError(f"unsupported operator {op}")
+        return lambda row: fn(lf(row), rf(row))
+
+    def _logical(self, e, scope):
+        lf = self.compile(e.left, scope)
+        rf = self.compile(e.right, scope)
+        truth = V.truth
+        if e.op == "AND":
+            def and_(row):
+                a = truth(lf(row))
+                if a is False:
+                    return 0
+                b = truth(rf(row))
+                if b is False:
+                    return 0
+                if a is None or b is None:
+                    return None
+                return 1
+            return and_
+
+        def or_(row):
+            a = truth(lf(row))
+            if a is True:
+                return 1
+            b = truth(rf(row))
+            if b is True:
+                return 1
+            if a is None or b is None:
+                return None
+            return 0
+        return or_
+
+    def converter(self, aff):
+        if aff == "NUMERIC":
+            return V.numeric_for_compare
+        if aff == "TEXT":
+            return V.text_for_compare
+        return None
+
+    def comparison(self, op, left, right, scope):
+        """Compile ``left op right`` with SQLite's affinity and collation rules."""
+        lf = self.compile(left, scope)
+        rf = self.compile(right, scope)
+        conv = self.converter(comparison_affinity(scope, left, right))
+        coll = binary_collation(scope, left, right)
+        cmp = V.compare_fn(C.lookup(coll, self.db.collations) if coll else None)
+        test = _CMP_TESTS[op]
+        if op in ("IS", "IS NOT"):
+            want = op == "IS"
+
+            def is_(row):
+                a, b = lf(row), rf(row)
+                if a is None or b is None:
+                    return 1 if (a is None and b is None) == want else 0
+                if conv is not None:
+                    a, b = conv(a), conv(b)
+                return 1 if (cmp(a, b) == 0) == want else 0
+            return is_
+        if conv is None:
+            def compare(row):
+                a = lf(row)
+                if a is None:
+                    return None
+                b = rf(row)
+                if b is None:
+                    return None
+                return 1 if test(cmp(a, b)) else 0
+        else:
+            def compare(row):
+                a = lf(row)
+                if a is None:
+                    return None
+                b = rf(row)
+                if b is None:
+                    return None
+                return 1 if test(cmp(conv(a), conv(b))) else 0
+        return compare
+
+    def c_IsNull(self, e, scope):
+        f = self.compile(e.operand, scope)
+        if e.negated:
+            return lambda row: 0 if f(row) is None else 1
+        return lambda row: 1 if f(row) is None else 0
+
+    def c_Between(self, e, scope):
+        # x BETWEEN a AND b  ==  x >= a AND x <= b, each with its own affinity
+        ge = self.comparison(">=", e.operand, e.low, scope)
+        le = self.comparison("<=", e.operand, e.high, scope)
+        neg = e.negated
+
+        def between(row):
+            a = ge(row)
+            if a == 0:
+                return 1 if neg else 0
+            b = le(row)
+            if b == 0:
+                return 1 if neg else 0
+            if a is None or b is None:
+                return None
+            return 0 if neg else 1
+        return between
+
+    def c_Like(self, e, scope):
+        f = self.compile(e.operand, scope)
+        op = e.op
+        if op not in ("LIKE", "GLOB"):
+            raise errors.OperationalError(f"no such function: {op.lower()}")
+        pf = self.compile(e.pattern, scope)
+        ef = self.compile(e.escape, scope) if e.escape is not None else None
+        match = V.like if op == "LIKE" else V.glob
+        neg = e.negated
+        if op == "LIKE" and ef is None:
+            call = lambda row: match(pf(row), f(row))  # noqa: E731
+        elif op == "LIKE":
+            call = lambda row: match(pf(row), f(row), ef(row))  # noqa: E731
+        else:
+            call = lambda row: match(pf(row), f(row))  # noqa: E731
+
+        def like(row):
+            r = call(row)
+            if r is None:
+                return None
+            return (0 if r else 1) if neg else (1 if r else 0)
+        return like
+
+    def c_InList(self, e, scope):
+        if not e.items:
+            v = 1 if e.negated else 0
+            return lambda row: v
+        f = self.compile(e.operand, scope)
+        tests = [self.comparison("=", e.operand, item, scope) for item in e.items]
+        neg = e.negated
+
+        def in_list(row):
+            saw_null = False
+            for t in tests:
+                r = t(row)
+                if r == 1:
+                    return 0 if neg else 1
+                if r is None:
+                    saw_null = True
+            if saw_null:
+                return None
+            return 1 if neg else 0
+        if all(isinstance(_strip(i), ast.Literal) for i in e.items) and f is not None:
+            return in_list
+        return in_list
+
+    def c_InSelect(self, e, scope):
+        from .select import compile_subquery
+        f = self.compile(e.operand, scope)
+        sub = compile_subquery(self.db, e.select, scope, self.env)
+        if len(sub.names) != 1:
+            raise errors.OperationalError(
+                f"sub-select returns {len(sub.names)} columns - expected 1")
+        aff_l = affinity(scope, e.operand)
+        aff_r = sub.first_affinity
+        conv = self.converter(_pair_affinity(aff_l, aff_r))
+        coll = collation(scope, e.operand)
+        cmp = V.compare_fn(C.lookup(coll, self.db.collations) if coll else None)
+        neg = e.negated
+        cell = scope.cell
+        cache = _SubqueryCache(self.env, sub)
+
+        def in_select(row):
+            a = f(row)
+            cell.row = row
+            values, has_null = cache.values(row)
+            if not values and not has_null:
+                return 1 if neg else 0
+            if a is None:
+                return None
+            if conv is not None:
+                a = conv(a)
+            hit = False
+            for b in values:
+                if conv is not None:
+                    b = conv(b)
+                if cmp(a, b) == 0:
+                    hit = True
+                    break
+            if hit:
+                return 0 if neg else 1
+            if has_null:
+                return None
+            return 1 if neg else 0
+        return in_select
+
+    def c_InTable(self, e, scope):
+        if e.args is not None:
+            raise errors.OperationalError(f"no such table: {e.table}")
+        sel = ast.Select(body=ast.SelectCore(columns=(ast.ResultColumn(ast.Star()),),
+                                             from_=ast.TableRef(e.table, e.schema)))
+        return self.c_InSelect(ast.InSelect(e.operand, sel, e.negated), scope)
+
+    def c_Exists(self, e, scope):
+        from .select import compile_subquery
+        sub = compile_subquery(self.db, e.select, scope, self.env)
+        cell = scope.cell
+        cache = _SubqueryCache(self.env, sub)
+
+        def exists(row):
+            cell.row = row
+            return 1 if cache.first(row) is not _NONE else 0
+        return exists
+
+    def c_Subquery(self, e, scope):
+        from .select import compile_subquery
+        sub = compile_subquery(self.db, e.select, scope, self.env)
+        cell = scope.cell
+        cache = _SubqueryCache(self.env, sub)
+
+        def scalar(row):
+            cell.row = row
+            r = cache.first(row)
+            return None if r is _NONE else r[0]
+        return scalar
+
+    def c_Function(self, e, scope):
+        if scope.agg_map is not None and e in scope.agg_map:
+            return itemgetter(scope.agg_map[e])
+        if is_aggregate_call(self.db, e):
+            raise errors.OperationalError(f"misuse of aggregate function {e.name}()")
+        if e.over is not None:
+            raise errors.OperationalError(f"no such function: {e.name}")
+        name = e.name.lower()
+        args = [self.compile(a, scope) for a in e.args]
+        fn = F.lookup_scalar(name, len(args), self.db.functions)
+        if name in ("coalesce", "ifnull"):
+            def coalesce(row):
+                for a in args:
+                    v = a(row)
+                    if v is not None:
+                        return v
+                return None
+            return coalesce
+        if name == "iif":
+            c, t, f = args
+            truth = V.truth
+            return lambda row: t(row) if truth(c(row)) else f(row)
+        if name in ("like", "glob") and len(args) >= 2:
+            pass
+        ctx = self.env
+        if getattr(fn, "needs_context", False):
+            if not args:
+                return lambda row: fn(ctx)
+            return lambda row: fn(ctx, *[a(row) for a in args])
+        if len(args) == 0:
+            return lambda row: fn()
+        if len(args) == 1:
+            a0 = args[0]
+            return lambda row: fn(a0(row))
+        if len(args) == 2:
+            a0, a1 = args
+            return lambda row: fn(a0(row), a1(row))
+        return lambda row: fn(*[a(row) for a in args])
+
+    def c_Case(self, e, scope):
+        whens = []
+        if e.base is not None:
+            for w, t in e.whens:
+                whens.append((self.comparison("=", e.base, w, scope), self.compile(t, scope)))
+        else:
+            truth = V.truth
+            for w, t in e.whens:
+                wf = self.compile(w, scope)
+                whens.append(((lambda wf: lambda row: 1 if truth(wf(row)) else 0)(wf),
+                              self.compile(t, scope)))
+        ef = self.compile(e.else_, scope) if e.else_ is not None else (lambda row: None)
+
+        def case(row):
+            for w, t in whens:
+                if w(row) == 1:
+                    return t(row)
+            return ef(row)
+        return case
+
+    def c_Cast(self, e, scope):
+        f = self.compile(e.operand, scope)
+        cast = V.cast
+        t = e.type_name
+        return lambda row: cast(f(row), t)
+
+    def c_Collate(self, e, scope):
+        C.lookup(e.collation, self.db.collations)   # 'no such collation sequence'
+        return self.compile(e.operand, scope)
+
+    def c_Tuple(self, e, scope):
+        raise errors.OperationalError("row value misused")
+
+    def c_Raise(self, e, scope):
+        env = self.env
+        msg = e.message.value if isinstance(e.message, ast.Literal) else None
+        action = e.action
+
+        def raise_(row):
+            env.raise_from_trigger(action, msg)
+        return raise_
+
+
+def _pair_affinity(a1, a2):
+    if a1 and a1 != "BLOB" and a2 and a2 != "BLOB":
+        return "NUMERIC" if (a1 in NUMERIC_AFFS or a2 in NUMERIC_AFFS) else None
+    a = a1 if (a1 and a1 != "BLOB") else a2 if (a2 and a2 != "BLOB") else None
+    if a is None:
+        return None
+    return "NUMERIC" if a in NUMERIC_AFFS else "TEXT"
+
+
+_CMP_TESTS = {
+    "=": lambda c: c == 0, "!=": lambda c: c != 0, "<": lambda c: c < 0,
+    "<=": lambda c: c <= 0, ">": lambda c: c > 0, ">=": lambda c: c >= 0,
+    "IS": lambda c: c == 0, "IS NOT": lambda c: c != 0,
+}
+
+_NONE = object()
+
+
+class _SubqueryCache:
+    """Runs a subquery; an uncorrelated one only once per execution of the
+    enclosing statement (``env.generation`` changes per execution)."""
+
+    __slots__ = ("env", "sub", "gen", "first_row", "vals")
+
+    def __init__(self, env, sub):
+        self.env = env
+        self.sub = sub
+        self.gen = -1
+        self.first_row = _NONE
+        self.vals = None
+
+    def first(self, row):
+        if not self.sub.correlated and self.gen == self.env.generation:
+            return self.first_row
+        it = self.sub.rows()
+        r = _NONE
+        for r in it:
+            break
+        it.close()
+        self.first_row = r
+        self.gen = self.env.generation
+        return r
+
+    def values(self, row):
+        if self.sub.correlated or self.gen != self.env.generation or self.vals is None:
+            vals = [r[0] for r in self.sub.rows()]
+            nonnull = [v for v in vals if v is not None]
+            self.vals = (nonnull, len(nonnull) != len(vals))
+            self.gen = self.env.generation
+        return self.vals

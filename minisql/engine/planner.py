@@ -1,0 +1,367 @@
+"""Access paths: how one FROM item of a query reads its rows.
+
+For each table in the nested loop the planner looks at the WHERE/ON terms
+that can be evaluated when that table's turn comes (they read only
+constants, parameters and tables earlier in the loop) and picks, best
+first:
+
+    1. rowid equality          SEARCH t USING INTEGER PRIMARY KEY (rowid=?)
+    2. index equality on leading columns (+ a range on the next one)
+                               SEARCH t USING INDEX i (a=? AND b>?)
+    3. rowid range             SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)
+    4. index range on the first column
+    5. full scan               SCAN t
+
+The chosen path only narrows which rows are visited: every term stays a
+filter of its level, so a path may return a superset of the matching rows
+(it must keep key order).  Seek keys get the comparison's affinity applied
+first (``WHERE a = '5'`` on an INTEGER column seeks 5), and an index is used
+only when its collation is the comparison's.
+"""
+
+import math
+
+from .. import errors
+from ..sql import ast
+from ..storage.record import KeyInfo, decode_record
+from . import collation as C
+from .expr import binary_collation, comparison_affinity, resolve, walk
+
+_FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def table_reader(table):
+    """-> read(cursor): the row segment of ``table`` (columns, then rowid).
+
+    Fills in what the record leaves out: the rowid alias column (stored as
+    NULL), trailing columns added by ALTER TABLE (their defaults), and the
+    integer form SQLite uses on disk for integral REAL values."""
+    n = len(table.columns)
+    ipk = table.rowid_alias
+    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL"]
+    defaults = [_constant_default(c) for c in table.columns]
+
+    def read(cur):
+        vals = decode_record(cur.payload())
+        k = len(vals)
+        if k != n:
+            if k < n:
+                vals.extend(defaults[k:])
+            else:
+                del vals[n:]
+        rid = cur.rowid()
+        if ipk is not None:
+            vals[ipk] = rid
+        for i in reals:
+            if type(vals[i]) is int:
+                vals[i] = float(vals[i])
+        vals.append(rid)
+        return vals
+    return read
+
+
+def _constant_default(col):
+    e = col.default
+    if e is None:
+        return None
+    if isinstance(e, ast.Literal):
+        return e.value
+    return None
+
+
+def keyinfo_for(db, index):
+    ki = db.keyinfo_cache.get(index.name)
+    if ki is None or ki[0] is not index:
+        colls = [C.key_function(c, db.collations) if c else None for c in index.collations]
+        ki = (index, KeyInfo(colls, index.desc))
+        db.keyinfo_cache[index.name] = ki
+    return ki[1]
+
+
+class _Term:
+    __slots__ = ("col", "op", "expr", "node")
+
+    def __init__(self, col, op, expr, node):
+        self.col, self.op, self.expr, self.node = col, op, expr, node
+
+
+def _usable_terms(scope, i, src, terms):
+    """Terms of the form <column of src> op <expr over earlier levels>."""
+    out = []
+    for t in terms:
+        if not isinstance(t, ast.Binary) or t.op not in _FLIP:
+            continue
+        for col, other, op in ((t.left, t.right, t.op), (t.right, t.left, _FLIP[t.op])):
+            c = col
+            while isinstance(c, ast.Unary) and c.op == "+":
+                c = None
+            if not isinstance(c, ast.Column):
+                continue
+            try:
+                hit = resolve(scope, c)
+            except errors.Error:
+                continue
+            if hit is None or hit[0] is not scope or hit[1] is not src:
+                continue
+            if not _only_earlier(scope, other, i):
+                continue
+            out.append(_Term(hit[2], op, other, (col, other)))
+            break
+    return out
+
+
+def _only_earlier(scope, e, i):
+    for n in walk(e):
+        if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect, ast.InTable, ast.Raise)):
+            return False
+        if isinstance(n, ast.Function) and n.name.lower() in ("random", "randomblob",
+                                                               "changes", "total_changes",
+                                                               "last_insert_rowid"):
+            return False
+        if isinstance(n, ast.Column):
+            hit = resolve(scope, n)
+            if hit is not None and hit[0] is scope and scope.sources.index(hit[1]) >= i:
+                return False
+    return True
+
+
+def choose_access(db, comp, scope, i, lv, terms):
+    """Pick the access path of level ``i``; returns access(prefix) -> iterator
+    of row segments and sets ``lv.detail`` (EXPLAIN QUERY PLAN)."""
+    src = lv.src
+    if lv.sub is not None:
+        return _subquery_access(db, lv)
+    table = lv.table
+    read = table_reader(table)
+    btree = db.btree
+    root = table.root
+    name = src.alias if src.alias == table.name.lower() else f"{table.name} AS {src.alias}"
+    if src.alias == table.name.lower():
+        name = table.name
+    usable = _usable_terms(scope, i, src, terms)
+    ipk = table.rowid_alias
+
+    def is_rowid(col):
+        return col == -1 or (ipk is not None and col == ipk)
+
+    # 1. rowid equality
+    for t in usable:
+        if t.op == "=" and is_rowid(t.col):
+            kf = comp.compile(t.expr, scope)
+            conv = comp.converter(comparison_affinity(scope, *t.node))
+            lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"
+
+            def rowid_eq(prefix, kf=kf, conv=conv):
+                key = _int_key(kf(prefix), conv)
+                if key is None:
+                    return
+                cur = btree.table(root)
+                if cur.seek(key):
+                    yield read(cur)
+            return rowid_eq
+
+    # 2. index equality (+ range)
+    best = None
+    for index in table.indexes:
+        if index.where is not None or index.exprs is not None:
+            continue
+        eqs = []
+        for k, col in enumerate(index.columns):
+            t = _find(usable, col, ("=",), scope, index.collations[k])
+            if t is None:
+                break
+            eqs.append(t)
+        rng = []
+        if len(eqs) < len(index.columns) and not index.desc[len(eqs)]:
+            col = index.columns[len(eqs)]
+            coll = index.collations[len(eqs)]
+            lo = _find(usable, col, (">", ">="), scope, coll)
+            hi = _find(usable, col, ("<", "<="), scope, coll)
+            rng = [lo, hi]
+        score = len(eqs) * 4 + (1 if any(rng) else 0)
+        if eqs and index.unique and len(eqs) == len(index.columns):
+            score += 100
+        if score and (best is None or score > best[0]):
+            best = (score, index, eqs, rng)
+    if best is not None and best[2]:
+        return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
+
+    # 3. rowid range
+    lo = next((t for t in usable if is_rowid(t.col) and t.op in (">", ">=")), None)
+    hi = next((t for t in usable if is_rowid(t.col) and t.op in ("<", "<=")), None)
+    if lo is not None or hi is not None:
+        parts = []
+        if lo is not None:
+            parts.append(f"rowid{lo.op}?")
+        if hi is not None:
+            parts.append(f"rowid{hi.op}?")
+        lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY ({' AND '.join(parts)})"
+        lof = comp.compile(lo.expr, scope) if lo is not None else None
+        hif = comp.compile(hi.expr, scope) if hi is not None else None
+        lo_conv = comp.converter(comparison_affinity(scope, *lo.node)) if lo else None
+        hi_conv = comp.converter(comparison_affinity(scope, *hi.node)) if hi else None
+        lo_strict = lo is not None and lo.op == ">"
+        hi_strict = hi is not None and hi.op == "<"
+
+        def rowid_range(prefix):
+            start = _range_bound(lof(prefix), lo_conv, lo_strict, True) if lof else None
+            stop = _range_bound(hif(prefix), hi_conv, hi_strict, False) if hif else None
+            if start is _EMPTY or stop is _EMPTY:
+                return
+            cur = btree.table(root)
+            ok = cur.seek_ge(start) if start is not None else cur.first()
+            while ok:
+                if stop is not None and cur.rowid() > stop:
+                    return
+                yield read(cur)
+                ok = cur.next()
+        return rowid_range
+
+    # 4. index range
+    if best is not None:
+        return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
+
+    # 5. full scan
+    lv.detail = f"SCAN {name}"
+
+    def scan(prefix):
+        cur = btree.table(root)
+        ok = cur.first()
+        while ok:
+            yield read(cur)
+            ok = cur.next()
+    return scan
+
+
+def _find(usable, col, ops, scope, index_coll):
+    for t in usable:
+        if t.col == col and t.op in ops:
+            coll = binary_collation(scope, *t.node)
+            if (coll or "BINARY").upper() == (index_coll or "BINARY").upper():
+                return t
+    return None
+
+
+_EMPTY = object()
+
+
+def _int_key(v, conv):
+    """A rowid equality key, or None when nothing can match."""
+    if conv is not None and v is not None:
+        v = conv(v)
+    if type(v) is int:
+        return v
+    if type(v) is float and v.is_integer() and -2**63 <= v < 2**63:
+        return int(v)
+    return None
+
+
+def _range_bound(v, conv, strict, lower):
+    """An inclusive integer bound for a rowid range, None = unbounded, or
+    _EMPTY when the range is empty."""
+    if v is None:
+        return _EMPTY
+    if conv is not None:
+        v = conv(v)
+    if type(v) is float:
+        if math.isnan(v):
+            return _EMPTY
+        if math.isinf(v):
+            return _EMPTY if (v > 0) == lower else None
+        if v.is_integer():
+            v = int(v)
+        else:
+            return math.ceil(v) if lower else math.floor(v)
+    elif type(v) is not int:
+        # Text and blobs sort after every number.
+        return _EMPTY if lower else None
+    if strict:
+        v = v + 1 if lower else v - 1
+    return v
+
+
+def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
+    ki = keyinfo_for(db, index)
+    btree = db.btree
+    cols = lv.table.columns
+    parts = []
+    for k, t in enumerate(eqs):
+        parts.append(f"{_colname(cols, index.columns[k])}=?")
+    lo, hi = (rng + [None, None])[:2] if rng else (None, None)
+    nxt = _colname(cols, index.columns[len(eqs)]) if len(eqs) < len(index.columns) else None
+    if lo is not None:
+        parts.append(f"{nxt}{lo.op}?")
+    if hi is not None:
+        parts.append(f"{nxt}{hi.op}?")
+    lv.detail = f"SEARCH {name} USING INDEX {index.name} ({' AND '.join(parts)})"
+    eqfs = [(comp.compile(t.expr, scope), comp.converter(comparison_affinity(scope, *t.node)))
+            for t in eqs]
+    lof = (comp.compile(lo.expr, scope), comp.converter(comparison_affinity(scope, *lo.node)),
+           lo.op) if lo is not None else None
+    hif = (comp.compile(hi.expr, scope), comp.converter(comparison_affinity(scope, *hi.node)),
+           hi.op) if hi is not None else None
+    n = len(eqs)
+    root = lv.table.root
+    iroot = index.root
+
+    def access(prefix):
+        key = []
+        for f, conv in eqfs:
+            v = f(prefix)
+            if v is None:
+                return
+            key.append(conv(v) if conv is not None else v)
+        lo_key = hi_v = None
+        if lof is not None:
+            v = lof[0](prefix)
+            if v is None:
+                return
+            lo_key = lof[1](v) if lof[1] else v
+        if hif is not None:
+            v = hif[0](prefix)
+            if v is None:
+                return
+            hi_v = hif[1](v) if hif[1] else v
+        icur = btree.index(iroot, ki)
+        if lo_key is not None:
+            ok = icur.seek_gt(tuple(key) + (lo_key,)) if lof[2] == ">" \
+                else icur.seek_ge(tuple(key) + (lo_key,))
+        else:
+            # Skip NULLs in the ranged column: "a < 5" never matches NULL.
+            ok = icur.seek_gt(tuple(key) + (None,)) if hif is not None else \
+                icur.seek_ge(tuple(key))
+        tcur = btree.table(root)
+        prefix_key = ki.sort_key(key) if n else None
+        while ok:
+            k = icur.key()
+            if n and ki.sort_key(k[:n]) != prefix_key:
+                return
+            if hif is not None:
+                c = ki.compare(k[n:n + 1], (hi_v,))
+                if c > 0 or (c == 0 and hif[2] == "<"):
+                    return
+            if tcur.seek(k[-1]):
+                yield read(tcur)
+            else:
+                raise errors.corrupt(f"index {index.name} points at missing rowid {k[-1]}")
+            ok = icur.next()
+    return access
+
+
+def _colname(cols, i):
+    return "rowid" if i < 0 else cols[i].name
+
+
+def _subquery_access(db, lv):
+    sub = lv.sub
+    env_cache = {"gen": None, "rows": None}
+    env = db.env
+    lv.detail = f"SCAN {lv.src.alias}" if not lv.src.alias.startswith("(") else "SCAN (subquery)"
+
+    def access(prefix):
+        if sub.correlated or env_cache["gen"] != env.generation:
+            env_cache["rows"] = [list(r) for r in sub.rows()]
+            env_cache["gen"] = env.generation
+        for r in env_cache["rows"]:
+            yield list(r)
+    return access

@@ -1,0 +1,809 @@
+"""SELECT: from the AST to a plan of generators over b-tree cursors.
+
+A query is compiled once per prepared statement into a ``QueryPlan`` whose
+``rows()`` is a generator: rows stream to the caller as the cursors move,
+nothing is materialised unless the query needs it (ORDER BY, GROUP BY,
+DISTINCT over compounds, subqueries in FROM).
+
+Shape of a compiled SELECT core
+    FROM items become *levels* of a nested loop, in the order written.  Each
+    level has an access path chosen by ``planner.choose_access`` (full scan,
+    rowid seek or range, index seek or range) and the WHERE/ON terms that can
+    be evaluated once its row is known.  The flat row of a level is the
+    concatenation of every source's columns followed by its rowid; compiled
+    expressions index into it (see expr.py).  Aggregate queries append the
+    aggregate results after the last source's row.
+
+SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
+    NULL < numbers < text (by collation) < blob, via ``order_key``.
+"""
+
+from .. import errors
+from ..sql import ast
+from . import collation as C
+from . import functions as F
+from . import values as V
+from .expr import Compiler, Scope, Source, contains_aggregate, is_aggregate_call, \
+    affinity, walk, resolve
+from .planner import choose_access
+
+_subquery_counter = 0
+
+
+class QueryPlan:
+    """A compiled query: ``rows()`` yields tuples."""
+
+    __slots__ = ("names", "decltypes", "first_affinity", "correlated", "_run",
+                 "explain", "affinities")
+
+    def __init__(self, names, run, decltypes=None, affinities=None, correlated=False,
+                 explain=()):
+        self.names = names
+        self._run = run
+        self.decltypes = decltypes or [None] * len(names)
+        self.affinities = affinities or [None] * len(names)
+        self.first_affinity = self.affinities[0] if self.affinities else None
+        self.correlated = correlated
+        self.explain = list(explain)
+
+    def rows(self):
+        return self._run()
+
+
+def compile_select(db, sel, env, parent=None, ctes=None):
+    """Compile an ast.Select into a QueryPlan."""
+    ctes = dict(ctes or (parent.ctes if parent is not None else {}) or {})
+    if sel.with_ is not None:
+        for cte in sel.with_.ctes:
+            ctes[cte.name.lower()] = cte
+    body = sel.body
+    if isinstance(body, ast.SelectCore):
+        return compile_core(db, body, env, parent, ctes, sel.order_by, sel.limit, sel.offset)
+    if isinstance(body, ast.Values):
+        plan = compile_values(db, body, env, parent, ctes)
+    else:
+        plan = compile_compound(db, body, env, parent, ctes)
+    return finish_output(db, plan, env, parent, sel.order_by, sel.limit, sel.offset)
+
+
+def compile_subquery(db, sel, parent_scope, env):
+    return compile_select(db, sel, env, parent_scope)
+
+
+# -- ordering -------------------------------------------------------------------
+
+def order_key_fn(coll_key, desc, nulls):
+    """Key function giving SQLite's order for one ORDER BY term."""
+    if nulls is None:
+        null_rank = 0
+    else:
+        want_first = nulls == "FIRST"
+        null_rank = 0 if want_first != desc else 4
+    null_key = (null_rank, 0)
+
+    def key(v):
+        if v is None:
+            return null_key
+        t = type(v)
+        if t is int or t is float:
+            return (1, v)
+        if t is str:
+            return (2, coll_key(v) if coll_key is not None else v)
+        return (3, v)
+    return key
+
+
+def sort_rows(rows, terms):
+    """Sort decorated rows [(keys..., payload)] by ``terms`` [(index, keyfn, desc)]."""
+    for idx, keyfn, desc in reversed(terms):
+        rows.sort(key=lambda r: keyfn(r[idx]), reverse=desc)
+    return rows
+
+
+def _limit_value(f, what):
+    v = f(None)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, str):
+        n = V.numeric_for_compare(v)
+        if isinstance(n, int):
+            v = n
+    if not isinstance(v, int):
+        raise errors.IntegrityError("datatype mismatch")
+    return v
+
+
+def _limit_offset(comp, scope, limit, offset):
+    lf = comp.compile(limit, scope) if limit is not None else None
+    of = comp.compile(offset, scope) if offset is not None else None
+
+    def get():
+        lim = _limit_value(lf, "LIMIT") if lf else -1
+        off = _limit_value(of, "OFFSET") if of else 0
+        return lim, max(off, 0)
+    return get if (lf or of) else None
+
+
+def _apply_limit(it, get):
+    lim, off = get()
+    if lim < 0 and off == 0:
+        yield from it
+        return
+    n = 0
+    for row in it:
+        if off:
+            off -= 1
+            continue
+        if lim >= 0 and n >= lim:
+            break
+        n += 1
+        yield row
+    if hasattr(it, "close"):
+        it.close()
+
+
+# -- FROM clause ---------------------------------------------------------------------
+
+def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
+    if isinstance(from_, ast.Join):
+        _from_items(from_.left, out)
+        k = from_.kind
+        if k in ("RIGHT", "FULL"):
+            raise errors.OperationalError(f"{k} and FULL OUTER JOINs are not currently supported")
+        _from_items(from_.right, out, "LEFT" if k == "LEFT" else "INNER",
+                    from_.on, from_.using, from_.natural)
+        return
+    out.append((from_, kind, on, using, natural))
+
+
+def _lookup_cte(scope_ctes, name):
+    return scope_ctes.get(name.lower()) if scope_ctes else None
+
+
+def _make_source(db, env, scope, item, ctes):
+    """-> (Source, rows factory or None, table or None)."""
+    global _subquery_counter
+    if isinstance(item, ast.TableRef):
+        cte = _lookup_cte(ctes, item.name) if item.schema is None else None
+        if cte is not None:
+            sub = compile_select(db, cte.select, env, scope.parent, ctes)
+            names = list(cte.columns) if cte.columns else sub.names
+            if len(names) != len(sub.names):
+                raise errors.OperationalError(
+                    f"table {cte.name} has {len(sub.names)} values for {len(names)} columns")
+            alias = (item.alias or item.name).lower()
+            src = Source(alias, [n.lower() for n in names], 0, None,
+                         sub.affinities, None, sub.decltypes, has_rowid=False)
+            src.name = names
+            return src, sub, None
+        view = db.schema.views.get(item.name.lower())
+        if view is not None and item.schema in (None, "main"):
+            sub = compile_select(db, view.select, env, None, {})
+            names = list(view.columns) if view.columns else sub.names
+            alias = (item.alias or item.name).lower()
+            src = Source(alias, [n.lower() for n in names], 0, None,
+                         sub.affinities, None, sub.decltypes, has_rowid=False)
+            src.name = names
+            return src, sub, None
+        if item.schema not in (None, "main"):
+            raise errors.OperationalError(f"no such table: {item.schema}.{item.name}")
+        table = db.schema.table(item.name)
+        cols = table.columns
+        src = Source((item.alias or item.name).lower(), [c.name.lower() for c in cols], 0,
+                     table, [c.affinity for c in cols], [c.collation for c in cols],
+                     [c.decl_type or None for c in cols])
+        src.name = [c.name for c in cols]
+        return src, None, table
+    if isinstance(item, ast.SubqueryRef):
+        sub = compile_select(db, item.select, env, scope.parent, ctes)
+        _subquery_counter += 1
+        alias = (item.alias or f"(subquery-{_subquery_counter})").lower()
+        src = Source(alias, [n.lower() for n in sub.names], 0, None,
+                     sub.affinities, None, sub.decltypes, has_rowid=False)
+        src.name = list(sub.names)
+        return src, sub, None
+    if isinstance(item, ast.TableFunctionRef):
+        raise errors.OperationalError(f"no such table: {item.name}")
+    raise errors.OperationalError("unsupported FROM item")
+
+
+class Level:
+    __slots__ = ("src", "kind", "on", "where", "access", "null_seg", "table", "sub",
+                 "on_exprs", "detail")
+
+    def __init__(self, src, kind, table, sub):
+        self.src = src
+        self.kind = kind
+        self.table = table
+        self.sub = sub
+        self.on = []
+        self.where = []
+        self.on_exprs = []
+        self.access = None
+        self.null_seg = [None] * src.width
+        self.detail = None
+
+
+def _split_and(e, out):
+    if isinstance(e, ast.Binary) and e.op == "AND":
+        _split_and(e.left, out)
+        _split_and(e.right, out)
+    elif e is not None:
+        out.append(e)
+    return out
+
+
+def _has_subquery(e):
+    return any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect, ast.InTable))
+               for n in walk(e))
+
+
+def term_levels(scope, e):
+    """Indexes of this scope's sources a term refers to (None: needs all)."""
+    if _has_subquery(e):
+        return None
+    used = set()
+    for n in walk(e):
+        if isinstance(n, ast.Column):
+            hit = resolve(scope, n)
+            if hit is not None and hit[0] is scope:
+                used.add(scope.sources.index(hit[1]))
+    return used
+
+
+# -- SELECT core ---------------------------------------------------------------------
+
+def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=None):
+    comp = Compiler(db, env)
+    scope = Scope(parent, db)
+    scope.ctes = ctes
+    levels = []
+    if core.from_ is not None:
+        items = _from_items(core.from_, [])
+        for item, kind, on, using, natural in items:
+            src, sub, table = _make_source(db, env, scope, item, ctes)
+            scope.add_source(src)
+            lv = Level(src, kind, table, sub)
+            levels.append(lv)
+            if len(levels) > 1:
+                _join_terms(scope, lv, on, using, natural)
+            elif on is not None or using:
+                raise errors.OperationalError("a JOIN clause is required before ON")
+
+    # Result columns, with * expanded.
+    exprs, names = [], []
+    for rc in core.columns:
+        if isinstance(rc.expr, ast.Star):
+            if rc.expr.table is None and not scope.sources:
+                raise errors.OperationalError("no tables specified")
+            hit = False
+            for src in scope.sources:
+                if rc.expr.table is not None and src.alias != rc.expr.table.lower():
+                    continue
+                hit = True
+                for i, cname in enumerate(src.name):
+                    if rc.expr.table is None and src.columns[i] in src.join_using:
+                        continue
+                    exprs.append(ast.Column(cname, src.alias))
+                    names.append(cname)
+            if not hit:
+                raise errors.OperationalError(f"no such table: {rc.expr.table}")
+        else:
+            exprs.append(rc.expr)
+            names.append(rc.alias if rc.alias is not None else _column_name(scope, rc))
+    alias_map = {rc.alias.lower(): rc.expr for rc in core.columns
+                 if rc.alias is not None and not isinstance(rc.expr, ast.Star)}
+
+    # WHERE terms (and the ON terms of inner joins) go to the first level
+    # where everything they read is known; a LEFT JOIN's ON terms decide
+    # whether its row matched, so they stay with it.
+    where_terms = _split_and(core.where, [])
+    for t in where_terms:
+        if contains_aggregate(db, t):
+            raise errors.OperationalError("misuse of aggregate function " +
+                                          _first_agg_name(db, t) + "()")
+    inner_terms = where_terms + [t for lv in levels if lv.kind == "INNER" for t in lv.on_exprs]
+    scope.alias_map = alias_map
+    pre = []
+    for t in inner_terms:
+        f = comp.compile(t, scope)
+        if not levels:
+            pre.append(f)
+            continue
+        used = term_levels(scope, t)
+        lvl = len(levels) - 1 if used is None else max(used, default=0)
+        levels[lvl].where.append(f)
+    for i, lv in enumerate(levels):
+        if lv.kind == "LEFT":
+            lv.on = [comp.compile(t, scope) for t in lv.on_exprs]
+            candidates = lv.on_exprs
+        else:
+            candidates = inner_terms
+        lv.access = choose_access(db, comp, scope, i, lv, candidates)
+
+    group_by = [_resolve_output_ref(e, exprs, alias_map, scope, "GROUP BY") for e in core.group_by]
+    order_terms = []
+    for term in order_by:
+        order_terms.append((term, _order_expr(term.expr, exprs, alias_map, names, scope)))
+    aggregate = bool(group_by) or any(contains_aggregate(db, e) for e in exprs) or \
+        (core.having is not None) or any(contains_aggregate(db, oe) for _, oe in order_terms
+                                         if not isinstance(oe, int))
+    if core.having is not None and not group_by and not any(
+            contains_aggregate(db, e) for e in exprs) and not contains_aggregate(db, core.having):
+        raise errors.OperationalError("a GROUP BY clause is required before HAVING")
+    source_rows = _loop(levels, pre)
+    width = scope.width
+    affs = [affinity(scope, e) for e in exprs]
+    decls = [_decltype(scope, e) for e in exprs]
+
+    if aggregate:
+        agg_nodes = []
+        for e in list(exprs) + ([core.having] if core.having is not None else []) + \
+                [oe for _, oe in order_terms if not isinstance(oe, int)]:
+            _collect_aggs(db, e, agg_nodes)
+        agg_map = {}
+        for n in agg_nodes:
+            if n not in agg_map:
+                agg_map[n] = width + len(agg_map)
+        aggs = []
+        for n in agg_map:
+            argfs = [comp.compile(a, scope) for a in n.args]
+            if n.filter is not None:
+                raise errors.OperationalError("FILTER clause is not supported")
+            factory = F.lookup_aggregate(n.name.lower(), len(n.args), n.star, db.functions)
+            aggs.append((factory, argfs, n.distinct))
+        gfs = [comp.compile(g, scope) for g in group_by]
+        gcolls = [_coll_key(db, scope, g) for g in group_by]
+        scope.agg_map = agg_map
+        outfs = [comp.compile(e, scope) for e in exprs]
+        havf = comp.compile(core.having, scope) if core.having is not None else None
+        rows_fn = _aggregate(source_rows, width, aggs, gfs, gcolls, havf)
+    else:
+        outfs = [comp.compile(e, scope) for e in exprs]
+        rows_fn = source_rows
+    scope.alias_map = None
+
+    # ORDER BY keys are computed on the pre-projection row.
+    sort_terms = []
+    key_fs = []
+    for k, (term, oe) in enumerate(order_terms):
+        if isinstance(oe, int):
+            kf = outfs[oe]
+            coll = _coll_name_of(term.expr) or _coll_name(scope, exprs[oe])
+        else:
+            kf = comp.compile(oe, scope)
+            coll = _coll_name_of(term.expr) or _coll_name(scope, oe)
+        key_fs.append(kf)
+        ck = C.key_function(coll, db.collations) if coll else None
+        sort_terms.append((k, order_key_fn(ck, term.order == "DESC", term.nulls),
+                           term.order == "DESC"))
+    limit_get = _limit_offset(comp, scope, limit, offset)
+    distinct = core.distinct
+    cell = scope.cell
+    nout = len(outfs)
+
+    def project(row):
+        return tuple([f(row) for f in outfs])
+    if nout == 1:
+        f0 = outfs[0]
+
+        def project(row):  # noqa: F811 - the common one-column case
+            return (f0(row),)
+
+    def run():
+        it = rows_fn()
+        if sort_terms:
+            decorated = []
+            for row in it:
+                cell.row = row
+                decorated.append(tuple(kf(row) for kf in key_fs) + (project(row),))
+            sort_rows(decorated, sort_terms)
+            out = (d[-1] for d in decorated)
+            if distinct:
+                out = _distinct(out)
+        else:
+            def gen():
+                for row in it:
+                    cell.row = row
+                    yield project(row)
+            out = gen()
+            if distinct:
+                out = _distinct(out)
+        if limit_get is not None:
+            out = _apply_limit(out, limit_get)
+        return out
+
+    explain = []
+    for lv in levels:
+        explain.append(lv.detail or f"SCAN {lv.src.alias}")
+    if sort_terms:
+        explain.append("USE TEMP B-TREE FOR ORDER BY")
+    plan = QueryPlan(names, run, decls, affs, scope.correlated, explain)
+    return plan
+
+
+def _first_agg_name(db, e):
+    for n in walk(e):
+        if is_aggregate_call(db, n):
+            return n.name
+    return ""
+
+
+def _collect_aggs(db, e, out):
+    if isinstance(e, (ast.Subquery, ast.Exists)):
+        return
+    if isinstance(e, ast.InSelect):
+        _collect_aggs(db, e.operand, out)
+        return
+    if is_aggregate_call(db, e):
+        for a in e.args:
+            if contains_aggregate(db, a):
+                raise errors.OperationalError(f"misuse of aggregate function {e.name}()")
+        out.append(e)
+        return
+    from .expr import children
+    for c in children(e):
+        _collect_aggs(db, c, out)
+
+
+def _join_terms(scope, lv, on, using, natural):
+    left_sources = scope.sources[:-1]
+    src = lv.src
+    cols = []
+    if natural:
+        for c in src.columns:
+            if any(c in s.columns for s in left_sources):
+                cols.append(c)
+    elif using:
+        for c in using:
+            lc = c.lower()
+            if lc not in src.columns or not any(lc in s.columns for s in left_sources):
+                raise errors.OperationalError(
+                    f"cannot join using column {c} - column not present in both tables")
+            cols.append(lc)
+    terms = []
+    for c in cols:
+        left = next(s for s in left_sources if c in s.columns)
+        terms.append(ast.Binary("=", ast.Column(c, left.alias), ast.Column(c, src.alias)))
+        src.join_using.add(c)
+    if on is not None:
+        terms.extend(_split_and(on, []))
+    lv.on_exprs = terms
+
+
+def _column_name(scope, rc):
+    e = rc.expr
+    if isinstance(e, ast.Column):
+        try:
+            hit = resolve(scope, e)
+        except errors.Error:
+            hit = None
+        if hit is not None:
+            _, src, i = hit
+            if i < 0:
+                t = src.table
+                if t is not None and t.rowid_alias is not None:
+                    return t.columns[t.rowid_alias].name
+                return "rowid"
+            return src.name[i]
+        return e.name
+    return rc.text
+
+
+def _decltype(scope, e):
+    if isinstance(e, ast.Column):
+        try:
+            hit = resolve(scope, e)
+        except errors.Error:
+            return None
+        if hit is not None:
+            _, src, i = hit
+            if i >= 0:
+                return src.decltypes[i]
+            return "INTEGER"
+    return None
+
+
+def _resolve_output_ref(e, exprs, alias_map, scope, clause):
+    """GROUP BY / ORDER BY may name a result column by position or alias."""
+    if isinstance(e, ast.Literal) and isinstance(e.value, int) and e.text is not None \
+            and e.text.isdigit():
+        k = e.value
+        if not 1 <= k <= len(exprs):
+            raise errors.OperationalError(
+                f"{_ordinal(k)} {clause} term out of range - should be between 1 and {len(exprs)}")
+        return exprs[k - 1]
+    if isinstance(e, ast.Column) and e.table is None and e.name.lower() in alias_map:
+        if resolve(scope, e) is None:
+            return alias_map[e.name.lower()]
+    return e
+
+
+def _order_expr(e, exprs, alias_map, names, scope):
+    """ORDER BY term -> index of a result column, or an expression."""
+    inner = e
+    while isinstance(inner, ast.Collate):
+        inner = inner.operand
+    if isinstance(inner, ast.Literal) and isinstance(inner.value, int) and inner.text is not None \
+            and inner.text.isdigit():
+        k = inner.value
+        if not 1 <= k <= len(exprs):
+            raise errors.OperationalError(
+                f"{_ordinal(k)} ORDER BY term out of range - should be between 1 and {len(exprs)}")
+        return k - 1
+    if isinstance(inner, ast.Column) and inner.table is None and \
+            inner.name.lower() in alias_map:
+        for k, n in enumerate(names):
+            if n.lower() == inner.name.lower():
+                return k
+    return inner
+
+
+def _ordinal(k):
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def _coll_name_of(e):
+    if isinstance(e, ast.Collate):
+        return e.collation
+    return None
+
+
+def _coll_name(scope, e):
+    from .expr import collation
+    try:
+        return collation(scope, e)
+    except errors.Error:
+        return None
+
+
+def _coll_key(db, scope, e):
+    c = _coll_name(scope, e)
+    return C.key_function(c, db.collations) if c else None
+
+
+def _loop(levels, pre):
+    """The nested loop over all levels; returns a generator factory."""
+    def all_true(fs, row):
+        for f in fs:
+            v = f(row)
+            if v is None or not V.truth(v):
+                return False
+        return True
+
+    n = len(levels)
+    if n == 0:
+        def none():
+            if pre and not all_true(pre, []):
+                return
+            yield []
+        return none
+    if n == 1 and levels[0].kind == "INNER":
+        lv = levels[0]
+        access, where = lv.access, lv.where
+        if not where:
+            def scan1():
+                yield from access(None)
+            return scan1
+        if len(where) == 1:
+            w0 = where[0]
+            truth = V.truth
+
+            def scan1f():
+                for row in access(None):
+                    v = w0(row)
+                    if v is not None and truth(v):
+                        yield row
+            return scan1f
+
+        def scan1w():
+            for row in access(None):
+                if all_true(where, row):
+                    yield row
+        return scan1w
+
+    def gen(i, prefix):
+        lv = levels[i]
+        last = i == n - 1
+        matched = False
+        for seg in lv.access(prefix):
+            row = prefix + seg if prefix else seg
+            if lv.on and not all_true(lv.on, row):
+                continue
+            matched = True
+            if lv.where and not all_true(lv.where, row):
+                continue
+            if last:
+                yield row
+            else:
+                yield from gen(i + 1, row)
+        if not matched and lv.kind == "LEFT":
+            row = prefix + lv.null_seg
+            if lv.where and not all_true(lv.where, row):
+                return
+            if last:
+                yield row
+            else:
+                yield from gen(i + 1, row)
+
+    def nested():
+        return gen(0, [])
+    return nested
+
+
+def _distinct(rows):
+    seen = set()
+    for r in rows:
+        k = tuple((type(v) is bytes, v) if type(v) in (str, bytes) else v for v in r)
+        if k in seen:
+            continue
+        seen.add(k)
+        yield r
+
+
+def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
+    """GROUP BY + aggregate evaluation.  Output rows: last source row of the
+    group followed by the aggregate results."""
+    truth = V.truth
+
+    def new_states():
+        return [(factory(), set() if distinct else None) for factory, _, distinct in aggs]
+
+    def step(states, row):
+        for (state, seen), (_, argfs, distinct) in zip(states, aggs):
+            args = [f(row) for f in argfs]
+            if seen is not None:
+                k = tuple(args)
+                if k in seen or (len(args) == 1 and args[0] is None):
+                    continue
+                seen.add(k)
+            state.step(*args)
+
+    def run():
+        if not gfs:
+            states = new_states()
+            last = None
+            for row in source_rows():
+                step(states, row)
+                last = row
+            base = list(last) if last is not None else [None] * width
+            out = base + [s.finalize() for s, _ in states]
+            if havf is None or truth(havf(out) or 0):
+                yield out
+            return
+        groups = {}
+        for row in source_rows():
+            key = tuple(f(row) for f in gfs)
+            gk = tuple((type(v) is bytes, ck(v) if ck and type(v) is str else v)
+                       if type(v) in (str, bytes) else v for v, ck in zip(key, gcolls))
+            g = groups.get(gk)
+            if g is None:
+                g = groups[gk] = [key, new_states(), row]
+            step(g[1], row)
+            g[2] = row
+        # SQLite emits groups in GROUP BY order (it sorts or walks an index).
+        keyfns = [order_key_fn(ck, False, None) for ck in gcolls]
+        ordered = sorted(groups.values(),
+                         key=lambda g: tuple(kf(v) for kf, v in zip(keyfns, g[0])))
+        for key, states, row in ordered:
+            out = list(row) + [s.finalize() for s, _ in states]
+            if havf is not None:
+                v = havf(out)
+                if v is None or not truth(v):
+                    continue
+            yield out
+    return run
+
+
+# -- VALUES, compounds, ORDER BY over output columns -----------------------------------
+
+def compile_values(db, body, env, parent, ctes):
+    comp = Compiler(db, env)
+    scope = Scope(parent, db)
+    scope.ctes = ctes
+    width = len(body.rows[0])
+    for r in body.rows:
+        if len(r) != width:
+            raise errors.OperationalError("all VALUES must have the same number of terms")
+    compiled = [[comp.compile(e, scope) for e in r] for r in body.rows]
+    names = [f"column{i + 1}" for i in range(width)]
+
+    def run():
+        for fs in compiled:
+            yield tuple(f(None) for f in fs)
+    return QueryPlan(names, run, correlated=scope.correlated)
+
+
+def _arm(db, node, env, parent, ctes):
+    if isinstance(node, ast.SelectCore):
+        return compile_core(db, node, env, parent, ctes)
+    if isinstance(node, ast.Values):
+        return compile_values(db, node, env, parent, ctes)
+    return compile_compound(db, node, env, parent, ctes)
+
+
+def compile_compound(db, body, env, parent, ctes):
+    left = _arm(db, body.left, env, parent, ctes)
+    right = _arm(db, body.right, env, parent, ctes)
+    if len(left.names) != len(right.names):
+        raise errors.OperationalError(
+            f"SELECTs to the left and right of {body.op} do not have the same number "
+            "of result columns")
+    op = body.op
+
+    def key(r):
+        return tuple((type(v) is bytes, v) if type(v) in (str, bytes) else v for v in r)
+
+    def ordered(rows):
+        kfs = [order_key_fn(None, False, None)] * len(left.names)
+        return sorted(rows, key=lambda r: tuple(kf(v) for kf, v in zip(kfs, r)))
+
+    def run():
+        if op == "UNION ALL":
+            yield from left.rows()
+            yield from right.rows()
+            return
+        lrows = {}
+        for r in left.rows():
+            lrows.setdefault(key(r), r)
+        if op == "UNION":
+            for r in right.rows():
+                lrows.setdefault(key(r), r)
+            yield from ordered(lrows.values())
+        elif op == "INTERSECT":
+            rk = {key(r) for r in right.rows()}
+            yield from ordered(r for k, r in lrows.items() if k in rk)
+        else:  # EXCEPT
+            rk = {key(r) for r in right.rows()}
+            yield from ordered(r for k, r in lrows.items() if k not in rk)
+    return QueryPlan(left.names, run, left.decltypes, left.affinities,
+                     left.correlated or right.correlated, left.explain + right.explain)
+
+
+def finish_output(db, plan, env, parent, order_by, limit, offset):
+    """ORDER BY / LIMIT over a compound or VALUES: terms name output columns."""
+    if not order_by and limit is None:
+        return plan
+    comp = Compiler(db, env)
+    scope = Scope(parent, db)
+    src = Source("", [n.lower() for n in plan.names], 0, None, plan.affinities, None,
+                 plan.decltypes, has_rowid=False)
+    src.name = plan.names
+    scope.add_source(src)
+    terms = []
+    for k, term in enumerate(order_by):
+        e = term.expr
+        coll = _coll_name_of(e)
+        while isinstance(e, ast.Collate):
+            e = e.operand
+        if isinstance(e, ast.Literal) and isinstance(e.value, int):
+            idx = e.value - 1
+            if not 0 <= idx < len(plan.names):
+                raise errors.OperationalError(
+                    f"{_ordinal(e.value)} ORDER BY term out of range - should be between 1 "
+                    f"and {len(plan.names)}")
+        elif isinstance(e, ast.Column) and e.name.lower() in src.columns:
+            idx = src.columns.index(e.name.lower())
+        else:
+            raise errors.OperationalError(
+                f"{_ordinal(k + 1)} ORDER BY term does not match any column in the result set")
+        ck = C.key_function(coll, db.collations) if coll else None
+        terms.append((idx, order_key_fn(ck, term.order == "DESC", term.nulls),
+                      term.order == "DESC"))
+    limit_get = _limit_offset(comp, scope, limit, offset)
+    inner = plan._run
+
+    def run():
+        it = inner()
+        if terms:
+            rows = list(it)
+            sort_rows(rows, terms)
+            it = iter(rows)
+        if limit_get is not None:
+            it = _apply_limit(it, limit_get)
+        return it
+    explain = plan.explain + (["USE TEMP B-TREE FOR ORDER BY"] if terms else [])
+    return QueryPlan(plan.names, run, plan.decltypes, plan.affinities, plan.correlated,
+                     explain)
+

@@ -1,0 +1,1323 @@
+"""Table and index b-trees over the pager: cursors, insert/delete, balance.
+
+A b-tree is named by its root page, which never moves.  Table b-trees
+(intkey) keep rows in leaves keyed by a signed 64-bit rowid, interior cells
+holding only keys (every rowid in the left subtree <= key < every rowid to
+the right; we write the largest rowid of the left subtree, as SQLite does).
+Index b-trees keep records (the indexed columns then the rowid) in every
+cell, interior ones included; their order is ``record.KeyInfo``'s.
+Byte layouts: btreepage.py (pages and cells), overflow.py, freelist.py.
+
+Transactions belong to the pager: the engine calls begin_read/begin_write/
+commit; every page is passed to ``pager.write`` before it changes.
+
+Cursor states
+    VALID      on an entry: ``_page``/``_v``/``_i`` (for an index cursor the
+               entry may be on an interior page), ``_pages``/``_idxs`` the
+               interior pages above it and the child index taken in each.
+    EOF        not on an entry (after running off an end, or an empty tree).
+    REQUIRESEEK  the tree changed under the cursor (or it deleted its own
+               entry): ``_saved`` holds the key it was on; the next use
+               re-seeks it (SQLite's saveCursorPosition/restoreCursorPosition).
+    SKIPNEXT   re-seek found ``_saved`` gone and stopped on its successor:
+               the next ``next()`` stays there, ``prev()`` moves normally.
+    EOFSKIP    as SKIPNEXT with no successor: ``prev()`` goes to the last.
+
+Invariants
+  1. Before a cursor changes a tree, every other cursor on that tree saves
+     its position (``_Tree.save_others``), so a cursor never reads a view
+     another cursor has edited.
+  2. Every non-root page holds at least one cell and all leaves are at the
+     same depth (SQLite treats an empty child page as corrupt).
+  3. A page's ``extra`` view matches its data after every edit (cells,
+     cached keys, children, nfree).
+  4. Pages leave a tree only through the freelist; the freelist is used
+     before the file grows.
+  5. Walks are bounded: depth <= MAX_DEPTH, a scan enters at most
+     page_count pages between seeks, tree walks detect revisits; damage
+     raises errors.corrupt, never IndexError/RecursionError or a hang.
+
+Balancing (SQLite's balance(), rewritten): after an insert leaves a page
+with a cell that does not fit (``ovfl_*`` on the view), or a delete leaves
+it more than 2/3 empty, the page is balanced with up to two siblings: all
+their cells (and the dividers between them, for index and interior pages)
+are laid out left to right, then evened from the right, on as many pages as
+needed; surplus pages go to the freelist, missing ones come from it; the
+parent's dividers are replaced, which may overflow or empty the parent, so
+the loop climbs.  An overflowing root moves its content to a new child
+(balance_deeper); a root left with no cells swallows its only child when it
+fits (balance_shallower).  Appending past the last row of a table uses
+balance_quick: a new right-most leaf holding just the new cell, so bulk
+inserts of increasing rowids leave full pages behind.
+"""
+
+import struct
+import weakref
+from bisect import bisect_left
+
+from .. import errors
+from . import format as fmt
+from . import freelist, overflow
+from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LEAF_INDEX, LEAF_TABLE,
+                        Geometry, MemPage, local_size)
+from .record import (DEFAULT_KEYINFO, PREFIX_HIGH, decode_record,
+                     decode_record_prefix, encode_record, put_varint)
+
+MAX_DEPTH = 20          # SQLite's BTCURSOR_MAX_DEPTH: deeper means a cycle
+
+VALID, EOF, REQUIRESEEK, SKIPNEXT, EOFSKIP = 0, 1, 2, 3, 4
+
+_U32 = fmt.U32
+_u32 = _U32.unpack_from
+_pack32 = _U32.pack
+
+
+def _exact_index_cell(cell):
+    """An index leaf cell without the padding that makes cells >= 4 bytes
+    (needed before it gains a child pointer on an interior page)."""
+    if len(cell) == 4 and cell[0] < 0x80 and cell[0] + 1 < 4:
+        return cell[:cell[0] + 1]
+    return cell
+
+
+def _pad4(cell):
+    return cell if len(cell) >= 4 else cell + bytes(4 - len(cell))
+
+
+class _Tree:
+    """Per-root bookkeeping: the cursors open on the tree."""
+
+    __slots__ = ("root", "cursors")
+
+    def __init__(self, root):
+        self.root = root
+        self.cursors = weakref.WeakSet()
+
+    def save_others(self, me):
+        for c in list(self.cursors):
+            if c is not me:
+                c._save()
+
+
+class BTree:
+    """The b-trees of one database, over one pager (one BTree per pager:
+    cursor bookkeeping lives here)."""
+
+    def __init__(self, pager):
+        self.pager = pager
+        self._usable = None
+        self._geo = None
+        self._trees = {}
+        self._sync()
+
+    def _sync(self):
+        u = self.pager.usable_size
+        if u != self._usable:
+            self._usable = u
+            self._geo = Geometry(u)
+
+    def _tree(self, root):
+        t = self._trees.get(root)
+        if t is None:
+            t = self._trees[root] = _Tree(root)
+        return t
+
+    # -- database-level operations -----------------------------------------
+
+    def new_database(self):
+        """Initialise page 1 of an empty database: the 100-byte header and
+        an empty sqlite_schema table leaf."""
+        self._sync()
+        pager = self.pager
+        if pager.page_count == 0:
+            page = pager.append()
+        else:
+            page = pager.get(1)
+            pager.write(page)
+        page.data[:fmt.HEADER_SIZE] = fmt.DbHeader.new(
+            pager.page_size, pager.reserved).pack()
+        page.extra = MemPage.blank(1, page.data, self._geo, LEAF_TABLE)
+
+    def get_meta(self, offset):
+        return _u32(self.pager.get(1).data, offset)[0]
+
+    def set_meta(self, offset, value):
+        page = self.pager.get(1)
+        self.pager.write(page)
+        fmt.U32.pack_into(page.data, offset, value)
+
+    def create_table(self):
+        return self._create(LEAF_TABLE)
+
+    def create_index(self):
+        return self._create(LEAF_INDEX)
+
+    def _create(self, t):
+        self._sync()
+        page = self._allocate()
+        page.extra = MemPage.blank(page.pgno, page.data, self._geo, t)
+        return page.pgno
+
+    def drop_tree(self, root):
+        """Free every page of the tree, the root included."""
+        if root == 1:
+            raise errors.InternalError("cannot drop sqlite_schema")
+        self._sync()
+        self._clear(root, free_root=True)
+        self._trees.pop(root, None)
+
+    def clear_tree(self, root):
+        """Delete every entry; the root stays as an empty leaf.  Returns the
+        number of entries removed."""
+        self._sync()
+        return self._clear(root, free_root=False)
+
+    def count(self, root):
+        """Number of entries (rows of a table, keys of an index)."""
+        self._sync()
+        n = 0
+        for page, v in self._walk(root):
+            if v.leaf or not v.intkey:
+                n += v.ncell
+        return n
+
+    def _walk(self, root):
+        """Yield (page, view) for every b-tree page of a tree, parents first;
+        a page reached twice or a tree larger than the file is corrupt."""
+        seen = set()
+        limit = self.pager.page_count
+        stack = [(root, None)]
+        while stack:
+            pgno, intkey = stack.pop()
+            if pgno in seen or len(seen) >= limit:
+                raise errors.corrupt(f"b-tree {root}: page {pgno} reached twice")
+            seen.add(pgno)
+            page = self._get(pgno)
+            v = self._view(page)
+            if intkey is not None and (v.intkey != intkey or not v.ncell):
+                raise errors.corrupt(f"b-tree {root}: bad child page {pgno}")
+            yield page, v
+            if not v.leaf:
+                stack.append((v.right, v.intkey))
+                stack.extend((c, v.intkey) for c in reversed(v.children))
+
+    def _clear(self, root, free_root):
+        for c in list(self._tree(root).cursors):
+            c._invalidate()
+        n = 0
+        pages = []
+        for page, v in self._walk(root):
+            if v.leaf or not v.intkey:
+                n += v.ncell
+                for i in range(v.ncell):
+                    self._free_cell_overflow(v, i)
+            pages.append(page)
+        root_page = pages[0]
+        for page in pages[1:]:
+            freelist.free(self.pager, self._usable, page)
+        if free_root:
+            freelist.free(self.pager, self._usable, root_page)
+        else:
+            v = self._view(root_page)
+            self.pager.write(root_page)
+            v.reset(LEAF_TABLE if v.intkey else LEAF_INDEX, self._geo)
+        return n
+
+    def save_all_cursors(self):
+        """Make every cursor re-seek its key on next use.  The engine calls
+        this after the pager rolls back (pages change under the cursors)."""
+        for t in self._trees.values():
+            for c in list(t.cursors):
+                c._save()
+
+    # -- cursors -----------------------------------------------------------
+
+    def table(self, root):
+        self._sync()
+        return TableCursor(self, root)
+
+    def index(self, root, key_info=None):
+        self._sync()
+        return IndexCursor(self, root, key_info or DEFAULT_KEYINFO)
+
+    def integrity_check(self, trees, max_errors=100):
+        from .integrity import check
+        self._sync()
+        return check(self, trees, max_errors)
+
+    # -- pages -------------------------------------------------------------
+
+    def _get(self, pgno):
+        if pgno < 1 or pgno > self.pager.page_count:
+            raise errors.corrupt(f"page {pgno} out of range")
+        return self.pager.get(pgno)
+
+    def _view(self, page):
+        v = page.extra
+        if v is None:
+            v = page.extra = MemPage.load(page.pgno, page.data, self._geo)
+        return v
+
+    def _allocate(self):
+        return freelist.allocate(self.pager, self._usable)
+
+    def _free_page(self, page):
+        freelist.free(self.pager, self._usable, page)
+
+    # -- payloads and cells ------------------------------------------------
+
+    def _payload(self, v, i):
+        p, start, local, ovfl = v.payload_info(i)
+        if not ovfl:
+            return bytes(v.data[start:start + p])
+        return overflow.read_payload(self.pager, v.data, start, p, local, ovfl,
+                                     self._usable)
+
+    def _record(self, v, i):
+        p, start, local, ovfl = v.payload_info(i)
+        if not ovfl:
+            return decode_record(v.data, start, start + p)
+        return decode_record(overflow.read_payload(
+            self.pager, v.data, start, p, local, ovfl, self._usable))
+
+    def _free_cell_overflow(self, v, i):
+        p, start, local, ovfl = v.payload_info(i)
+        if ovfl:
+            overflow.free_chain(self.pager, self._usable, p, local, ovfl)
+
+    def _spill(self, prefix, payload, max_local):
+        """A cell: ``prefix`` then the payload, spilling to an overflow chain
+        when it exceeds ``max_local``."""
+        p = len(payload)
+        if p <= max_local:
+            cell = prefix + payload
+            return cell if len(cell) >= 4 else _pad4(cell)
+        geo = self._geo
+        local = local_size(p, max_local, geo.min_local, geo.usable)
+        first = overflow.write_chain(self.pager, geo.usable, payload, local)
+        return prefix + payload[:local] + _pack32(first)
+
+    def _table_cell(self, rowid, payload):
+        if type(payload) is not bytes:
+            payload = bytes(payload)
+        return self._spill(put_varint(len(payload)) + put_varint(rowid),
+                           payload, self._geo.max_leaf)
+
+    def _index_cell(self, record):
+        return self._spill(put_varint(len(record)), record, self._geo.max_local)
+
+    def _index_keys(self, v, kinfo):
+        """Build (and cache on the view) the sort keys of an index page."""
+        sk = kinfo.sort_key
+        data = v.data
+        keys = []
+        for i in range(v.ncell):
+            p, start, local, ovfl = v.payload_info(i)
+            if ovfl:
+                vals = decode_record(overflow.read_payload(
+                    self.pager, data, start, p, local, ovfl, self._usable))
+            else:
+                vals = decode_record(data, start, start + p)
+            keys.append(sk(vals))
+        v.keys = keys
+        v.kinfo = kinfo
+        return keys
+
+    # -- balancing ---------------------------------------------------------
+
+    def _balance(self, pages, idxs, min_level=None):
+        """Rebalance the path ``pages`` (root first) from its last page up.
+        ``idxs[k]`` is the child index taken in pages[k].  A level that needs
+        nothing stops the climb once at or above ``min_level``.  Returns the
+        new leaf position (page, index of the appended cell) when
+        balance_quick handled an append and nothing above needed work."""
+        usable = self._usable
+        level = len(pages) - 1
+        quick = None
+        while level >= 0:
+            page = pages[level]
+            v = self._view(page)
+            if v.ovfl_at < 0:
+                nfree = v.nfree if v.nfree is not None else v.compute_free()
+                if nfree * 3 <= usable * 2 or level == 0:
+                    if min_level is None or level <= min_level:
+                        break
+                    level -= 1
+                    continue
+            if level == 0:
+                self._balance_deeper(pages, idxs)
+                level = 1
+                quick = None
+                continue
+            parent = pages[level - 1]
+            pidx = idxs[level - 1]
+            pv = self._view(parent)
+            if (v.ovfl_at >= 0 and v.leaf and v.intkey and v.ovfl_at == v.ncell
+                    and len(v.ovfl_cells) == 1 and pidx == pv.ncell and v.ncell):
+                quick = self._balance_quick(parent, pv, page, v)
+            else:
+                self._balance_nonroot(parent, pv, pidx, level == 1, pages[:level - 1])
+                quick = None
+            level -= 1
+        return quick
+
+    def _balance_deeper(self, pages, idxs):
+        """The root overflows: move its content to a new child, which the
+        caller then splits; the root becomes an interior page over it."""
+        root = pages[0]
+        rv = self._view(root)
+        pager = self.pager
+        pager.write(root)
+        child = self._allocate()
+        cells, keys = self._gather(rv)
+        cv = MemPage.blank(child.pgno, child.data, self._geo, rv.type)
+        cv.kinfo = rv.kinfo if keys is not None else None
+        cv.ovfl_at = 0
+        cv.ovfl_cells = cells
+        cv.ovfl_keys = keys if keys is not None else [None] * len(cells)
+        if not cv.leaf:
+            cv.set_child(0, rv.right)
+        child.extra = cv
+        kinfo = rv.kinfo
+        rv.reset(INTERIOR_TABLE if rv.intkey else INTERIOR_INDEX, self._geo)
+        rv.kinfo = kinfo if not rv.intkey else None
+        if not rv.intkey:
+            rv.keys = []
+        rv.set_child(0, child.pgno)
+        pages.insert(1, child)
+        idxs.insert(0, 0)
+
+    def _balance_quick(self, parent, pv, page, v):
+        """Append fast path: the new last cell of the right-most table leaf
+        goes alone on a new right-most leaf."""
+        pager = self.pager
+        pager.write(parent)
+        new = self._allocate()
+        nv = MemPage.blank(new.pgno, new.data, self._geo, LEAF_TABLE)
+        new.extra = nv
+        cell, key = v.ovfl_cells[0], v.ovfl_keys[0]
+        nv.insert_cell(0, cell, key)
+        v.ovfl_at = -1
+        v.ovfl_cells = v.ovfl_keys = None
+        last = v.keys[-1]
+        div = _pack32(page.pgno) + put_varint(last)
+        n = pv.ncell
+        pv.set_child(n, new.pgno)
+        if not pv.insert_cell(n, div, last):
+            pv.ovfl_at = n
+            pv.ovfl_cells = [div]
+            pv.ovfl_keys = [last]
+        return new, nv
+
+    def _gather(self, v):
+        """All cells of a page including pending overflow cells, with keys
+        (None when the view has no key cache)."""
+        cells = v.all_cells()
+        keys = None if v.keys is None else list(v.keys)
+        if v.ovfl_at >= 0:
+            a = v.ovfl_at
+            cells[a:a] = v.ovfl_cells
+            if keys is not None:
+                if any(k is None for k in v.ovfl_keys):
+                    keys = None
+                else:
+                    keys[a:a] = v.ovfl_keys
+        return cells, keys
+
+    def _balance_nonroot(self, parent, pv, pidx, parent_is_root, above):
+        pager = self.pager
+        geo = self._geo
+        usable = geo.usable
+        pager.write(parent)
+        nchild = pv.ncell + 1
+        if nchild <= 3:
+            first, n = 0, nchild
+        else:
+            first = min(max(pidx - 1, 0), nchild - 3)
+            n = 3
+        old_pages = []
+        old_views = []
+        path = {p.pgno for p in above}
+        path.add(parent.pgno)
+        for j in range(n):
+            pgno = pv.child(first + j)
+            if pgno in path:
+                raise errors.corrupt(f"page {parent.pgno}: child {pgno} repeats")
+            path.add(pgno)
+            page = self._get(pgno)
+            ov = self._view(page)
+            if ov.intkey != pv.intkey or (old_views and ov.leaf != old_views[0].leaf):
+                raise errors.corrupt(f"page {parent.pgno}: child {pgno} of wrong type")
+            old_pages.append(page)
+            old_views.append(ov)
+        leaf = old_views[0].leaf
+        intkey = pv.intkey
+        kinfo = None
+        if not intkey:
+            kinfo = pv.kinfo
+            if kinfo is None or any(ov.kinfo is not kinfo and ov.kinfo != kinfo
+                                    for ov in old_views):
+                kinfo = None
+
+        # Gather every cell of the siblings, dividers from the parent between
+        # them (table leaves drop theirs: they are recomputed).
+        cells = []
+        keys = [] if (intkey or kinfo is not None) else None
+        for j, ov in enumerate(old_views):
+            c, k = self._gather(ov)
+            cells += c
+            if keys is not None:
+                if k is None:
+                    keys = None
+                else:
+                    keys += k
+            if j < n - 1 and not (leaf and intkey):
+                di = first + j
+                d = pv.cell_bytes(di)
+                if leaf:
+                    cells.append(_pad4(d[4:]))
+                else:
+                    cells.append(_pack32(ov.right) + d[4:])
+                if keys is not None:
+                    keys.append(pv.keys[di])
+        right_final = old_views[-1].right
+
+        # Lay the cells out on pages.
+        cap = usable - (8 if leaf else 12)
+        sizes = [len(c) + 2 for c in cells]
+        if leaf and intkey:
+            groups, divs = _partition_leafdata(sizes, cap), None
+        else:
+            groups, divs = _partition_dividers(sizes, cap)
+        k = len(groups)
+
+        # Pages: reuse the old ones, take more from the freelist, free the rest.
+        new_pages = old_pages[:k]
+        while len(new_pages) < k:
+            new_pages.append(self._allocate())
+        for page in old_pages[k:]:
+            self._free_page(page)
+        new_pages.sort(key=lambda p: p.pgno)
+        t = old_views[0].type
+        for g, page in enumerate(new_pages):
+            pager.write(page)
+            a, b = groups[g]
+            nv = MemPage.blank(page.pgno, page.data, geo, t)
+            if leaf:
+                right = 0
+            elif g < k - 1:
+                right = _u32(cells[divs[g]], 0)[0]
+            else:
+                right = right_final
+            nv.rebuild(cells[a:b], keys[a:b] if keys is not None else None, right)
+            nv.kinfo = kinfo
+            page.extra = nv
+
+        # New dividers for the parent.
+        new_divs = []
+        for g in range(k - 1):
+            pg = _pack32(new_pages[g].pgno)
+            if leaf and intkey:
+                key = keys[groups[g][1] - 1]
+                new_divs.append((pg + put_varint(key), key))
+            else:
+                c = cells[divs[g]]
+                c = pg + (_exact_index_cell(c) if leaf else c[4:])
+                new_divs.append((c, keys[divs[g]] if keys is not None else None))
+
+        for _ in range(n - 1):
+            pv.drop_cell(first)
+        pv.set_child(first, new_pages[-1].pgno)
+        for g, (c, key) in enumerate(new_divs):
+            if pv.ovfl_at >= 0 or not pv.insert_cell(first + g, c, key):
+                if pv.ovfl_at < 0:
+                    pv.ovfl_at = first + g
+                    pv.ovfl_cells = []
+                    pv.ovfl_keys = []
+                pv.ovfl_cells.append(c)
+                pv.ovfl_keys.append(key)
+        if keys is None and not intkey:
+            pv.keys = None
+            pv.kinfo = None
+
+        if parent_is_root and pv.ncell == 0 and pv.ovfl_at < 0:
+            self._balance_shallower(parent, pv, new_pages[0])
+
+    def _balance_shallower(self, root, rv, child):
+        """The root has no cells left: pull its only child up into it if the
+        child's content fits (page 1 has 100 bytes less)."""
+        cv = self._view(child)
+        need = cv.content_bytes()
+        if need > self._usable - rv.hdr - (8 if cv.leaf else 12):
+            return
+        cells = cv.all_cells()
+        keys = None if cv.keys is None else list(cv.keys)
+        rv.reset(cv.type, self._geo)
+        rv.rebuild(cells, keys, cv.right)
+        rv.kinfo = cv.kinfo
+        self._free_page(child)
+
+
+def _partition_leafdata(sizes, cap):
+    """Table leaves: consecutive groups that each fit ``cap``, filled left to
+    right and then evened from the right (a right page takes cells while it
+    stays no bigger than its left neighbour)."""
+    groups = []
+    start = 0
+    total = 0
+    for i, s in enumerate(sizes):
+        if total + s > cap:
+            groups.append([start, i, total])
+            start, total = i, s
+        else:
+            total += s
+    groups.append([start, len(sizes), total])
+    for g in range(len(groups) - 1, 0, -1):
+        left, right = groups[g - 1], groups[g]
+        while left[1] - left[0] > 1:
+            s = sizes[left[1] - 1]
+            if right[2] + s <= left[2] - s:
+                left[1] -= 1
+                right[0] -= 1
+                left[2] -= s
+                right[2] += s
+            else:
+                break
+    return [(a, b) for a, b, _ in groups]
+
+
+def _partition_dividers(sizes, cap):
+    """Index pages and interior pages: groups separated by single divider
+    cells that move up to the parent.  Returns ([(start, end)], [divider
+    index]) with every group non-empty."""
+    groups = []
+    divs = []
+    start = 0
+    total = 0
+    n = len(sizes)
+    for i in range(n):
+        s = sizes[i]
+        if total + s > cap:
+            groups.append([start, i, total])
+            divs.append(i)
+            start, total = i + 1, 0
+        else:
+            total += s
+    groups.append([start, n, total])
+    for g in range(len(groups) - 1, 0, -1):
+        left, right = groups[g - 1], groups[g]
+        while left[1] - left[0] > 1:
+            d = divs[g - 1]
+            sd = sizes[d]
+            last = sizes[left[1] - 1]
+            if right[2] == 0 or (right[2] + sd <= left[2] - last
+                                 and right[2] + sd <= cap):
+                # Rotate: the divider joins the right page, the left page's
+                # last cell becomes the divider.
+                right[0] = d
+                right[2] += sd
+                divs[g - 1] = left[1] - 1
+                left[1] -= 1
+                left[2] -= last
+            else:
+                break
+        if right[1] == right[0]:
+            raise errors.InternalError("balance left an empty page")
+    return [(a, b) for a, b, _ in groups], divs
+
+
+class _Cursor:
+    __slots__ = ("bt", "root", "tree", "_pages", "_idxs", "_page", "_v", "_i",
+                 "_state", "_saved", "_walked", "__weakref__")
+
+    def __init__(self, bt, root):
+        self.bt = bt
+        self.root = root
+        self.tree = bt._tree(root)
+        self.tree.cursors.add(self)
+        self._pages = []
+        self._idxs = []
+        self._page = None
+        self._v = None
+        self._i = 0
+        self._state = EOF
+        self._saved = None
+        self._walked = 0
+
+    def close(self):
+        self._invalidate()
+        self.tree.cursors.discard(self)
+
+    def _invalidate(self):
+        self._pages = []
+        self._idxs = []
+        self._page = self._v = None
+        self._state = EOF
+
+    @property
+    def eof(self):
+        if self._state == REQUIRESEEK:
+            self._restore()
+        return self._state == EOF or self._state == EOFSKIP
+
+    def _save(self):
+        st = self._state
+        if st == VALID:
+            self._saved = self._key_here()
+        elif st != SKIPNEXT and st != EOFSKIP:
+            return
+        self._state = REQUIRESEEK
+        self._pages = []
+        self._idxs = []
+        self._page = self._v = None
+
+    def _ensure(self):
+        """Restore a saved position; raise if not on an entry."""
+        st = self._state
+        if st == VALID and self._page.extra is self._v:
+            return
+        if st == VALID:
+            self._save()           # the page was rolled back under us
+        if self._state == REQUIRESEEK:
+            self._restore()
+        if self._state != VALID and self._state != SKIPNEXT:
+            raise errors.InternalError("cursor is not on an entry")
+
+    def _restore(self):
+        key = self._saved
+        if self._seek_saved(key):
+            self._state = VALID
+        elif self._state == VALID:
+            self._state = SKIPNEXT
+            self._saved = key
+        else:
+            self._state = EOFSKIP
+            self._saved = key
+
+    def _step_slow(self, forward):
+        st = self._state
+        if st == VALID:             # a rolled-back page: re-seek first
+            self._save()
+            st = self._state
+        if st == REQUIRESEEK:
+            self._restore()
+            st = self._state
+        if st == SKIPNEXT:
+            self._state = VALID
+            if forward:
+                return True
+            return self._prev_fast()
+        if st == EOFSKIP:
+            self._state = EOF
+            return False if forward else self.last()
+        if st == VALID:
+            return self._next_fast() if forward else self._prev_fast()
+        return False
+
+    def next(self):
+        """Move to the next entry; False at the end."""
+        if self._state or self._page.extra is not self._v:
+            return self._step_slow(True)
+        return self._next_fast()
+
+    def prev(self):
+        if self._state or self._page.extra is not self._v:
+            return self._step_slow(False)
+        return self._prev_fast()
+
+    # -- descent helpers ---------------------------------------------------
+
+    def _child(self, pgno, intkey):
+        """Enter child page ``pgno`` of the current path (type-checked)."""
+        self._walked += 1
+        bt = self.bt
+        if self._walked > bt.pager.page_count or len(self._pages) > MAX_DEPTH:
+            raise errors.corrupt(f"b-tree {self.root}: cycle through page {pgno}")
+        page = bt._get(pgno)
+        v = page.extra
+        if v is None:
+            v = bt._view(page)
+        if v.intkey != intkey or not v.ncell:
+            raise errors.corrupt(f"b-tree {self.root}: bad child page {pgno}")
+        return page, v
+
+    def _root(self):
+        bt = self.bt
+        page = bt._get(self.root)
+        v = page.extra
+        if v is None:
+            v = bt._view(page)
+        return page, v
+
+    def _descend_left(self, page, v, intkey):
+        pages, idxs = self._pages, self._idxs
+        while not v.leaf:
+            pages.append(page)
+            idxs.append(0)
+            page, v = self._child(v.children[0] if v.ncell else v.right, intkey)
+        self._page, self._v, self._i = page, v, 0
+        self._state = VALID
+        return True
+
+    def _descend_right(self, page, v, intkey):
+        pages, idxs = self._pages, self._idxs
+        while not v.leaf:
+            pages.append(page)
+            idxs.append(v.ncell)
+            page, v = self._child(v.right, intkey)
+        self._page, self._v, self._i = page, v, v.ncell - 1
+        self._state = VALID
+        return True
+
+    def first(self):
+        page, v = self._root()
+        self._check_root(v)
+        self._pages, self._idxs, self._walked = [], [], 0
+        if v.leaf and not v.ncell:
+            self._invalidate()
+            return False
+        return self._descend_left(page, v, v.intkey)
+
+    def last(self):
+        page, v = self._root()
+        self._check_root(v)
+        self._pages, self._idxs, self._walked = [], [], 0
+        if v.leaf and not v.ncell:
+            self._invalidate()
+            return False
+        return self._descend_right(page, v, v.intkey)
+
+
+class TableCursor(_Cursor):
+    """A cursor over a table b-tree (rowid -> record)."""
+
+    __slots__ = ()
+
+    def _check_root(self, v):
+        if not v.intkey:
+            raise errors.corrupt(f"page {self.root} is not a table b-tree")
+
+    def _key_here(self):
+        return self._v.keys[self._i]
+
+    def _seek_saved(self, rowid):
+        return self.seek(rowid)
+
+    def _descend(self, rowid):
+        """Walk to the leaf where ``rowid`` is or would be; returns its
+        bisect position there."""
+        page, v = self._root()
+        if not v.intkey:
+            raise errors.corrupt(f"page {self.root} is not a table b-tree")
+        pages = []
+        idxs = []
+        self._pages, self._idxs, self._walked = pages, idxs, 0
+        while not v.leaf:
+            i = bisect_left(v.keys, rowid)
+            pages.append(page)
+            idxs.append(i)
+            page, v = self._child(v.children[i] if i < v.ncell else v.right, True)
+        self._page, self._v = page, v
+        return bisect_left(v.keys, rowid)
+
+    def _next_fast(self):
+        i = self._i + 1
+        if i < self._v.ncell:
+            self._i = i
+            return True
+        pages, idxs = self._pages, self._idxs
+        bt = self.bt
+        while pages:
+            page = pages[-1]
+            v = page.extra or bt._view(page)
+            j = idxs[-1] + 1
+            if j <= v.ncell:
+                idxs[-1] = j
+                child, cv = self._child(v.children[j] if j < v.ncell else v.right, True)
+                return self._descend_left(child, cv, True)
+            pages.pop()
+            idxs.pop()
+        self._invalidate()
+        return False
+
+    def _prev_fast(self):
+        i = self._i - 1
+        if i >= 0:
+            self._i = i
+            return True
+        pages, idxs = self._pages, self._idxs
+        bt = self.bt
+        while pages:
+            page = pages[-1]
+            v = page.extra or bt._view(page)
+            j = idxs[-1] - 1
+            if j >= 0:
+                idxs[-1] = j
+                child, cv = self._child(v.children[j], True)
+                return self._descend_right(child, cv, True)
+            pages.pop()
+            idxs.pop()
+        self._invalidate()
+        return False
+
+    def seek(self, rowid):
+        """Position at ``rowid``; True if it exists.  Otherwise the cursor
+        is left where seek_ge would leave it."""
+        i = self._descend(rowid)
+        v = self._v
+        if i < v.ncell:
+            self._i = i
+            self._state = VALID
+            return v.keys[i] == rowid
+        if not v.ncell:
+            self._invalidate()
+            return False
+        self._i = v.ncell - 1
+        self._state = VALID
+        self._next_fast()
+        return False
+
+    def seek_ge(self, rowid):
+        self.seek(rowid)
+        return self._state == VALID
+
+    def seek_le(self, rowid):
+        i = self._descend(rowid)
+        v = self._v
+        if i < v.ncell and v.keys[i] == rowid:
+            self._i = i
+            self._state = VALID
+            return True
+        if i > 0:
+            self._i = i - 1
+            self._state = VALID
+            return True
+        if not v.ncell:
+            self._invalidate()
+            return False
+        self._i = 0
+        self._state = VALID
+        return self._prev_fast()
+
+    def rowid(self):
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        return self._v.keys[self._i]
+
+    def payload(self):
+        """The whole record of the current row (overflow chain followed)."""
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        return self.bt._payload(self._v, self._i)
+
+    def record(self):
+        """The current row's record, decoded (no intermediate copy when it
+        has no overflow)."""
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        return self.bt._record(self._v, self._i)
+
+    def record_prefix(self, n):
+        """The first n columns of the current row's record."""
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        v = self._v
+        p, start, local, ovfl = v.payload_info(self._i)
+        if not ovfl:
+            return decode_record_prefix(v.data, n, start, start + p)
+        return decode_record_prefix(self.bt._payload(v, self._i), n)
+
+    def payload_size(self):
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        return self._v.payload_info(self._i)[0]
+
+    def max_rowid(self):
+        """The largest rowid in the table, 0 if it is empty (the cursor is
+        left on the last row)."""
+        if not self.last():
+            return 0
+        return self._v.keys[self._i]
+
+    def insert(self, rowid, payload):
+        """Insert a row, replacing any row with the same rowid; the cursor is
+        left on it."""
+        bt = self.bt
+        tree = self.tree
+        if len(tree.cursors) > 1:
+            tree.save_others(self)
+        i = self._append_position(rowid)
+        if i < 0:
+            i = self._descend(rowid)
+        page, v = self._page, self._v
+        bt.pager.write(page)
+        cell = bt._table_cell(rowid, payload)
+        if i < v.ncell and v.keys[i] == rowid:
+            if v.payload_info(i)[3] == 0 and v.cell_size(v.cells[i]) == len(cell):
+                v.overwrite_cell(i, cell)
+                self._i = i
+                self._state = VALID
+                return
+            bt._free_cell_overflow(v, i)
+            v.drop_cell(i)
+        if v.insert_cell(i, cell, rowid):
+            self._i = i
+            self._state = VALID
+            return
+        v.ovfl_at = i
+        v.ovfl_cells = [cell]
+        v.ovfl_keys = [rowid]
+        pages = self._pages + [page]
+        idxs = self._idxs + [i]
+        quick = bt._balance(pages, idxs)
+        if quick is not None and len(pages) == len(self._pages) + 1:
+            # Still the same depth: the new leaf is the right-most child.
+            new, nv = quick
+            self._idxs[-1] = self._pages[-1].extra.ncell
+            self._page, self._v, self._i = new, nv, 0
+            self._state = VALID
+            return
+        self._saved = rowid
+        self._state = REQUIRESEEK
+        self._pages, self._idxs = [], []
+        self._page = self._v = None
+
+    def _append_position(self, rowid):
+        """If the cursor sits on the last row and ``rowid`` is larger, the
+        insert position (no seek needed); else -1."""
+        if self._state or self._page.extra is not self._v:
+            return -1
+        v = self._v
+        n = v.ncell
+        if self._i != n - 1 or v.keys[-1] >= rowid:
+            return -1
+        for page, j in zip(self._pages, self._idxs):
+            if j != page.extra.ncell if page.extra is not None else True:
+                return -1
+        return n
+
+    def delete(self):
+        """Delete the current row; a following next() lands on the row after
+        it, prev() on the row before it."""
+        self._ensure()
+        if self._state == SKIPNEXT:
+            raise errors.InternalError("cursor is not on an entry")
+        bt = self.bt
+        tree = self.tree
+        if len(tree.cursors) > 1:
+            tree.save_others(self)
+        page, v, i = self._page, self._v, self._i
+        rowid = v.keys[i]
+        bt.pager.write(page)
+        bt._free_cell_overflow(v, i)
+        v.drop_cell(i)
+        self._saved = rowid
+        if not self._pages or v.nfree * 3 <= bt._usable * 2:
+            if i < v.ncell:
+                self._state = SKIPNEXT
+                return
+            self._state = REQUIRESEEK
+            self._pages, self._idxs = [], []
+            self._page = self._v = None
+            return
+        bt._balance(self._pages + [page], self._idxs + [i])
+        self._state = REQUIRESEEK
+        self._pages, self._idxs = [], []
+        self._page = self._v = None
+
+
+class IndexCursor(_Cursor):
+    """A cursor over an index b-tree; keys are records (the indexed columns
+    then the rowid) ordered by ``kinfo``."""
+
+    __slots__ = ("kinfo",)
+
+    def __init__(self, bt, root, kinfo):
+        super().__init__(bt, root)
+        self.kinfo = kinfo
+
+    def _check_root(self, v):
+        if v.intkey:
+            raise errors.corrupt(f"page {self.root} is not an index b-tree")
+
+    def _keys(self, v):
+        if v.kinfo is self.kinfo:
+            return v.keys
+        if v.keys is not None and v.kinfo == self.kinfo:
+            v.kinfo = self.kinfo
+            return v.keys
+        return self.bt._index_keys(v, self.kinfo)
+
+    def _key_here(self):
+        return self._keys(self._v)[self._i]
+
+    def _seek_saved(self, sk):
+        i, hit = self._descend(sk)
+        if hit:
+            self._state = VALID
+            return True
+        self._settle_ge(i)
+        return self._state == VALID and self._keys(self._v)[self._i] == sk
+
+    def _descend(self, sk):
+        """Walk towards the first entry >= sk.  Returns (i, True) when an
+        interior entry equals sk (the cursor is on it), else (bisect position
+        in the leaf reached, False)."""
+        page, v = self._root()
+        if v.intkey:
+            raise errors.corrupt(f"page {self.root} is not an index b-tree")
+        pages = []
+        idxs = []
+        self._pages, self._idxs, self._walked = pages, idxs, 0
+        kinfo = self.kinfo
+        while True:
+            keys = v.keys if v.kinfo is kinfo else self._keys(v)
+            i = bisect_left(keys, sk)
+            if v.leaf:
+                self._page, self._v = page, v
+                return i, False
+            if i < v.ncell and keys[i] == sk:
+                self._page, self._v, self._i = page, v, i
+                return i, True
+            pages.append(page)
+            idxs.append(i)
+            page, v = self._child(v.children[i] if i < v.ncell else v.right, False)
+
+    def _settle_ge(self, i):
+        v = self._v
+        if i < v.ncell:
+            self._i = i
+            self._state = VALID
+            return True
+        if not v.ncell:
+            self._invalidate()
+            return False
+        self._i = v.ncell - 1
+        self._state = VALID
+        return self._up_next()
+
+    def _settle_lt(self, i):
+        v = self._v
+        if i > 0:
+            self._i = i - 1
+            self._state = VALID
+            return True
+        if not v.ncell:
+            self._invalidate()
+            return False
+        self._i = 0
+        self._state = VALID
+        return self._up_prev()
+
+    def _next_fast(self):
+        v = self._v
+        if v.leaf:
+            i = self._i + 1
+            if i < v.ncell:
+                self._i = i
+                return True
+            return self._up_next()
+        # On an interior entry: its successor is the first entry of the
+        # subtree to its right.
+        j = self._i + 1
+        self._pages.append(self._page)
+        self._idxs.append(j)
+        child, cv = self._child(v.children[j] if j < v.ncell else v.right, False)
+        return self._descend_left(child, cv, False)
+
+    def _prev_fast(self):
+        v = self._v
+        if v.leaf:
+            i = self._i - 1
+            if i >= 0:
+                self._i = i
+                return True
+            return self._up_prev()
+        j = self._i
+        self._pages.append(self._page)
+        self._idxs.append(j)
+        child, cv = self._child(v.children[j], False)
+        return self._descend_right(child, cv, False)
+
+    def _up_next(self):
+        pages, idxs = self._pages, self._idxs
+        bt = self.bt
+        while pages:
+            page = pages.pop()
+            j = idxs.pop()
+            v = page.extra or bt._view(page)
+            if j < v.ncell:
+                self._page, self._v, self._i = page, v, j
+                return True
+        self._invalidate()
+        return False
+
+    def _up_prev(self):
+        pages, idxs = self._pages, self._idxs
+        bt = self.bt
+        while pages:
+            page = pages.pop()
+            j = idxs.pop()
+            v = page.extra or bt._view(page)
+            if j > 0:
+                self._page, self._v, self._i = page, v, j - 1
+                return True
+        self._invalidate()
+        return False
+
+    # -- seeks (comparing the first len(key) columns) ----------------------
+
+    def seek_ge(self, key):
+        """First entry whose prefix is >= key; False if none."""
+        i, hit = self._descend(self.kinfo.sort_key(key))
+        if hit:
+            self._state = VALID
+            return True
+        return self._settle_ge(i)
+
+    def seek_gt(self, key):
+        i, _ = self._descend(self.kinfo.sort_key(key) + (PREFIX_HIGH,))
+        return self._settle_ge(i)
+
+    def seek_le(self, key):
+        i, _ = self._descend(self.kinfo.sort_key(key) + (PREFIX_HIGH,))
+        return self._settle_lt(i)
+
+    def seek_lt(self, key):
+        i, hit = self._descend(self.kinfo.sort_key(key))
+        if hit:
+            self._state = VALID
+            return self._prev_fast()
+        return self._settle_lt(i)
+
+    def seek(self, key):
+        """Position at the first entry whose first len(key) columns equal
+        ``key``; True if there is one (an exact lookup when key is a whole
+        entry, a prefix probe otherwise)."""
+        sk = self.kinfo.sort_key(key)
+        i, hit = self._descend(sk)
+        if hit:
+            self._state = VALID
+            return True
+        if not self._settle_ge(i):
+            return False
+        ek = self._keys(self._v)[self._i]
+        return ek[:len(sk)] == sk
+
+    # -- reading -----------------------------------------------------------
+
+    def key(self):
+        """The current entry, decoded (its last value is the rowid)."""
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        return self.bt._record(self._v, self._i)
+
+    def key_prefix(self, n):
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        v = self._v
+        p, start, local, ovfl = v.payload_info(self._i)
+        if not ovfl:
+            return decode_record_prefix(v.data, n, start, start + p)
+        return decode_record_prefix(self.bt._payload(v, self._i), n)
+
+    def payload(self):
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        return self.bt._payload(self._v, self._i)
+
+    # -- writing -----------------------------------------------------------
+
+    def insert(self, values):
+        """Insert the entry ``values`` (an equal entry is replaced); the
+        cursor is left on it."""
+        self.insert_record(encode_record(values), self.kinfo.sort_key(values))
+
+    def insert_record(self, record, sk=None):
+        if sk is None:
+            sk = self.kinfo.sort_key(decode_record(record))
+        bt = self.bt
+        tree = self.tree
+        if len(tree.cursors) > 1:
+            tree.save_others(self)
+        i, hit = self._descend(sk)
+        page, v = self._page, self._v
+        bt.pager.write(page)
+        cell = bt._index_cell(record)
+        if hit:
+            child = v.children[i]
+            bt._free_cell_overflow(v, i)
+            v.drop_cell(i)
+            cell = _pack32(child) + _exact_index_cell(cell)
+        elif i < v.ncell and v.keys[i] == sk:
+            bt._free_cell_overflow(v, i)
+            v.drop_cell(i)
+        if v.insert_cell(i, cell, sk):
+            self._i = i
+            self._state = VALID
+            return
+        v.ovfl_at = i
+        v.ovfl_cells = [cell]
+        v.ovfl_keys = [sk]
+        bt._balance(self._pages + [page], self._idxs + [i])
+        self._saved = sk
+        self._state = REQUIRESEEK
+        self._pages, self._idxs = [], []
+        self._page = self._v = None
+
+    def delete(self):
+        """Delete the current entry; next() then lands on its successor."""
+        self._ensure()
+        if self._state == SKIPNEXT:
+            raise errors.InternalError("cursor is not on an entry")
+        bt = self.bt
+        tree = self.tree
+        if len(tree.cursors) > 1:
+            tree.save_others(self)
+        page, v, i = self._page, self._v, self._i
+        sk = self._keys(v)[i]
+        pager = bt.pager
+        self._saved = sk
+        if v.leaf:
+            pager.write(page)
+            bt._free_cell_overflow(v, i)
+            v.drop_cell(i)
+            if not self._pages or v.nfree * 3 <= bt._usable * 2:
+                if i < v.ncell:
+                    self._state = SKIPNEXT
+                    return
+            else:
+                bt._balance(self._pages + [page], self._idxs + [i])
+            self._state = REQUIRESEEK
+            self._pages, self._idxs = [], []
+            self._page = self._v = None
+            return
+        # An interior entry: replace it by its predecessor, the last entry
+        # of its left subtree, then balance from that leaf up through here.
+        level = len(self._pages)
+        pages = self._pages + [page]
+        idxs = self._idxs + [i]
+        child = v.children[i]
+        lp, lv = self._child(child, False)
+        while not lv.leaf:
+            pages.append(lp)
+            idxs.append(lv.ncell)
+            lp, lv = self._child(lv.right, False)
+        pages.append(lp)
+        last = lv.ncell - 1
+        lkeys = self._keys(lv)
+        moved_key = lkeys[last]
+        moved = _pack32(child) + _exact_index_cell(lv.cell_bytes(last))
+        pager.write(page)
+        pager.write(lp)
+        bt._free_cell_overflow(v, i)
+        v.drop_cell(i)
+        if not v.insert_cell(i, moved, moved_key):
+            v.ovfl_at = i
+            v.ovfl_cells = [moved]
+            v.ovfl_keys = [moved_key]
+        lv.drop_cell(last)
+        bt._balance(pages, idxs, min_level=level)
+        self._state = REQUIRESEEK
+        self._pages, self._idxs = [], []
+        self._page = self._v = None

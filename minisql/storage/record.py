@@ -1,0 +1,503 @@
+"""Varints, serial types, the record format, and index key ordering.
+
+A leaf module (imports only ``errors``): the b-tree stores records, the
+engine builds and reads them, and both order index keys through ``KeyInfo``.
+
+Varint (big-endian, 1..9 bytes)
+    Bytes 1..8 contribute their low 7 bits, the high bit meaning "more
+    follows"; a 9th byte, if reached, contributes all 8 bits.  Values are
+    unsigned 64-bit; integers are stored as two's complement, so every
+    negative number takes 9 bytes.  We always write the shortest encoding
+    (SQLite re-encodes its own cells to the same bytes).
+
+Record
+    varint H (header size in bytes, counting itself) . one varint serial
+    type per column . the column bodies in the same order:
+
+        type  body  value
+          0     0   NULL
+        1..4  1..4  big-endian two's complement integer
+        5, 6  6, 8  big-endian two's complement integer
+          7     8   IEEE-754 double, big-endian (a NaN reads as NULL, as
+                    SQLite never stores one)
+        8, 9    0   the integer 0 / 1 (schema format 4, which we write)
+       10, 11   -   reserved: a file holding them is corrupt
+       N>=12  (N-12)/2  BLOB (even N)
+       N>=13  (N-13)/2  TEXT, UTF-8, no terminator (odd N)
+
+    Invariants kept by ``encode_record``: the smallest integer type that
+    holds the value is used; 0 and 1 use types 8/9; the body length equals
+    the payload length exactly (``decode_record`` calls anything else
+    corrupt, as SQLite's OP_Column does).
+
+Text that is not valid UTF-8 (SQLite stores whatever bytes it is given)
+decodes with ``surrogateescape`` so that writing it back restores the same
+bytes.
+
+Index key order (SQLite's sqlite3VdbeRecordCompare)
+    NULL < INTEGER/REAL (compared numerically, exactly) < TEXT (by the
+    column's collation) < BLOB (memcmp); a DESC column reverses its order;
+    when one key has fewer columns the keys compare on the common prefix.
+    ``KeyInfo.sort_key`` turns a key into a flat tuple (class, value, class,
+    value, ...) whose Python ordering is exactly that order, so the b-tree
+    can bisect over cached tuples in C.  A prefix tuple sorts before every
+    key that extends it; appending ``PREFIX_HIGH`` makes it sort after them.
+"""
+
+import struct
+
+from .. import errors
+
+_D = struct.Struct(">d")
+_unpack_d = _D.unpack_from
+_pack_d = _D.pack
+
+# Body sizes of serial types 0..11 (10 and 11 are reserved, never valid).
+_FIXED_SIZE = (0, 1, 2, 3, 4, 6, 8, 8, 0, 0, -1, -1)
+
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+_SIGN64 = 0x8000000000000000
+
+
+# -- varints ---------------------------------------------------------------
+
+def get_varint(buf, i):
+    """Decode the varint at ``buf[i]``; returns (unsigned value, nbytes).
+    Raises IndexError if it runs off the buffer (callers turn that into
+    a corruption error)."""
+    c = buf[i]
+    if c < 0x80:
+        return c, 1
+    v = c & 0x7F
+    for k in range(1, 8):
+        c = buf[i + k]
+        v = (v << 7) | (c & 0x7F)
+        if c < 0x80:
+            return v, k + 1
+    return (v << 8) | buf[i + 8], 9
+
+
+def get_varint_signed(buf, i):
+    """Like get_varint, the value read as a signed 64-bit integer (rowids)."""
+    v, n = get_varint(buf, i)
+    if v >= _SIGN64:
+        v -= 1 << 64
+    return v, n
+
+
+def put_varint(v):
+    """The shortest varint encoding of ``v`` (negatives as 64-bit two's
+    complement, hence 9 bytes)."""
+    v &= _MASK64
+    if v < 0x80:
+        return bytes((v,))
+    if v < 0x4000:
+        return bytes(((v >> 7) | 0x80, v & 0x7F))
+    if v >> 56:
+        # Nine bytes: the last carries 8 bits, the first eight 7 bits each.
+        out = bytearray(9)
+        out[8] = v & 0xFF
+        v >>= 8
+        for k in range(7, -1, -1):
+            out[k] = (v & 0x7F) | 0x80
+            v >>= 7
+        return bytes(out)
+    out = [v & 0x7F]
+    v >>= 7
+    while v:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.reverse()
+    return bytes(out)
+
+
+def varint_len(v):
+    v &= _MASK64
+    if v < 0x80:
+        return 1
+    if v >> 56:
+        return 9
+    return (v.bit_length() + 6) // 7
+
+
+# -- serial types ----------------------------------------------------------
+
+def serial_type_size(t):
+    if t >= 12:
+        return (t - 12) >> 1
+    n = _FIXED_SIZE[t]
+    if n < 0:
+        raise errors.corrupt(f"reserved serial type {t}")
+    return n
+
+
+def _int_serial_type(v):
+    """(serial type, body bytes) for an integer: the smallest that holds it."""
+    if v == 0:
+        return 8, b""
+    if v == 1:
+        return 9, b""
+    if -0x80 <= v <= 0x7F:
+        return 1, v.to_bytes(1, "big", signed=True)
+    if -0x8000 <= v <= 0x7FFF:
+        return 2, v.to_bytes(2, "big", signed=True)
+    if -0x800000 <= v <= 0x7FFFFF:
+        return 3, v.to_bytes(3, "big", signed=True)
+    if -0x80000000 <= v <= 0x7FFFFFFF:
+        return 4, v.to_bytes(4, "big", signed=True)
+    if -0x800000000000 <= v <= 0x7FFFFFFFFFFF:
+        return 5, v.to_bytes(6, "big", signed=True)
+    if -_SIGN64 <= v < _SIGN64:
+        return 6, v.to_bytes(8, "big", signed=True)
+    raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+
+# Small integers recur constantly (flags, counters, foreign keys): their
+# (type, body) pairs are precomputed.
+_SMALL_INTS = {v: _int_serial_type(v) for v in range(-128, 1024)}
+
+
+def encode_record(values):
+    """Build a record from Python values (None, int, bool, float, str,
+    bytes-like)."""
+    types = bytearray()
+    body = []
+    small = _SMALL_INTS
+    for v in values:
+        tv = type(v)
+        if tv is int or tv is bool:
+            st = small.get(v)
+            if st is None:
+                st = _int_serial_type(v)
+            t, b = st
+            types.append(t)
+            if b:
+                body.append(b)
+        elif tv is str:
+            b = v.encode("utf-8", "surrogateescape")
+            t = len(b) * 2 + 13
+            if t < 0x80:
+                types.append(t)
+            else:
+                types += put_varint(t)
+            body.append(b)
+        elif v is None:
+            types.append(0)
+        elif tv is float:
+            if v != v:              # SQLite stores NaN as NULL
+                types.append(0)
+            else:
+                types.append(7)
+                body.append(_pack_d(v))
+        elif isinstance(v, (bytes, bytearray, memoryview)):
+            b = bytes(v)
+            t = len(b) * 2 + 12
+            if t < 0x80:
+                types.append(t)
+            else:
+                types += put_varint(t)
+            body.append(b)
+        elif isinstance(v, int):        # int subclasses (IntEnum, ...)
+            t, b = _int_serial_type(int(v))
+            types.append(t)
+            body.append(b)
+        elif isinstance(v, float):
+            types.append(7)
+            body.append(_pack_d(float(v)))
+        elif isinstance(v, str):
+            b = str(v).encode("utf-8", "surrogateescape")
+            types += put_varint(len(b) * 2 + 13)
+            body.append(b)
+        else:
+            raise TypeError(f"cannot store {tv.__name__} in a record")
+    m = len(types)
+    if m < 0x7F:
+        return bytes((m + 1,)) + types + b"".join(body)
+    # The header size counts its own varint, whose length depends on it.
+    k = 2
+    while varint_len(m + k) != k:
+        k += 1
+    return put_varint(m + k) + types + b"".join(body)
+
+
+def _corrupt_record(detail="malformed record"):
+    return errors.corrupt(detail)
+
+
+def decode_record(buf, start=0, end=None):
+    """Decode the record in ``buf[start:end]`` (bytes or bytearray) into a
+    list of values in one pass.  The bodies must fill the payload exactly."""
+    if end is None:
+        end = len(buf)
+    try:
+        hsize = buf[start]
+        if hsize < 0x80:
+            i = start + 1
+        else:
+            hsize, k = get_varint(buf, start)
+            i = start + k
+        hend = start + hsize
+        if hend > end:
+            raise _corrupt_record("record header larger than its payload")
+        pos = hend
+        out = []
+        append = out.append
+        frombytes = int.from_bytes
+        while i < hend:
+            t = buf[i]
+            if t < 0x80:
+                i += 1
+            else:
+                t, k = get_varint(buf, i)
+                i += k
+            if t >= 12:
+                nxt = pos + ((t - 12) >> 1)
+                if t & 1:
+                    append(buf[pos:nxt].decode("utf-8", "surrogateescape"))
+                else:
+                    append(bytes(buf[pos:nxt]))
+                pos = nxt
+            elif t == 0:
+                append(None)
+            elif t < 7:
+                nxt = pos + _FIXED_SIZE[t]
+                append(frombytes(buf[pos:nxt], "big", signed=True))
+                pos = nxt
+            elif t == 7:
+                v = _unpack_d(buf, pos)[0]
+                append(None if v != v else v)
+                pos += 8
+            elif t == 8:
+                append(0)
+            elif t == 9:
+                append(1)
+            else:
+                raise _corrupt_record(f"reserved serial type {t}")
+        if pos != end or i != hend:
+            raise _corrupt_record("record body does not match its payload size")
+        return out
+    except (IndexError, struct.error):
+        raise _corrupt_record() from None
+
+
+def decode_record_prefix(buf, n, start=0, end=None):
+    """The first ``n`` columns of the record (fewer if it has fewer)."""
+    if end is None:
+        end = len(buf)
+    try:
+        hsize = buf[start]
+        if hsize < 0x80:
+            i = start + 1
+        else:
+            hsize, k = get_varint(buf, start)
+            i = start + k
+        hend = start + hsize
+        if hend > end:
+            raise _corrupt_record("record header larger than its payload")
+        pos = hend
+        out = []
+        append = out.append
+        while i < hend and len(out) < n:
+            t = buf[i]
+            if t < 0x80:
+                i += 1
+            else:
+                t, k = get_varint(buf, i)
+                i += k
+            if t >= 12:
+                nxt = pos + ((t - 12) >> 1)
+                if nxt > end:
+                    raise _corrupt_record()
+                if t & 1:
+                    append(buf[pos:nxt].decode("utf-8", "surrogateescape"))
+                else:
+                    append(bytes(buf[pos:nxt]))
+                pos = nxt
+            elif t == 0:
+                append(None)
+            elif t < 7:
+                nxt = pos + _FIXED_SIZE[t]
+                if nxt > end:
+                    raise _corrupt_record()
+                append(int.from_bytes(buf[pos:nxt], "big", signed=True))
+                pos = nxt
+            elif t == 7:
+                if pos + 8 > end:
+                    raise _corrupt_record()
+                v = _unpack_d(buf, pos)[0]
+                append(None if v != v else v)
+                pos += 8
+            elif t == 8:
+                append(0)
+            elif t == 9:
+                append(1)
+            else:
+                raise _corrupt_record(f"reserved serial type {t}")
+        return out
+    except (IndexError, struct.error):
+        raise _corrupt_record() from None
+
+
+def record_serial_types(buf, start=0, end=None):
+    """The serial types of a record's columns (for typeof()/length() without
+    decoding bodies, and for tests)."""
+    if end is None:
+        end = len(buf)
+    try:
+        hsize, i = get_varint(buf, start)
+        hend = start + hsize
+        if hend > end:
+            raise _corrupt_record("record header larger than its payload")
+        i += start
+        types = []
+        while i < hend:
+            t, k = get_varint(buf, i)
+            i += k
+            types.append(t)
+        return types
+    except IndexError:
+        raise _corrupt_record() from None
+
+
+# -- index key order -------------------------------------------------------
+
+# Type classes of the flat sort key.  PREFIX_HIGH sits in a class slot and
+# outranks every class, so ``sort_key(prefix) + (PREFIX_HIGH,)`` sorts after
+# every key that starts with ``prefix``.
+_NULL, _NUM, _TEXT, _BLOB = 0, 1, 2, 3
+PREFIX_HIGH = 4
+
+
+class _Desc:
+    """A text or blob value in a DESC column: orders in reverse."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __eq__(self, other):
+        return self.v == other.v
+
+    def __ne__(self, other):
+        return self.v != other.v
+
+    def __lt__(self, other):
+        return other.v < self.v
+
+    def __gt__(self, other):
+        return other.v > self.v
+
+    def __le__(self, other):
+        return other.v <= self.v
+
+    def __ge__(self, other):
+        return other.v >= self.v
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"_Desc({self.v!r})"
+
+
+class KeyInfo:
+    """How an index orders its keys: one collation key function (or None for
+    BINARY) and one DESC flag per indexed column.  Columns past the listed
+    ones (the trailing rowid) are BINARY ascending.
+
+    Instances compare equal when they order keys the same way; the b-tree
+    caches sort keys per page and reuses them for an equal KeyInfo, so reuse
+    one instance per index where possible (identity is checked first)."""
+
+    __slots__ = ("collations", "desc", "_plain", "_sig")
+
+    def __init__(self, collations=(), desc=None):
+        self.collations = tuple(collations or ())
+        n = len(self.collations)
+        self.desc = tuple(bool(d) for d in desc) if desc is not None else (False,) * n
+        if len(self.desc) < n:
+            self.desc += (False,) * (n - len(self.desc))
+        self._plain = not any(self.desc) and all(c is None for c in self.collations)
+        self._sig = (self.collations, self.desc)
+
+    def __eq__(self, other):
+        return isinstance(other, KeyInfo) and self._sig == other._sig
+
+    def __hash__(self):
+        return hash(self._sig)
+
+    def __repr__(self):
+        return f"KeyInfo({list(self.collations)!r}, desc={list(self.desc)!r})"
+
+    def sort_key(self, values):
+        """The flat tuple whose Python order is SQLite's order of ``values``."""
+        out = []
+        append = out.append
+        if self._plain:
+            for v in values:
+                tv = type(v)
+                if tv is int or tv is float:
+                    append(_NUM)
+                    append(v)
+                elif tv is str:
+                    append(_TEXT)
+                    append(v)
+                elif v is None:
+                    append(_NULL)
+                    append(None)
+                elif tv is bytes:
+                    append(_BLOB)
+                    append(v)
+                else:
+                    c, x = _classify(v)
+                    append(c)
+                    append(x)
+            return tuple(out)
+        colls = self.collations
+        desc = self.desc
+        n = len(colls)
+        for j, v in enumerate(values):
+            c, x = _classify(v)
+            if j < n:
+                if c == _TEXT and colls[j] is not None:
+                    x = colls[j](x)
+                if desc[j]:
+                    # Reverse the column: classes run BLOB..NULL, numbers
+                    # negate, text and blobs compare backwards.
+                    if c == _NUM:
+                        x = -x
+                    elif c != _NULL:
+                        x = _Desc(x)
+                    c = _BLOB - c
+            append(c)
+            append(x)
+        return tuple(out)
+
+    def compare(self, a, b):
+        """-1/0/1 comparing two keys on their common prefix of columns."""
+        n = min(len(a), len(b))
+        ka = self.sort_key(a[:n])
+        kb = self.sort_key(b[:n])
+        return (ka > kb) - (ka < kb)
+
+
+def _classify(v):
+    tv = type(v)
+    if v is None:
+        return _NULL, None
+    if tv is int or tv is float:
+        return _NUM, v
+    if tv is bool:
+        return _NUM, int(v)
+    if tv is str:
+        return _TEXT, v
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return _BLOB, bytes(v)
+    if isinstance(v, (int, float)):
+        return _NUM, v
+    if isinstance(v, str):
+        return _TEXT, str(v)
+    raise TypeError(f"cannot compare {tv.__name__} in an index key")
+
+
+DEFAULT_KEYINFO = KeyInfo()

@@ -1,0 +1,739 @@
+"""The write-ahead log: the ``-wal`` file and SQLite's WAL protocol.
+
+A transaction commits by appending one frame per changed page to the WAL,
+the last frame carrying the database size ("commit frame"), then publishing
+the new ``mxFrame`` in the wal-index header (walindex.py).  Readers pin a
+snapshot (an mxFrame) with a read mark; a checkpoint copies frames that no
+reader still needs back into the database file; once everything is copied
+and nobody reads the WAL, the next writer restarts it from the top with new
+salts.  All of it is SQLite's wal.c protocol, so sqlite3 connections and
+minisql connections share one database live.
+
+-wal file (all integers big-endian)::
+
+    header, 32 bytes:
+       0 magic 0x377F0682 (checksum words little-endian) / 0x377F0683 (big)
+       4 format version 3007000
+       8 page size (65536 stored as is)
+      12 checkpoint sequence (the writing connection's own counter)
+      16 salt-1 (+1 at every restart)     20 salt-2 (random at every restart)
+      24 checksum-1, 28 checksum-2 over bytes 0..23
+    frame n (1-based) at 32 + (n-1)*(page size + 24):
+       0 page number           4 commit: db size in pages, 0 if not last
+       8 salt-1, 12 salt-2 (must equal the header's)
+      16 checksum-1, 20 checksum-2: cumulative over the header, every
+         earlier frame, bytes 0..7 of this frame header and its page
+      24 the page image
+
+Checksum: words of the input (byte order chosen by the magic's low bit)
+taken in pairs: s0 += w[i] + s1; s1 += w[i+1] + s0  (mod 2**32).  Written
+as a single sequence z[n] = z[n-1] + z[n-2] + w[n], it is linear, so
+(s0, s1) after n words are Fibonacci-weighted sums of the words; the page
+routine below evaluates those sums with a few dozen wide-integer operations
+instead of one Python step per word (see ``_PageChecksum``).
+
+Which frames count (recovery): frames are read in order while the page
+number is non-zero, the salts match and the checksum chain holds; the log
+ends at the last such frame with a commit field.  A torn, stale or damaged
+tail is therefore ignored, never half-applied.
+
+States of one connection (``Wal``):
+    no snapshot     read_lock == -1
+    reading         read_lock 0 (WAL ignored: everything was backfilled) or
+                    1..4 (pinned on aReadMark[i] <= its mxFrame)
+    writing         reading + WRITE held; the snapshot must be the newest
+                    header (else SQLITE_BUSY_SNAPSHOT)
+
+Invariants:
+  1. Frames are written (and, under synchronous=FULL, synced) before the
+     wal-index entries and the header that make them visible; on an I/O
+     error nothing is published.
+  2. A checkpoint never copies a frame beyond any reader's mark
+     (mxSafeFrame), and sets nBackfill only after the copies are written
+     (and synced, unless synchronous=OFF).
+  3. The WAL restarts only when nBackfill == mxFrame and no reader holds
+     READ1..4, with salt-1 + 1 and a new salt-2, so old frames beyond the
+     new end can never validate again.
+  4. sync levels (formats doc section 5): OFF never syncs; NORMAL syncs
+     the WAL after a new header and before a checkpoint, and the db file
+     after a complete checkpoint; FULL also syncs the WAL at every commit.
+"""
+
+import operator
+import os
+import struct
+import sys
+import time
+
+from .. import errors
+from . import walindex as wi
+from .walindex import IndexHeader, WalIndex, wal_checksum
+
+WAL_MAGIC = 0x377F0682
+WAL_VERSION = 3007000
+WAL_HDR = struct.Struct(">IIII8sII")   # magic, version, page size, seq, salts, cksum
+assert WAL_HDR.size == 32
+FRAME_HDR = struct.Struct(">II8sII")   # pgno, commit, salts, cksum
+assert FRAME_HDR.size == 24
+_PAIR = struct.Struct(">II")
+_LE_PAIR = struct.Struct("<II")
+NATIVE_BIG = int(sys.byteorder == "big")
+
+SYNC_OFF, SYNC_NORMAL, SYNC_FULL = 0, 1, 2
+PASSIVE, FULL, RESTART, TRUNCATE = 0, 1, 2, 3
+MODES = {"PASSIVE": PASSIVE, "FULL": FULL, "RESTART": RESTART, "TRUNCATE": TRUNCATE}
+
+SQLITE_BUSY_RECOVERY = errors.SQLITE_BUSY | (1 << 8)
+SQLITE_BUSY_SNAPSHOT = errors.SQLITE_BUSY | (2 << 8)
+
+_RETRY = object()            # walTryBeginRead's WAL_RETRY
+_M32 = 0xFFFFFFFF
+
+
+# -- checksums ------------------------------------------------------------
+
+def _fib_mod32(n):
+    f = [0, 1]
+    for _ in range(n):
+        f.append((f[-1] + f[-2]) & _M32)
+    return f
+
+
+class _PageChecksum:
+    """The WAL checksum of one page, chained from (s0, s1), exact.
+
+    Algebra: map the state to s1*x + s0 in R = Z[x]/(x^2 - x - 1, 2^32).
+    Each word does state = (state + w) * x, so a page of n words gives
+    state * x^n + E with E = sum(w[i] * x^(n-i)); and x^k = F(k)x + F(k-1)
+    (Fibonacci numbers), which makes the final combination cheap.
+
+    E is computed in c lanes: the page is read as rows of c consecutive
+    words; lane r accumulates the words of column r by Horner's rule in
+    y = x^c.  Since y^2 = L(c)*y - 1 (c even, L = Lucas number), a Horner
+    step on a lane pair (a, b) meaning a*y + b is
+        a' = a*L + b,   b' = w - a
+    which is done for all c lanes at once on one Python int holding c lanes
+    of 72 bits (products never exceed 66 bits, so lanes do not interact);
+    lanes are masked back to 32 bits each row.  Finally lane r is weighted
+    by x^(c-r): four dot products of length c.
+    """
+
+    LANE = 9                   # bytes per lane: 72 bits > 66-bit worst case
+
+    def __init__(self, page_size, big_endian):
+        n = page_size // 4
+        c = 16 if n <= 256 else 32 if n <= 2048 else 64
+        lb = self.LANE
+        self.n, self.c, self.row = n, c, lb * c
+        self.big = big_endian
+        self.mask = int.from_bytes((b"\xff" * 4 + b"\0" * (lb - 4)) * c, "little")
+        self.two32 = int.from_bytes((b"\0" * 4 + b"\x01" + b"\0" * (lb - 5)) * c, "little")
+        f = _fib_mod32(max(n, 2 * c) + 2)
+        self.lucas = (f[c + 1] + f[c - 1]) & _M32
+        # x^(2c-r) weights lane a-values, x^(c-r) lane b-values.
+        self.a1 = f[c + 1:2 * c + 1][::-1]       # F(2c - r)
+        self.a0 = f[c:2 * c][::-1]               # F(2c - r - 1)
+        self.b1 = f[1:c + 1][::-1]               # F(c - r)
+        self.b0 = f[0:c][::-1]                   # F(c - r - 1)
+        self.lanes = struct.Struct("<" + ("I%dx" % (lb - 4)) * c).unpack
+        self.fn, self.fn1 = f[n], f[n - 1]      # x^n = F(n) x + F(n-1)
+
+    def __call__(self, data, s0, s1):
+        lb = self.LANE
+        buf = bytearray(lb * self.n)
+        if self.big:
+            buf[3::lb] = data[0::4]
+            buf[2::lb] = data[1::4]
+            buf[1::lb] = data[2::4]
+            buf[0::lb] = data[3::4]
+        else:
+            buf[0::lb] = data[0::4]
+            buf[1::lb] = data[1::4]
+            buf[2::lb] = data[2::4]
+            buf[3::lb] = data[3::4]
+        mv = memoryview(buf)
+        row = self.row
+        frombytes = int.from_bytes
+        lucas, mask, two32 = self.lucas, self.mask, self.two32
+        a = 0
+        b = frombytes(mv[:row], "little")
+        for off in range(row, len(buf), row):
+            a, b = (a * lucas + b) & mask, two32 - a + frombytes(mv[off:off + row], "little")
+        la = self.lanes(a.to_bytes(row, "little"))
+        lbv = self.lanes((b & mask).to_bytes(row, "little"))
+        mul = operator.mul
+        e1 = sum(map(mul, la, self.a1)) + sum(map(mul, lbv, self.b1))
+        e0 = sum(map(mul, la, self.a0)) + sum(map(mul, lbv, self.b0))
+        p, q = self.fn, self.fn1
+        # (s1 x + s0) * (p x + q) + (e1 x + e0); x^2 = x + 1.
+        return (s1 * p + s0 * q + e0) & _M32, (s1 * (p + q) + s0 * p + e1) & _M32
+
+
+_page_checksums = {}
+
+
+def page_checksum(data, s0, s1, big_endian):
+    """Checksum of a page image (any power-of-two size >= 512) chained from
+    (s0, s1); equal to ``wal_checksum(data, s0, s1, big_endian)``."""
+    key = (len(data), big_endian)
+    fn = _page_checksums.get(key)
+    if fn is None:
+        fn = _page_checksums[key] = _PageChecksum(len(data), big_endian)
+    return fn(data, s0, s1)
+
+
+def frame_checksum(pgno, commit, page, s0, s1, big_endian):
+    """Checksum stored in a frame: the chain continued over the frame
+    header's first 8 bytes (page number and commit field, big-endian in
+    the file, read as words in the checksum's byte order) and its page."""
+    if big_endian:
+        w0, w1 = pgno, commit
+    else:
+        w0, w1 = _LE_PAIR.unpack(_PAIR.pack(pgno, commit))
+    s0 = (s0 + w0 + s1) & _M32
+    s1 = (s1 + w1 + s0) & _M32
+    return page_checksum(page, s0, s1, big_endian)
+
+
+def _busy_snapshot():
+    return errors.OperationalError("database is locked", code=SQLITE_BUSY_SNAPSHOT)
+
+
+def _random_u32():
+    return int.from_bytes(os.urandom(4), "big")
+
+
+class Wal:
+    """One connection's use of the WAL and wal-index of database ``db_path``."""
+
+    def __init__(self, vfs, db_path, db_file, *, readonly=False, page_size=4096):
+        self.vfs = vfs
+        self.db_path = db_path
+        self.wal_path = db_path + "-wal"
+        self.db_file = db_file
+        self.readonly = readonly
+        self.page_size = page_size
+        self.index = WalIndex(vfs, db_path + "-shm")
+        self.wal_file = None
+        self._dir_sync_pending = False
+        self.hdr = None            # snapshot header (IndexHeader) or None
+        self.read_lock = -1
+        self.write_lock = False
+        self.ckpt_lock = False
+        self.min_frame = 1
+        self.n_ckpt = 0            # this connection's checkpoint sequence
+        self._changed = False
+
+    # -- the -wal file -----------------------------------------------------
+
+    def _open_wal(self, create):
+        """Open the -wal lazily: it may not exist until the first frame is
+        written (an empty -wal next to an empty database would be deleted
+        by a sqlite3 opener)."""
+        if self.wal_file is None:
+            exists = self.vfs.exists(self.wal_path)
+            if not exists and (not create or self.readonly):
+                return None
+            self.wal_file = self.vfs.open(self.wal_path, readonly=self.readonly)
+            self._dir_sync_pending = not exists
+        return self.wal_file
+
+    def _sync_wal(self):
+        self.wal_file.sync()
+        if self._dir_sync_pending:
+            # First sync of a -wal we created: make its directory entry
+            # durable too (SQLite's UNIXFILE_DIRSYNC).
+            self._dir_sync_pending = False
+            self.vfs.sync_directory(self.wal_path)
+
+    def _wal_file_for_read(self):
+        f = self._open_wal(False)
+        if f is None:
+            raise errors.corrupt("wal-index describes frames but there is no -wal file")
+        return f
+
+    # -- reading the wal-index header (walIndexReadHdr) --------------------
+
+    def _read_index_header(self):
+        h = self.index.try_header()
+        if h is None:
+            had_write = self.write_lock
+            if not had_write and not self.index.lock(wi.WRITE, 1, True):
+                raise errors.busy()
+            try:
+                self.index.block(0, extend=True)
+                h = self.index.try_header()
+                if h is None:
+                    h = self._recover()
+                    self._changed = True
+            finally:
+                if not had_write:
+                    self.index.unlock(wi.WRITE)
+        if h.version != wi.VERSION:
+            raise errors.cantopen()
+        if self.hdr is None or h.raw != self.hdr.raw:
+            self._changed = True
+            self.hdr = h
+
+    # -- recovery (walIndexRecover) ----------------------------------------
+
+    def _recover(self):
+        """Rebuild the wal-index from the -wal.  Caller holds WRITE."""
+        first = wi.CKPT + (1 if self.ckpt_lock else 0)
+        if not self.index.lock(first, wi.READ0 - first, True):
+            raise errors.busy()
+        try:
+            return self._rebuild_index()
+        finally:
+            self.index.unlock(first, wi.READ0 - first)
+
+    def _rebuild_index(self):
+        mx_frame = n_page = page_size = big = 0
+        frame_cksum = (0, 0)
+        salt = bytes(8)
+        pgnos = []
+        f = self._open_wal(False)
+        size = f.size() if f is not None else 0
+        if size > WAL_HDR.size:
+            raw = f.read(0, WAL_HDR.size)
+            magic, version, ps, seq, hsalt, c0, c1 = WAL_HDR.unpack(raw)
+            if (magic & ~1) == WAL_MAGIC and ps & (ps - 1) == 0 and 512 <= ps <= 65536:
+                big = magic & 1
+                salt = hsalt
+                self.n_ckpt = seq
+                chain = wal_checksum(raw[:24], big_endian=bool(big))
+                if chain == (c0, c1):
+                    if version != WAL_VERSION:
+                        raise errors.cantopen()
+                    pgnos, mx_frame, n_page, frame_cksum = self._scan(f, size, ps, big, salt, chain)
+                    page_size = ps if mx_frame else 0
+        # Index every valid frame (committed or not, as SQLite does).
+        k = 0
+        while wi.izero(k) < len(pgnos):
+            lo = wi.izero(k)
+            hi = min(len(pgnos), wi.izero(k + 1))
+            self.index.store_block(k, pgnos[lo:hi])
+            k += 1
+        h = IndexHeader.build(change=0, big_end=big, page_size=page_size,
+                              mx_frame=mx_frame, n_page=n_page,
+                              frame_cksum=frame_cksum, salt=salt)
+        self.index.write_header(h)
+        self.index.nbackfill = 0
+        self.index.nbackfill_attempted = mx_frame
+        self.index.set_read_mark(0, 0)
+        for i in range(1, wi.NREADER):
+            if self.index.lock(wi.READ(i), 1, True):
+                self.index.set_read_mark(i, mx_frame if i == 1 and mx_frame else wi.NOT_USED)
+                self.index.unlock(wi.READ(i))
+        return h
+
+    @staticmethod
+    def _scan(f, size, ps, big, salt, chain):
+        """Validate frames in order; returns (page numbers of all valid
+        frames, last commit frame, its db size, its checksum)."""
+        fsz = ps + FRAME_HDR.size
+        last = (size - WAL_HDR.size) // fsz
+        pgnos = []
+        mx_frame = n_page = 0
+        frame_cksum = (0, 0)
+        s0, s1 = chain
+        batch = max(1, (1 << 20) // fsz)
+        frame = 1
+        while frame <= last:
+            n = min(batch, last - frame + 1)
+            buf = f.read(WAL_HDR.size + (frame - 1) * fsz, n * fsz)
+            for i in range(len(buf) // fsz):
+                off = i * fsz
+                pgno, commit, fsalt, c0, c1 = FRAME_HDR.unpack_from(buf, off)
+                if fsalt != salt or pgno == 0:
+                    return pgnos, mx_frame, n_page, frame_cksum
+                s0, s1 = frame_checksum(pgno, commit, buf[off + 24:off + fsz], s0, s1, big)
+                if (s0, s1) != (c0, c1):
+                    return pgnos, mx_frame, n_page, frame_cksum
+                pgnos.append(pgno)
+                if commit:
+                    mx_frame, n_page, frame_cksum = frame + i, commit, (s0, s1)
+            if len(buf) < n * fsz:
+                break
+            frame += n
+        return pgnos, mx_frame, n_page, frame_cksum
+
+    # -- read transactions -------------------------------------------------
+
+    def begin_read(self):
+        """Take a snapshot and a read mark.  Returns True if the database may
+        differ from this connection's previous snapshot (drop the cache).
+        Raises a busy error if it cannot (the caller's busy handler may
+        retry)."""
+        assert self.read_lock < 0
+        self._changed = False
+        cnt = 0
+        while True:
+            cnt += 1
+            if self._try_begin_read(cnt, False) is not _RETRY:
+                return self._changed
+
+    def _try_begin_read(self, cnt, use_wal):
+        """walTryBeginRead; returns _RETRY or None."""
+        if cnt > 5:
+            if cnt > 100:
+                raise errors.OperationalError("locking protocol", code=errors.SQLITE_PROTOCOL)
+            time.sleep(1e-6 if cnt < 10 else (cnt - 9) ** 2 * 39e-6)
+        index = self.index
+        if not use_wal:
+            try:
+                self._read_index_header()
+            except errors.OperationalError as e:
+                if e.sqlite_errorcode != errors.SQLITE_BUSY:
+                    raise
+                if not index.maps:
+                    return _RETRY
+                if index.lock(wi.RECOVER, 1, False):
+                    index.unlock(wi.RECOVER)
+                    return _RETRY
+                raise errors.OperationalError("database is locked", code=SQLITE_BUSY_RECOVERY)
+        hdr = self.hdr
+        if not use_wal and index.nbackfill == hdr.mx_frame:
+            # Everything is in the database file: read it, ignore the WAL.
+            if index.lock(wi.READ0, 1, False):
+                if index.live_raw() != hdr.raw:
+                    index.unlock(wi.READ0)
+                    return _RETRY
+                self.read_lock = 0
+                return None
+        mx = hdr.mx_frame
+        marks = index.read_marks()
+        best_mark = best = 0
+        for i in range(1, wi.NREADER):
+            if best_mark <= marks[i] <= mx:
+                best_mark, best = marks[i], i
+        if best_mark < mx or best == 0:
+            for i in range(1, wi.NREADER):
+                if index.lock(wi.READ(i), 1, True):
+                    index.set_read_mark(i, mx)
+                    best_mark, best = mx, i
+                    index.unlock(wi.READ(i))
+                    break
+        if best == 0:
+            return _RETRY
+        if not index.lock(wi.READ(best), 1, False):
+            return _RETRY
+        self.min_frame = index.nbackfill + 1
+        if index.read_mark(best) != best_mark or index.live_raw() != hdr.raw:
+            index.unlock(wi.READ(best))
+            return _RETRY
+        self.read_lock = best
+        return None
+
+    def end_read(self):
+        self.end_write()
+        if self.read_lock >= 0:
+            self.index.unlock(wi.READ(self.read_lock))
+            self.read_lock = -1
+
+    def db_size(self):
+        """Database size in pages of the snapshot if the WAL holds any of it,
+        else 0 (then the database file's size applies)."""
+        h = self.hdr
+        return h.n_page if h is not None and h.mx_frame else 0
+
+    def snapshot_page_size(self):
+        """Page size recorded with the snapshot's frames, or 0 if none."""
+        h = self.hdr
+        return h.page_size if h is not None and h.mx_frame else 0
+
+    def find_frame(self, pgno):
+        """Newest frame within the snapshot holding ``pgno``, or 0."""
+        if self.read_lock <= 0:
+            return 0
+        mx = self.hdr.mx_frame
+        if mx == 0:
+            return 0
+        return self.index.find(pgno, self.min_frame, mx)
+
+    def read_frame(self, frame):
+        ps = self.hdr.page_size
+        f = self._wal_file_for_read()
+        return f.read(WAL_HDR.size + (frame - 1) * (ps + FRAME_HDR.size) + FRAME_HDR.size, ps)
+
+    def frame_count(self):
+        return self.hdr.mx_frame if self.hdr is not None else 0
+
+    # -- write transactions ------------------------------------------------
+
+    def begin_write(self):
+        """Take the WAL write lock.  Busy if another writer holds it;
+        SQLITE_BUSY_SNAPSHOT if our snapshot is no longer the newest."""
+        if self.readonly:
+            raise errors.readonly()
+        assert self.read_lock >= 0 and not self.write_lock
+        if not self.index.lock(wi.WRITE, 1, True):
+            raise errors.busy()
+        self.write_lock = True
+        if self.index.live_raw() != self.hdr.raw:
+            self.index.unlock(wi.WRITE)
+            self.write_lock = False
+            raise _busy_snapshot()
+
+    def end_write(self):
+        if self.write_lock:
+            self.index.unlock(wi.WRITE)
+            self.write_lock = False
+
+    def write_frames(self, pages, n_page, sync):
+        """Append one committed transaction: ``pages`` is a list of
+        (pgno, page image); the last frame gets the commit size ``n_page``.
+        All or nothing: the frames become visible only once all are written
+        (and synced under FULL)."""
+        assert self.write_lock and pages
+        self._restart_log()
+        f = self._open_wal(True)
+        hdr = self.hdr
+        if hdr.mx_frame == 0:
+            hdr = self._write_wal_header(sync)
+        ps = hdr.page_size
+        big = bool(hdr.big_end)
+        salt = hdr.salt
+        fsz = ps + FRAME_HDR.size
+        s0, s1 = hdr.frame_cksum
+        first = hdr.mx_frame + 1
+        last_i = len(pages) - 1
+        chunk = max(1, (1 << 20) // fsz)
+        for start in range(0, len(pages), chunk):
+            part = pages[start:start + chunk]
+            buf = bytearray(len(part) * fsz)
+            for j, (pgno, data) in enumerate(part):
+                if len(data) != ps:
+                    raise errors.InternalError(f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
+                commit = n_page if start + j == last_i else 0
+                s0, s1 = frame_checksum(pgno, commit, data, s0, s1, big)
+                off = j * fsz
+                FRAME_HDR.pack_into(buf, off, pgno, commit, salt, s0, s1)
+                buf[off + 24:off + fsz] = data
+            f.write(WAL_HDR.size + (first + start - 1) * fsz, buf)
+        if sync >= SYNC_FULL:
+            self._sync_wal()
+        index = self.index
+        for j, (pgno, _) in enumerate(pages):
+            index.append(first + j, pgno, hdr.mx_frame)
+        new = hdr.replace(mx_frame=first + len(pages) - 1, n_page=n_page,
+                          change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
+        index.write_header(new)
+        self.hdr = new
+
+    def _write_wal_header(self, sync):
+        """Start the -wal from frame 1 (new or restarted log)."""
+        hdr = self.hdr
+        salt = hdr.salt if self.n_ckpt else os.urandom(8)
+        ps = self.page_size
+        magic = WAL_MAGIC | NATIVE_BIG
+        head = WAL_HDR.pack(magic, WAL_VERSION, ps, self.n_ckpt, salt, 0, 0)[:24]
+        c = wal_checksum(head, big_endian=bool(NATIVE_BIG))
+        self.wal_file.write(0, head + _PAIR.pack(*c))
+        if sync >= SYNC_NORMAL:
+            self._sync_wal()
+        # Not published: the header reaches the wal-index with the commit.
+        self.hdr = hdr.replace(big_end=NATIVE_BIG, page_size=ps, frame_cksum=c, salt=salt)
+        return self.hdr
+
+    def _restart_log(self):
+        """walRestartLog: a writer whose snapshot ignores the WAL (read lock
+        0, so nBackfill == mxFrame) restarts the log if no reader uses it,
+        then moves to a real read mark."""
+        if self.read_lock != 0:
+            return
+        index = self.index
+        if index.nbackfill > 0:
+            if index.lock(wi.READ(1), wi.NREADER - 1, True):
+                try:
+                    self._restart_header()
+                finally:
+                    index.unlock(wi.READ(1), wi.NREADER - 1)
+        index.unlock(wi.READ0)
+        self.read_lock = -1
+        cnt = 0
+        while True:
+            cnt += 1
+            if self._try_begin_read(cnt, True) is not _RETRY:
+                return
+
+    def _restart_header(self):
+        """walRestartHdr: empty log, salt-1 + 1, fresh salt-2."""
+        self.n_ckpt += 1
+        h = self.hdr
+        salt1 = (int.from_bytes(h.salt[:4], "big") + 1) & _M32
+        salt = salt1.to_bytes(4, "big") + os.urandom(4)
+        new = h.replace(mx_frame=0, salt=salt)
+        index = self.index
+        index.write_header(new)
+        self.hdr = new
+        index.nbackfill = 0
+        index.nbackfill_attempted = 0
+        index.set_read_mark(1, 0)
+        for i in range(2, wi.NREADER):
+            index.set_read_mark(i, wi.NOT_USED)
+
+    # -- checkpoint --------------------------------------------------------
+
+    def checkpoint(self, mode, sync, busy_handler=None):
+        """PRAGMA wal_checkpoint(mode): returns (busy, log, checkpointed) as
+        sqlite3 does: (1, -1, -1) if another checkpoint is running."""
+        if self.readonly:
+            raise errors.readonly()
+        assert self.read_lock < 0 and not self.write_lock
+        mode = MODES[mode.upper()] if isinstance(mode, str) else mode
+        busy = busy_handler if mode != PASSIVE else None
+        index = self.index
+        if not index.lock(wi.CKPT, 1, True):
+            return (1, -1, -1)
+        self.ckpt_lock = True
+        eff_mode = mode
+        before = self.hdr.raw if self.hdr is not None else None
+        try:
+            if mode != PASSIVE:
+                if self._busy_lock(wi.WRITE, 1, busy):
+                    self.write_lock = True
+                else:
+                    eff_mode, busy = PASSIVE, None
+            try:
+                self._read_index_header()
+            except errors.OperationalError as e:
+                if e.sqlite_errorcode & 0xFF == errors.SQLITE_BUSY:
+                    return (1, -1, -1)
+                raise
+            hdr = self.hdr
+            if hdr.mx_frame and hdr.page_size != self.page_size:
+                raise errors.corrupt("WAL page size differs from the database's")
+            ok = self._checkpoint(eff_mode, busy, sync)
+            result = (0 if ok and eff_mode == mode else 1, hdr.mx_frame, index.nbackfill)
+        finally:
+            self.end_write()
+            index.unlock(wi.CKPT)
+            self.ckpt_lock = False
+        if self.hdr is not None and self.hdr.raw != before:
+            # We loaded a newer header outside a read transaction: make the
+            # next begin_read report a change so the pager drops its cache.
+            self.hdr = None
+        return result
+
+    def _busy_lock(self, n, count, busy):
+        while not self.index.lock(n, count, True):
+            if busy is None or not busy():
+                return False
+        return True
+
+    def _checkpoint(self, mode, busy, sync):
+        """walCheckpoint; False means SQLITE_BUSY."""
+        index = self.index
+        hdr = self.hdr
+        ps = hdr.page_size
+        if index.nbackfill < hdr.mx_frame:
+            mx_safe, mx_page = hdr.mx_frame, hdr.n_page
+            for i in range(1, wi.NREADER):
+                y = index.read_mark(i)
+                if mx_safe > y:
+                    if self._busy_lock(wi.READ(i), 1, busy):
+                        index.set_read_mark(i, mx_safe if i == 1 else wi.NOT_USED)
+                        index.unlock(wi.READ(i))
+                    else:
+                        mx_safe, busy = y, None
+            nbackfill = index.nbackfill
+            if nbackfill < mx_safe and self._busy_lock(wi.READ0, 1, busy):
+                try:
+                    self._backfill(nbackfill, mx_safe, mx_page, ps, sync)
+                finally:
+                    index.unlock(wi.READ0)
+        if mode == PASSIVE:
+            return True
+        if index.nbackfill < hdr.mx_frame:
+            return False
+        if mode >= RESTART:
+            if not self._busy_lock(wi.READ(1), wi.NREADER - 1, busy):
+                return False
+            try:
+                if mode == TRUNCATE:
+                    self._restart_header()
+                    if self._open_wal(False) is not None:
+                        self.wal_file.truncate(0)
+            finally:
+                self.index.unlock(wi.READ(1), wi.NREADER - 1)
+        return True
+
+    def _backfill(self, nbackfill, mx_safe, mx_page, ps, sync):
+        """Copy, for each page, its newest frame in (nBackfill, mxFrame] if
+        that frame is <= mx_safe, into the database file; caller holds
+        READ0 exclusively."""
+        index = self.index
+        hdr = self.hdr
+        newest = {}
+        for i, pgno in enumerate(index.page_numbers(nbackfill + 1, hdr.mx_frame)):
+            newest[pgno] = nbackfill + 1 + i
+        index.nbackfill_attempted = mx_safe
+        f = self._wal_file_for_read()
+        if sync >= SYNC_NORMAL:
+            self._sync_wal()
+        db = self.db_file
+        need = mx_page * ps
+        size = db.size()
+        if size < need and size + 65536 + hdr.mx_frame * ps < need:
+            raise errors.corrupt("checkpoint would grow the database beyond the WAL's content")
+        fsz = ps + FRAME_HDR.size
+        for pgno in sorted(newest):
+            frame = newest[pgno]
+            if frame > mx_safe or pgno > mx_page:
+                continue
+            data = f.read(WAL_HDR.size + (frame - 1) * fsz + FRAME_HDR.size, ps)
+            if len(data) != ps:
+                raise errors.corrupt(f"WAL frame {frame} is truncated")
+            db.write((pgno - 1) * ps, data)
+        if mx_safe == index.live_mx_frame():
+            db.truncate(hdr.n_page * ps)
+            if sync >= SYNC_NORMAL:
+                db.sync()
+        index.nbackfill = mx_safe
+
+    # -- closing and inspection --------------------------------------------
+
+    def close(self, last, sync=SYNC_FULL):
+        """Release everything.  ``last``: the caller holds the database file
+        EXCLUSIVE, so no other connection exists: checkpoint, and if all of
+        the WAL reached the database file, delete the -wal and the -shm."""
+        self.end_read()
+        delete = False
+        try:
+            if last and not self.readonly:
+                busy, log, done = self.checkpoint(PASSIVE, sync)
+                delete = busy == 0 and log == done
+        finally:
+            self.index.close(delete)
+            if self.wal_file is not None:
+                self.wal_file.close()
+                self.wal_file = None
+            if delete:
+                self.vfs.delete(self.wal_path)
+
+    def info(self):
+        """What the shell's .wal command shows."""
+        h = self.index.try_header()
+        f = self._open_wal(False)
+        size = f.size() if f is not None else 0
+        ps = (h.page_size if h and h.page_size else self.page_size)
+        frames = max(0, (size - WAL_HDR.size) // (ps + FRAME_HDR.size)) if size else 0
+        out = {
+            "wal_file": self.wal_path,
+            "wal_size": size,
+            "frames_in_file": frames,
+            "page_size": ps,
+        }
+        if f is not None and size >= WAL_HDR.size:
+            magic, version, wps, seq, salt, c0, c1 = WAL_HDR.unpack(f.read(0, WAL_HDR.size))
+            out.update(magic=hex(magic), checkpoint_seq=seq,
+                       salt1=int.from_bytes(salt[:4], "big"),
+                       salt2=int.from_bytes(salt[4:], "big"))
+        if h is not None:
+            out.update(last_commit_frame=h.mx_frame, db_pages=h.n_page,
+                       change_counter=h.change, nbackfill=self.index.nbackfill,
+                       nbackfill_attempted=self.index.nbackfill_attempted,
+                       read_marks=[None if m == wi.NOT_USED else m
+                                   for m in self.index.read_marks()])
+        return out

@@ -1,0 +1,412 @@
+"""The wal-index: the ``-shm`` file through which connections share one WAL.
+
+SQLite's layout, byte for byte, so that sqlite3 and minisql connections can
+use one database at the same time.  The file is memory-mapped in 32 KiB
+blocks; every integer is in the host's native byte order (little-endian on
+x86-64).  It is transient: recovery can rebuild all of it from the -wal.
+
+Block 0 (bytes 0..32767)::
+
+      off  size  field
+        0    48  WalIndexHdr, copy 1  (readers copy it, then copy 2, compare)
+       48    48  WalIndexHdr, copy 2  (writers store copy 2 first)
+       96     4  nBackfill           frames 1..nBackfill are in the db file
+      100    20  aReadMark[0..4]     0xFFFFFFFF = unused; [0] is always 0
+      120     8  lock bytes          never read or written, only locked
+      128     4  nBackfillAttempted  a checkpoint started copying up to here
+      132     4  unused
+      136 16248  aPgno[4062]         page number of frames 1..4062
+    16384 16384  aHash[8192]         u16 hash slots, 1-based index into aPgno
+
+Block k >= 1 (bytes 32768k..): aPgno[4096] (frames iZero+1..iZero+4096 with
+iZero = 4062 + (k-1)*4096), then aHash[8192] at +16384.
+
+WalIndexHdr (48 bytes)::
+
+       0 u32 iVersion (3007000)    4 u32 unused       8 u32 iChange
+      12 u8  isInit                13 u8  bigEndCksum  14 u16 szPage (1 = 65536)
+      16 u32 mxFrame              20 u32 nPage        24 u32[2] aFrameCksum
+      32 8 bytes aSalt (verbatim WAL header bytes 16..23)
+      40 u32[2] aCksum = wal checksum of bytes 0..39, native word order
+
+Hash: slot ``(pgno * 383) & 8191``, linear probing, never more than half
+full (4096 entries per 8192 slots), so a probe chain always ends at an
+empty slot; 8192 probes without one means the -shm is corrupt.
+
+Lock bytes (offset 120 + n), taken with the VFS's OFD byte-range locks::
+
+      n  name     shared by                     exclusive by
+      0  WRITE    -                             the writer, recovery
+      1  CKPT     -                             the checkpointer
+      2  RECOVER  probe "recovery running?"     recovery
+      3  READ0    reader ignoring the WAL        checkpointer while copying
+    4-7  READ1-4  reader pinned on aReadMark[i] whoever changes aReadMark[i]
+      8  DMS      every connection, for life     the first opener, briefly
+
+Invariants:
+  1. Hash entries exist for every frame written, committed or not; readers
+     filter by their snapshot (minFrame <= frame <= mxFrame).
+  2. The file is only grown by a holder of WRITE (or during recovery), by
+     writing one zero byte at the end of each new 4 KiB page as SQLite does;
+     it is only truncated by the first opener while it holds DMS exclusively.
+     So a region we mapped never shrinks under us (no SIGBUS).
+  3. Fields other processes read concurrently (marks, nBackfill, aPgno,
+     aHash) are stored through ``memoryview.cast`` items: CPython copies one
+     native item with a single memcpy of its size, i.e. one aligned store.
+"""
+
+import mmap
+import struct
+
+from .. import errors
+
+VERSION = 3007000
+HDR = struct.Struct("=IIIBBHII2I8s2I")      # one WalIndexHdr copy
+assert HDR.size == 48
+HDR_SIZE = 136                              # both copies + checkpoint info
+BLOCK = 32768                               # one mapped region
+NPAGE_ONE = 4062                            # aPgno entries in block 0
+NPAGE = 4096                                # aPgno entries in other blocks
+NSLOT = 8192                                # hash slots per block
+HASH_U16 = 8192                             # aHash offset in u16 items
+NOT_USED = 0xFFFFFFFF                       # READMARK_NOT_USED
+NREADER = 5
+
+# u32 item indexes of the checkpoint-info fields in block 0.
+_NBACKFILL = 96 // 4
+_READMARK = 100 // 4
+_NBACKFILL_ATTEMPTED = 128 // 4
+_MXFRAME1 = 16 // 4                          # mxFrame of header copy 1
+
+# Lock bytes.
+LOCK_BASE = 120
+WRITE, CKPT, RECOVER, READ0 = 0, 1, 2, 3
+DMS = 8
+
+
+def READ(i):
+    return READ0 + i
+
+
+def wal_checksum(data, s0=0, s1=0, big_endian=False):
+    """SQLite's WAL checksum of ``data`` (a multiple of 8 bytes), chained
+    from (s0, s1).  A plain loop: used for headers; wal.py has the fast
+    routine for whole pages and is checked against this one."""
+    n = len(data) // 4
+    w = struct.unpack(("<" if not big_endian else ">") + "%dI" % n, data)
+    for i in range(0, n, 2):
+        s0 = (s0 + w[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + w[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def block_of(frame):
+    """Hash block holding ``frame`` (1-based): 4062 frames in block 0, 4096
+    in each later one."""
+    return (frame + NPAGE - NPAGE_ONE - 1) // NPAGE
+
+
+def izero(k):
+    return 0 if k == 0 else NPAGE_ONE + (k - 1) * NPAGE
+
+
+class IndexHeader:
+    """One decoded WalIndexHdr.  ``raw`` (48 bytes) is what snapshots are
+    compared by, as SQLite memcmp()s the whole structure."""
+
+    __slots__ = ("raw", "version", "change", "is_init", "big_end", "page_size",
+                 "mx_frame", "n_page", "frame_cksum", "salt", "cksum")
+
+    @classmethod
+    def decode(cls, raw):
+        h = cls()
+        (h.version, _, h.change, h.is_init, h.big_end, sz, h.mx_frame,
+         h.n_page, c0, c1, h.salt, k0, k1) = HDR.unpack(raw)
+        h.page_size = (sz & 0xFE00) + ((sz & 1) << 16)
+        h.frame_cksum = (c0, c1)
+        h.cksum = (k0, k1)
+        h.raw = raw
+        return h
+
+    @classmethod
+    def build(cls, *, change, big_end, page_size, mx_frame, n_page,
+              frame_cksum, salt):
+        """A complete, valid header (isInit = 1, checksum filled in)."""
+        sz = (page_size & 0xFF00) | (page_size >> 16)
+        body = HDR.pack(VERSION, 0, change, 1, big_end, sz, mx_frame, n_page,
+                        frame_cksum[0], frame_cksum[1], salt, 0, 0)[:40]
+        k = wal_checksum(body)
+        return cls.decode(body + struct.pack("=2I", *k))
+
+    def replace(self, **changes):
+        f = dict(change=self.change, big_end=self.big_end,
+                 page_size=self.page_size, mx_frame=self.mx_frame,
+                 n_page=self.n_page, frame_cksum=self.frame_cksum,
+                 salt=self.salt)
+        f.update(changes)
+        return IndexHeader.build(**f)
+
+
+class WalIndex:
+    """One connection's view of the -shm: its own open file description
+    (so its locks conflict with every other connection's) and its own
+    mappings of the blocks."""
+
+    def __init__(self, vfs, path):
+        self.vfs = vfs
+        self.path = path
+        self.file = vfs.open(path, readonly=False, create=True)
+        self.maps = []          # per block: (mmap, u8 view, u32 view, u16 view)
+        self.held = {}          # lock byte -> "shared" / "exclusive"
+        try:
+            self._attach()
+        except BaseException:
+            self.file.close()
+            raise
+
+    # -- the DMS protocol (SQLite's unixLockSharedMemory) ------------------
+
+    def _attach(self):
+        """Hold DMS shared for the connection's life.  If nobody holds it,
+        no live connection uses the -shm: take it exclusively and truncate
+        the file (to 3 bytes, as SQLite does), so that the next reader
+        finds no valid header and rebuilds it from the WAL (recovery)."""
+        holder = self.file.lock_holder(LOCK_BASE + DMS, 1)
+        if holder == "exclusive":
+            raise errors.busy()
+        if holder is None:
+            if not self.file.lock(LOCK_BASE + DMS, 1, True):
+                raise errors.busy()          # lost a race with another opener
+            self.file.truncate(3)
+        if not self.file.lock(LOCK_BASE + DMS, 1, False):
+            raise errors.busy()
+
+    def close(self, delete=False):
+        self._unmap()
+        if delete:
+            # Unlink while we still hold DMS, as SQLite does: nobody can
+            # attach to the old inode in between.
+            self.vfs.delete(self.path)
+        self.file.close()
+        self.held.clear()
+
+    def _unmap(self):
+        for mm, u8, u32, u16 in self.maps:
+            u8.release()
+            u32.release()
+            u16.release()
+            mm.close()
+        self.maps = []
+
+    # -- mapping -----------------------------------------------------------
+
+    def block(self, k, extend=False):
+        """(u8, u32, u16) views of block ``k``; None if the file is too short
+        and ``extend`` is false (only a WRITE-lock holder may grow it)."""
+        maps = self.maps
+        while len(maps) <= k:
+            n = len(maps)
+            need = (n + 1) * BLOCK
+            size = self.file.size()
+            if size < need:
+                if not extend:
+                    return None
+                # SQLite writes one byte at the end of each new 4 KiB page
+                # instead of ftruncate(), so the space is really allocated.
+                for pg in range(size // 4096, need // 4096):
+                    self.file.write(pg * 4096 + 4095, b"\0")
+            mm = mmap.mmap(self.file.fd, BLOCK, mmap.MAP_SHARED,
+                           mmap.PROT_READ | mmap.PROT_WRITE, offset=n * BLOCK)
+            u8 = memoryview(mm)
+            maps.append((mm, u8, u8.cast("I"), u8.cast("H")))
+        m = maps[k]
+        return m[1], m[2], m[3]
+
+    def mapped(self):
+        return bool(self.maps) or self.block(0) is not None
+
+    # -- header ------------------------------------------------------------
+
+    def try_header(self):
+        """walIndexTryHdr: the header if both copies agree, isInit is set
+        and the checksum matches; else None (being written, or garbage)."""
+        b = self.block(0)
+        if b is None:
+            return None
+        u8 = b[0]
+        h1 = bytes(u8[0:48])
+        h2 = bytes(u8[48:96])
+        if h1 != h2:
+            return None
+        h = IndexHeader.decode(h1)
+        if not h.is_init or wal_checksum(h1[:40]) != h.cksum:
+            return None
+        return h
+
+    def live_raw(self):
+        """The current header copy 1, for 'did anything change?' checks."""
+        return bytes(self.maps[0][1][0:48])
+
+    def live_mx_frame(self):
+        return self.maps[0][2][_MXFRAME1]
+
+    def write_header(self, h):
+        """Publish ``h``: copy 2 first, then copy 1, so a reader that sees
+        two equal copies sees a complete header."""
+        u8 = self.block(0, extend=True)[0]
+        u8[48:96] = h.raw
+        u8[0:48] = h.raw
+
+    # -- checkpoint info ---------------------------------------------------
+
+    @property
+    def nbackfill(self):
+        return self.maps[0][2][_NBACKFILL]
+
+    @nbackfill.setter
+    def nbackfill(self, v):
+        self.maps[0][2][_NBACKFILL] = v
+
+    @property
+    def nbackfill_attempted(self):
+        return self.maps[0][2][_NBACKFILL_ATTEMPTED]
+
+    @nbackfill_attempted.setter
+    def nbackfill_attempted(self, v):
+        self.maps[0][2][_NBACKFILL_ATTEMPTED] = v
+
+    def read_mark(self, i):
+        return self.maps[0][2][_READMARK + i]
+
+    def set_read_mark(self, i, v):
+        self.maps[0][2][_READMARK + i] = v
+
+    def read_marks(self):
+        return self.maps[0][2][_READMARK:_READMARK + NREADER].tolist()
+
+    # -- locks -------------------------------------------------------------
+
+    def lock(self, n, count, exclusive):
+        """Non-blocking; False if another connection holds a conflicting
+        lock.  SQLite never converts a held lock between shared and
+        exclusive, and neither do we (an OFD lock would convert silently)."""
+        if not self.file.lock(LOCK_BASE + n, count, exclusive):
+            return False
+        kind = "exclusive" if exclusive else "shared"
+        for i in range(n, n + count):
+            self.held[i] = kind
+        return True
+
+    def unlock(self, n, count=1):
+        self.file.unlock(LOCK_BASE + n, count)
+        for i in range(n, n + count):
+            self.held.pop(i, None)
+
+    # -- hash blocks -------------------------------------------------------
+
+    def append(self, frame, pgno, mx_frame):
+        """walIndexAppend: record that ``frame`` holds page ``pgno``.
+        ``mx_frame`` is the last committed frame: entries beyond it that a
+        crashed or rolled-back writer left behind are dropped first."""
+        k = block_of(frame)
+        _, u32, u16 = self.block(k, extend=True)
+        idx = frame - izero(k)
+        base = 34 if k == 0 else 0          # aPgno starts after the header
+        if idx == 1:
+            # First frame of a block: clear the block's aPgno and aHash.
+            self.maps[k][1][base * 4:BLOCK] = bytes(BLOCK - base * 4)
+        elif u32[base + idx - 1]:
+            self.cleanup(mx_frame)
+        h = (pgno * 383) & (NSLOT - 1)
+        probes = 0
+        while u16[HASH_U16 + h]:
+            probes += 1
+            if probes >= NSLOT:
+                raise errors.corrupt(f"wal-index hash block {k} is full")
+            h = (h + 1) & (NSLOT - 1)
+        u32[base + idx - 1] = pgno
+        u16[HASH_U16 + h] = idx
+
+    def cleanup(self, mx_frame):
+        """walCleanupHash: forget hash entries for frames > ``mx_frame`` in
+        the block holding ``mx_frame`` (later blocks are cleared when their
+        first frame is appended)."""
+        if mx_frame == 0:
+            return
+        k = block_of(mx_frame)
+        _, u32, u16 = self.block(k, extend=True)
+        limit = mx_frame - izero(k)
+        slots = u16[HASH_U16:HASH_U16 + NSLOT].tolist()
+        for i, v in enumerate(slots):
+            if v > limit:
+                u16[HASH_U16 + i] = 0
+        base = 34 if k == 0 else 0
+        start = (base + limit) * 4
+        end = (base + (NPAGE_ONE if k == 0 else NPAGE)) * 4
+        self.maps[k][1][start:end] = bytes(end - start)
+
+    def find(self, pgno, min_frame, max_frame):
+        """walFindFrame: the newest frame F with min_frame <= F <= max_frame
+        holding ``pgno``, or 0.  Searches hash blocks newest first and stops
+        at the first block that has one."""
+        k = block_of(max_frame)
+        kmin = block_of(min_frame)
+        h0 = (pgno * 383) & (NSLOT - 1)
+        while k >= kmin:
+            b = self.block(k)
+            if b is None:
+                raise errors.corrupt(f"wal-index block {k} missing")
+            _, u32, u16 = b
+            iz = izero(k)
+            base = 33 if k == 0 else -1     # aPgno[v-1] as a u32 index
+            best = 0
+            h = h0
+            probes = 0
+            while True:
+                v = u16[HASH_U16 + h]
+                if not v:
+                    break
+                f = iz + v
+                if min_frame <= f <= max_frame and u32[base + v] == pgno:
+                    best = f
+                probes += 1
+                if probes >= NSLOT:
+                    raise errors.corrupt(f"wal-index hash block {k} loops")
+                h = (h + 1) & (NSLOT - 1)
+            if best:
+                return best
+            k -= 1
+        return 0
+
+    def page_numbers(self, first, last):
+        """Page numbers of frames first..last (inclusive), from aPgno."""
+        out = []
+        f = first
+        while f <= last:
+            k = block_of(f)
+            b = self.block(k)
+            if b is None:
+                raise errors.corrupt(f"wal-index block {k} missing")
+            iz = izero(k)
+            end = min(last, iz + (NPAGE_ONE if k == 0 else NPAGE))
+            base = 34 if k == 0 else 0
+            out.extend(b[1][base + f - iz - 1:base + end - iz].tolist())
+            f = end + 1
+        return out
+
+    def store_block(self, k, pgnos):
+        """Recovery: write block ``k``'s aPgno (the page numbers of its
+        frames, in order) and the matching hash, replacing what was there."""
+        _, u32, u16 = self.block(k, extend=True)
+        base = 34 if k == 0 else 0
+        cap = NPAGE_ONE if k == 0 else NPAGE
+        apgno = list(pgnos) + [0] * (cap - len(pgnos))
+        ahash = [0] * NSLOT
+        for idx, pgno in enumerate(pgnos, 1):
+            h = (pgno * 383) & (NSLOT - 1)
+            while ahash[h]:
+                h = (h + 1) & (NSLOT - 1)
+            ahash[h] = idx
+        u8 = self.maps[k][1]
+        u8[base * 4:(base + cap) * 4] = struct.pack("=%dI" % cap, *apgno)
+        u8[HASH_U16 * 2:BLOCK] = struct.pack("=%dH" % NSLOT, *ahash)
