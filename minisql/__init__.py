@@ -8,14 +8,30 @@ Use it as you would the stdlib ``sqlite3`` module::
 
 The files it writes are SQLite database files (format 3) with a SQLite WAL
 and wal-index, so ``sqlite3`` can open them, and the other way round.
+
+The DB-API names (``connect``, ``Row``, ``PARSE_DECLTYPES``, ...) live in
+``minisql.dbapi`` and are loaded on first use, so that importing a lower
+layer (``minisql.storage.btree``, say) does not pull in the SQL engine.
 """
-from .dbapi import *  # noqa: F401,F403
-from .dbapi import (  # noqa: F401 - names `import *` leaves out
-    Connection, Cursor, Row, connect, adapters, converters,
-    register_adapter, register_converter, adapt, complete_statement,
-    enable_callback_tracebacks, PrepareProtocol)
+import importlib
+
 from .errors import (  # noqa: F401
     Warning, Error, InterfaceError, DatabaseError, DataError, OperationalError,
     IntegrityError, InternalError, ProgrammingError, NotSupportedError)
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name.startswith("__") or name == "dbapi":
+        raise AttributeError(f"module 'minisql' has no attribute {name!r}")
+    dbapi = importlib.import_module("minisql.dbapi")
+    try:
+        return getattr(dbapi, name)
+    except AttributeError:
+        raise AttributeError(f"module 'minisql' has no attribute {name!r}") from None
+
+
+def __dir__():
+    dbapi = importlib.import_module("minisql.dbapi")
+    return sorted(set(globals()) | {n for n in vars(dbapi) if not n.startswith("_")})

@@ -26,7 +26,7 @@ import collections
 
 from .. import errors
 from ..sql import ast
-from ..sql.parser import parse, parse_one
+from ..sql.parser import iter_statements, parse, parse_single
 from ..storage import format as fmt
 from ..storage.btree import BTree
 from ..storage.pager import Pager
@@ -139,7 +139,7 @@ class Database:
         self.schema_cookie = None
         self.schema_gen = 0
         self.functions = F.Registry()
-        self.collations = C.Registry()
+        self.collations = C.new_registry()
         self.env = Env(self)
         self.cache = collections.OrderedDict()
         self.cache_size = cached_statements
@@ -160,9 +160,7 @@ class Database:
         if p is not None:
             self.cache.move_to_end(sql)
             return p
-        stmt, tail = parse_one(sql)
-        if tail.strip() and parse(tail):
-            raise errors.ProgrammingError("You can only execute one statement at a time.")
+        stmt = parse_single(sql)
         if stmt is None:
             stmt = ast.Select(body=ast.Values(rows=((ast.Literal(None),),)))
             p = Prepared(sql, stmt)
@@ -177,7 +175,7 @@ class Database:
         return p
 
     def prepare_script(self, sql):
-        for stmt in parse(sql):
+        for stmt in iter_statements(sql):
             yield Prepared(stmt.text, stmt)
 
     # -- running ----------------------------------------------------------------
@@ -408,8 +406,53 @@ class Database:
         self.cache.clear()
 
     def create_collation(self, name, fn):
-        self.collations.register(name, fn)
+        C.create_collation(self.collations, name, fn)
         self.cache.clear()
+
+    def backup(self, target, pages=-1, progress=None, sleep=0.25):
+        """Copy this database, page by page, into ``target`` (a Database).
+
+        The source is read inside one read transaction, so the copy is the
+        consistent snapshot at its start even while other connections write
+        (SQLite's backup restarts instead; the result is the same kind of
+        snapshot).  ``progress(status, remaining, total)`` runs after every
+        ``pages`` pages, as in sqlite3."""
+        if target.explicit:
+            raise errors.OperationalError("target is in transaction")
+        self._begin(write=False)
+        self.active += 1
+        try:
+            src = self.pager
+            total = src.page_count
+            target._begin(write=True)
+            tp = target.pager
+            if tp.page_size != src.page_size or tp.reserved != src.reserved:
+                if tp.page_count > 1 or (tp.page_count == 1 and not tp.memory):
+                    raise errors.readonly()
+                tp.truncate(0)
+                tp.set_page_size(src.page_size)
+                tp.set_reserved(src.reserved)
+            step = pages if pages and pages > 0 else total
+            for pgno in range(1, total + 1):
+                page = tp.get(pgno) if pgno <= tp.page_count else tp.append()
+                tp.write(page)
+                page.data[:] = src.get(pgno).data
+                page.extra = None
+                done = pgno
+                if progress is not None and done % step == 0 and done < total:
+                    progress(0, total - done, total)
+            tp.truncate(total)
+            target._schema_may_have_changed()
+            target._statement_done()
+            if progress is not None:
+                progress(0, 0, total)
+        except BaseException:
+            if target.pager.in_write:
+                target._rollback_all()
+            raise
+        finally:
+            self.active -= 1
+            self._statement_done()
 
     def close(self):
         try:

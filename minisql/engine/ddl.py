@@ -10,6 +10,7 @@ cookie bumped so that every other connection reloads its schema.
 
 from .. import errors
 from ..sql import ast
+from ..sql.lexer import KEYWORDS
 from ..storage.record import encode_record
 from . import schema as S
 
@@ -103,8 +104,7 @@ def _quote_ident(name):
 
 
 def _is_keyword(name):
-    from ..sql.parser import is_keyword
-    return is_keyword(name)
+    return name.upper() in KEYWORDS
 
 
 def _create_table_as(db, stmt):

@@ -588,8 +588,19 @@ class Compiler:
             raise errors.OperationalError(f"no such function: {e.name}")
         name = e.name.lower()
         args = [self.compile(a, scope) for a in e.args]
-        fn = F.lookup_scalar(name, len(args), self.db.functions)
-        if name in ("coalesce", "ifnull"):
+        fd = F.lookup(name, len(args), self.db.functions)
+        if fd.is_agg:
+            raise errors.OperationalError(f"misuse of aggregate function {e.name}()")
+        coll = None
+        if fd.needs_collation:
+            # min(), max(), nullif(): the first argument with a collation.
+            for a in e.args:
+                c = collation(scope, a)
+                if c is not None:
+                    coll = C.lookup(c, self.db.collations)
+                    break
+        fn = fd.scalar(coll)
+        if fd.lazy and name in ("coalesce", "ifnull"):
             def coalesce(row):
                 for a in args:
                     v = a(row)
@@ -597,14 +608,12 @@ class Compiler:
                         return v
                 return None
             return coalesce
-        if name == "iif":
+        if fd.lazy and name == "iif":
             c, t, f = args
             truth = V.truth
             return lambda row: t(row) if truth(c(row)) else f(row)
-        if name in ("like", "glob") and len(args) >= 2:
-            pass
         ctx = self.env
-        if getattr(fn, "needs_context", False):
+        if fd.needs_context:
             if not args:
                 return lambda row: fn(ctx)
             return lambda row: fn(ctx, *[a(row) for a in args])
@@ -640,9 +649,8 @@ class Compiler:
 
     def c_Cast(self, e, scope):
         f = self.compile(e.operand, scope)
-        cast = V.cast
-        t = e.type_name
-        return lambda row: cast(f(row), t)
+        cast = V.cast_fn(e.type_name)
+        return lambda row: cast(f(row))
 
     def c_Collate(self, e, scope):
         C.lookup(e.collation, self.db.collations)   # 'no such collation sequence'

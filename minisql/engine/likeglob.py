@@ -33,8 +33,6 @@ from .. import errors
 LIKE_PATTERN_LIMIT = 50000      # SQLITE_MAX_LIKE_PATTERN_LENGTH
 _FLAGS = re.DOTALL | re.ASCII
 
-_NEVER = object()               # a compiled pattern that matches nothing
-
 
 def _never(s):
     return False
@@ -198,12 +196,12 @@ def glob(pattern, string):
     tp = type(pattern)
     if tp is bytes or type(string) is bytes:
         return 0
-    if pattern is None or string is None:
-        if pattern is not None:
-            _check_pattern_length(pattern if tp is str else _to_text(pattern))
+    if pattern is None:
         return None
     p = pattern if tp is str else _to_text(pattern)
     _check_pattern_length(p)
+    if string is None:
+        return None
     s = string if type(string) is str else _to_text(string)
     if "\0" in s:
         s = _cut_nul(s)

@@ -72,7 +72,8 @@ def _constant_default(col):
 def keyinfo_for(db, index):
     ki = db.keyinfo_cache.get(index.name)
     if ki is None or ki[0] is not index:
-        colls = [C.key_function(c, db.collations) if c else None for c in index.collations]
+        colls = [C.lookup(c, db.collations).sort_key if c and c.upper() != "BINARY" else None
+                 for c in index.collations]
         ki = (index, KeyInfo(colls, index.desc))
         db.keyinfo_cache[index.name] = ki
     return ki[1]

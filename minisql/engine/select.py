@@ -21,6 +21,7 @@ SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
 from .. import errors
 from ..sql import ast
 from . import collation as C
+from . import aggregates as A
 from . import functions as F
 from . import values as V
 from .expr import Compiler, Scope, Source, contains_aggregate, is_aggregate_call, \
@@ -72,25 +73,14 @@ def compile_subquery(db, sel, parent_scope, env):
 
 # -- ordering -------------------------------------------------------------------
 
-def order_key_fn(coll_key, desc, nulls):
-    """Key function giving SQLite's order for one ORDER BY term."""
-    if nulls is None:
-        null_rank = 0
-    else:
-        want_first = nulls == "FIRST"
-        null_rank = 0 if want_first != desc else 4
-    null_key = (null_rank, 0)
-
-    def key(v):
-        if v is None:
-            return null_key
-        t = type(v)
-        if t is int or t is float:
-            return (1, v)
-        if t is str:
-            return (2, coll_key(v) if coll_key is not None else v)
-        return (3, v)
-    return key
+def order_key_fn(coll, desc, nulls):
+    """Key function giving SQLite's order for one ORDER BY term (``coll`` a
+    Collation or None); NULLS FIRST/LAST moves NULLs to either end."""
+    base = V.sort_key_fn(coll)
+    if nulls is None or (nulls == "FIRST") != desc:
+        return base
+    null_key = (4, 0)
+    return lambda v: null_key if v is None else base(v)
 
 
 def sort_rows(rows, terms):
@@ -152,8 +142,9 @@ def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
             raise errors.OperationalError(f"{k} and FULL OUTER JOINs are not currently supported")
         _from_items(from_.right, out, "LEFT" if k == "LEFT" else "INNER",
                     from_.on, from_.using, from_.natural)
-        return
+        return out
     out.append((from_, kind, on, using, natural))
+    return out
 
 
 def _lookup_cte(scope_ctes, name):
@@ -350,8 +341,18 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             argfs = [comp.compile(a, scope) for a in n.args]
             if n.filter is not None:
                 raise errors.OperationalError("FILTER clause is not supported")
-            factory = F.lookup_aggregate(n.name.lower(), len(n.args), n.star, db.functions)
-            aggs.append((factory, argfs, n.distinct))
+            coll = None
+            if n.args and n.name.lower() in ("min", "max") or n.distinct:
+                c = _coll_name(scope, n.args[0]) if n.args else None
+                coll = C.lookup(c, db.collations) if c else None
+            factory = F.lookup_aggregate(n.name.lower(), len(n.args), n.star, db.functions,
+                                         coll)
+            if n.distinct:
+                if len(n.args) != 1:
+                    raise errors.OperationalError(
+                        f"DISTINCT aggregates must have exactly one argument")
+                factory = A.distinct(factory, coll)
+            aggs.append((factory, argfs))
         gfs = [comp.compile(g, scope) for g in group_by]
         gcolls = [_coll_key(db, scope, g) for g in group_by]
         scope.agg_map = agg_map
@@ -374,7 +375,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             kf = comp.compile(oe, scope)
             coll = _coll_name_of(term.expr) or _coll_name(scope, oe)
         key_fs.append(kf)
-        ck = C.key_function(coll, db.collations) if coll else None
+        ck = C.lookup(coll, db.collations) if coll else None
         sort_terms.append((k, order_key_fn(ck, term.order == "DESC", term.nulls),
                            term.order == "DESC"))
     limit_get = _limit_offset(comp, scope, limit, offset)
@@ -560,7 +561,7 @@ def _coll_name(scope, e):
 
 def _coll_key(db, scope, e):
     c = _coll_name(scope, e)
-    return C.key_function(c, db.collations) if c else None
+    return C.lookup(c, db.collations) if c else None
 
 
 def _loop(levels, pre):
@@ -648,17 +649,11 @@ def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
     truth = V.truth
 
     def new_states():
-        return [(factory(), set() if distinct else None) for factory, _, distinct in aggs]
+        return [factory() for factory, _ in aggs]
 
     def step(states, row):
-        for (state, seen), (_, argfs, distinct) in zip(states, aggs):
-            args = [f(row) for f in argfs]
-            if seen is not None:
-                k = tuple(args)
-                if k in seen or (len(args) == 1 and args[0] is None):
-                    continue
-                seen.add(k)
-            state.step(*args)
+        for state, (_, argfs) in zip(states, aggs):
+            state.step(*[f(row) for f in argfs])
 
     def run():
         if not gfs:
@@ -668,14 +663,14 @@ def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
                 step(states, row)
                 last = row
             base = list(last) if last is not None else [None] * width
-            out = base + [s.finalize() for s, _ in states]
+            out = base + [s.finalize() for s in states]
             if havf is None or truth(havf(out) or 0):
                 yield out
             return
         groups = {}
         for row in source_rows():
             key = tuple(f(row) for f in gfs)
-            gk = tuple((type(v) is bytes, ck(v) if ck and type(v) is str else v)
+            gk = tuple((type(v) is bytes, ck.sort_key(v) if ck and type(v) is str else v)
                        if type(v) in (str, bytes) else v for v, ck in zip(key, gcolls))
             g = groups.get(gk)
             if g is None:
@@ -687,7 +682,7 @@ def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
         ordered = sorted(groups.values(),
                          key=lambda g: tuple(kf(v) for kf, v in zip(keyfns, g[0])))
         for key, states, row in ordered:
-            out = list(row) + [s.finalize() for s, _ in states]
+            out = list(row) + [s.finalize() for s in states]
             if havf is not None:
                 v = havf(out)
                 if v is None or not truth(v):
@@ -788,7 +783,7 @@ def finish_output(db, plan, env, parent, order_by, limit, offset):
         else:
             raise errors.OperationalError(
                 f"{_ordinal(k + 1)} ORDER BY term does not match any column in the result set")
-        ck = C.key_function(coll, db.collations) if coll else None
+        ck = C.lookup(coll, db.collations) if coll else None
         terms.append((idx, order_key_fn(ck, term.order == "DESC", term.nulls),
                       term.order == "DESC"))
     limit_get = _limit_offset(comp, scope, limit, offset)

@@ -20,6 +20,10 @@ _EXPLAIN = re.compile(r"\s*EXPLAIN\b", re.I)
 _TERMINATOR = re.compile(r"\s*(?:/|go)\s*\Z", re.I)
 
 
+# What an interactive reader returns when Ctrl-C abandoned the input line.
+CANCEL = "\x00cancel"
+
+
 class ShellExit(Exception):
     """.exit CODE: leave the program at once with this status."""
 
@@ -102,6 +106,7 @@ class Shell:
         self.busy = False                 # a statement is running
         self.seen_interrupt = 0
         self.lineno = 0
+        self.prompts = ["minisql> ", "   ...> "]
 
     # -- the connection -------------------------------------------------
 
@@ -296,6 +301,10 @@ class Shell:
             line = read_line(buf is not None)
             if line is None:
                 break
+            if line is CANCEL:
+                buf = None
+                self.seen_interrupt = 0
+                continue
             self.lineno += 1
             if self.seen_interrupt:
                 self.seen_interrupt = 0
@@ -307,7 +316,11 @@ class Shell:
             if buf is None and line[:1] in (".", "#"):
                 self.echo_input(line)
                 if line[0] == ".":
-                    rc = dot.run(self, line)
+                    self.busy = True
+                    try:
+                        rc = dot.run(self, line)
+                    finally:
+                        self.busy = False
                     self.command_done()
                     if rc == 2:
                         return errors, True

@@ -33,7 +33,7 @@ _EOF = None
 class Reader:
     """ImportCtx + csv_read_one_field / ascii_read_one_field."""
 
-    def __init__(self, data, name, colsep, rowsep, ascii_mode):
+    def __init__(self, data, name, colsep, rowsep, ascii_mode, warn):
         self.data = data
         self.pos = 0
         self.name = name
@@ -43,7 +43,7 @@ class Reader:
         self.line = 1
         self.term = None          # the byte that ended the last field (None: EOF)
         self.not_first = False
-        self.warn = []
+        self.warn = warn
 
     def read(self):
         return self._ascii() if self.ascii else self._csv()
@@ -84,9 +84,9 @@ class Reader:
                     self.term = c
                     break
                 if pc == 0x22 and c != 0x0D:
-                    self.warn.append('%s:%d: unescaped " character' % (self.name, self.line))
+                    self.warn('%s:%d: unescaped " character' % (self.name, self.line))
                 if c is _EOF:
-                    self.warn.append('%s:%d: unterminated "-quoted field' % (self.name, start_line))
+                    self.warn('%s:%d: unterminated "-quoted field' % (self.name, start_line))
                     self.term = c
                     break
                 buf.append(c)
@@ -233,7 +233,7 @@ def run(sh, args):
     except OSError:
         sh.error('Error: cannot open "%s"' % fname)
         return 1
-    rd = Reader(data, fname, ord(csep), ord(rsep), ascii_mode)
+    rd = Reader(data, fname, ord(csep), ord(rsep), ascii_mode, sh.error)
     for _ in range(skip):
         while rd.read() is not None and rd.term == rd.csep:
             pass
@@ -253,7 +253,6 @@ def run(sh, args):
             header.append(_decode(f) or "")
             if rd.term != rd.csep:
                 break
-        _flush_warnings(sh, rd)
         if not header:
             sh.error("%s: empty file" % fname)
             return 1
@@ -296,14 +295,12 @@ def run(sh, args):
                 i = ncol
                 break
             i += 1
-        _flush_warnings(sh, rd)
         if rd.term == rd.csep and rd.term is not None:
             while True:
                 rd.read()
                 i += 1
                 if rd.term != rd.csep:
                     break
-            _flush_warnings(sh, rd)
             sh.error("%s:%d: expected %d columns but found %d - extras ignored"
                      % (fname, start_line, ncol, i))
         if i >= ncol:
@@ -323,12 +320,6 @@ def run(sh, args):
         sh.write("Added %d rows with %d errors using %d lines of input\n"
                  % (nrow, nerr, rd.line - 1))
     return 0
-
-
-def _flush_warnings(sh, rd):
-    for w in rd.warn:
-        sh.error(w)
-    rd.warn.clear()
 
 
 class _Progress:

@@ -8,7 +8,7 @@ the columnar ones (column, table, markdown, box) read the whole result first
 to size their columns, as sqlite3 does.
 """
 
-from .numfmt import real_literal, real_text
+from ..engine.printf import real_to_text as real_text, sql_printf
 from .sqltext import quote_char
 
 SEP_COLUMN = "|"
@@ -62,6 +62,12 @@ class Settings:
 
 
 # -- values as text ---------------------------------------------------------
+
+def real_literal(r):
+    """%!.20g: the round-tripping form of a REAL in the quote, insert and
+    json modes (SQLite's own digits, not Python's)."""
+    return sql_printf("%!.20g", [r])
+
 
 def _cut_nul(s):
     # The C shell prints values with %s, which stops at the first NUL.
@@ -386,21 +392,24 @@ def display_line(s, width, wordwrap):
             break
     k = i
     if n >= limit and wordwrap:
-        # Back up to a better place to break the line.
-        k = i
-        while k > i // 2 and s[k - 1] not in " \t\n\v\f\r":
+        # Back up to a better place to break the line: after a space, else
+        # where letters and non-letters meet.  sqlite3 searches the UTF-8
+        # bytes (no further back than half of them), so this does too.
+        z = s[:i + 1].encode("utf-8", "surrogateescape")
+        ib = len(s[:i].encode("utf-8", "surrogateescape"))
+        k = ib
+        while k > ib // 2 and z[k - 1] not in b" \t\n\v\f\r":
             k -= 1
-        if k <= i // 2:
-            k = i
-            while k > i // 2 and _alnum(s[k - 1]) == (k < size and _alnum(s[k])):
+        if k <= ib // 2:
+            k = ib
+            while k > ib // 2 and not (_alnum_byte(z, k - 1) != _alnum_byte(z, k)
+                                       and (k >= len(z) or z[k] & 0xC0 != 0x80)):
                 k -= 1
-        if k <= i // 2:
-            k = i
-        else:
+        if k > ib // 2:
+            k = len(z[:k].decode("utf-8", "surrogateescape"))
             i = k
             while i < size and s[i] == " ":
                 i += 1
-            # The visible part is the first k characters of the input.
             out = _expand(s[:k], limit)
     nxt = s[i] if i < size else ""
     if n >= limit and nxt >= " " and nxt != "":
@@ -414,8 +423,12 @@ def display_line(s, width, wordwrap):
     return "".join(out), rest
 
 
-def _alnum(c):
-    return c.isascii() and c.isalnum()
+def _alnum_byte(z, k):
+    """C isalnum() of byte k of z (0 past the end)."""
+    if k >= len(z):
+        return False
+    b = z[k]
+    return 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122
 
 
 def _expand(s, limit):
@@ -462,7 +475,10 @@ def _write_columnar(st, out, names, rows, interrupted):
     if first is None or ncol == 0:
         return 0
     opts = st.colopts
-    widths_set = list(st.widths[:ncol]) + [0] * (ncol - len(st.widths[:ncol]))
+    if len(st.widths) < ncol:
+        # sqlite3 grows its width array to the column count (.show shows it).
+        st.widths.extend([0] * (ncol - len(st.widths)))
+    widths_set = st.widths[:ncol]
     wraps = []
     for w in widths_set:
         wx = w if w else opts.wrap

@@ -353,10 +353,12 @@ class BTree:
             pidx = idxs[level - 1]
             pv = self._view(parent)
             if (v.ovfl_at >= 0 and v.leaf and v.intkey and v.ovfl_at == v.ncell
-                    and len(v.ovfl_cells) == 1 and pidx == pv.ncell and v.ncell):
+                    and len(v.ovfl_cells) == 1 and v.ncell and pv.ovfl_at < 0
+                    and pidx == pv.ncell):
                 quick = self._balance_quick(parent, pv, page, v)
             else:
-                self._balance_nonroot(parent, pv, pidx, level == 1, pages[:level - 1])
+                self._balance_nonroot(parent, pv, pidx, level == 1, pages[:level - 1],
+                                      v.ovfl_at >= 0)
                 quick = None
             level -= 1
         return quick
@@ -375,6 +377,8 @@ class BTree:
         cv.ovfl_at = 0
         cv.ovfl_cells = cells
         cv.ovfl_keys = keys if keys is not None else [None] * len(cells)
+        if keys is not None:
+            cv.keys = []
         if not cv.leaf:
             cv.set_child(0, rv.right)
         child.extra = cv
@@ -424,13 +428,34 @@ class BTree:
                     keys[a:a] = v.ovfl_keys
         return cells, keys
 
-    def _balance_nonroot(self, parent, pv, pidx, parent_is_root, above):
+    def _balance_nonroot(self, parent, pv, pidx, parent_is_root, above, split):
+        """Redistribute child ``pidx`` of ``parent`` and up to two siblings
+        (an underfull page), or only the child itself (``split``: a page
+        with pending overflow cells is split; sharing with siblings as
+        SQLite does would keep pages fuller, but re-laying three pages on
+        every overflow costs too much in Python).
+
+        The parent normally has no pending overflow cell and is edited in
+        place.  After an index interior delete it may carry one (the
+        replacement entry did not fit); then its cells are handled as a list
+        and the page rewritten (SQLite's apDiv-from-apOvfl case)."""
         pager = self.pager
         geo = self._geo
         usable = geo.usable
         pager.write(parent)
-        nchild = pv.ncell + 1
-        if nchild <= 3:
+        listed = pv.ovfl_at >= 0
+        if listed:
+            pcells, pkeys = self._gather(pv)
+            pchildren = [_u32(c, 0)[0] for c in pcells]
+            pchildren.append(pv.right)
+            pcount = len(pcells)
+        else:
+            pchildren = pv.children + [pv.right]
+            pcount = pv.ncell
+        nchild = pcount + 1
+        if split:
+            first, n = pidx, 1
+        elif nchild <= 3:
             first, n = 0, nchild
         else:
             first = min(max(pidx - 1, 0), nchild - 3)
@@ -440,7 +465,7 @@ class BTree:
         path = {p.pgno for p in above}
         path.add(parent.pgno)
         for j in range(n):
-            pgno = pv.child(first + j)
+            pgno = pchildren[first + j]
             if pgno in path:
                 raise errors.corrupt(f"page {parent.pgno}: child {pgno} repeats")
             path.add(pgno)
@@ -458,6 +483,8 @@ class BTree:
             if kinfo is None or any(ov.kinfo is not kinfo and ov.kinfo != kinfo
                                     for ov in old_views):
                 kinfo = None
+        if listed and pkeys is None:
+            kinfo = None
 
         # Gather every cell of the siblings, dividers from the parent between
         # them (table leaves drop theirs: they are recomputed).
@@ -473,25 +500,34 @@ class BTree:
                     keys += k
             if j < n - 1 and not (leaf and intkey):
                 di = first + j
-                d = pv.cell_bytes(di)
+                d = pcells[di] if listed else pv.cell_bytes(di)
                 if leaf:
                     cells.append(_pad4(d[4:]))
                 else:
                     cells.append(_pack32(ov.right) + d[4:])
                 if keys is not None:
-                    keys.append(pv.keys[di])
+                    keys.append(pkeys[di] if listed else pv.keys[di])
         right_final = old_views[-1].right
 
         # Lay the cells out on pages.
         cap = usable - (8 if leaf else 12)
         sizes = [len(c) + 2 for c in cells]
+        ov = old_views[0]
         if leaf and intkey:
             groups, divs = _partition_leafdata(sizes, cap), None
+        elif (split and ov.ovfl_at == ov.ncell >= 2 and len(ov.ovfl_cells) == 1
+              and pidx == pcount):
+            # Appending past the end of the right-most page: keep the old
+            # page full (its last cell moves up), the new cell starts the
+            # next page -- balance_quick for index and interior pages.
+            m = len(cells)
+            groups, divs = [(0, m - 2), (m - 1, m)], [m - 2]
         else:
             groups, divs = _partition_dividers(sizes, cap)
         k = len(groups)
 
-        # Pages: reuse the old ones, take more from the freelist, free the rest.
+        # Pages: reuse the old ones, take more from the freelist, free the
+        # rest; in page-number order, so that scans tend to read forward.
         new_pages = old_pages[:k]
         while len(new_pages) < k:
             new_pages.append(self._allocate())
@@ -515,33 +551,74 @@ class BTree:
 
         # New dividers for the parent.
         new_divs = []
+        new_keys = []
         for g in range(k - 1):
             pg = _pack32(new_pages[g].pgno)
             if leaf and intkey:
                 key = keys[groups[g][1] - 1]
-                new_divs.append((pg + put_varint(key), key))
+                new_divs.append(pg + put_varint(key))
+                new_keys.append(key)
             else:
                 c = cells[divs[g]]
-                c = pg + (_exact_index_cell(c) if leaf else c[4:])
-                new_divs.append((c, keys[divs[g]] if keys is not None else None))
+                new_divs.append(pg + (_exact_index_cell(c) if leaf else c[4:]))
+                new_keys.append(keys[divs[g]] if keys is not None else None)
+        last = new_pages[-1].pgno
 
-        for _ in range(n - 1):
-            pv.drop_cell(first)
-        pv.set_child(first, new_pages[-1].pgno)
-        for g, (c, key) in enumerate(new_divs):
-            if pv.ovfl_at >= 0 or not pv.insert_cell(first + g, c, key):
-                if pv.ovfl_at < 0:
-                    pv.ovfl_at = first + g
-                    pv.ovfl_cells = []
-                    pv.ovfl_keys = []
-                pv.ovfl_cells.append(c)
-                pv.ovfl_keys.append(key)
+        if listed:
+            self._replace_dividers_listed(pv, pcells, pkeys, first, n, new_divs,
+                                          new_keys, last)
+        else:
+            for _ in range(n - 1):
+                pv.drop_cell(first)
+            pv.set_child(first, last)
+            for g, c in enumerate(new_divs):
+                key = new_keys[g]
+                if pv.ovfl_at >= 0 or not pv.insert_cell(first + g, c, key):
+                    if pv.ovfl_at < 0:
+                        pv.ovfl_at = first + g
+                        pv.ovfl_cells = []
+                        pv.ovfl_keys = []
+                    pv.ovfl_cells.append(c)
+                    pv.ovfl_keys.append(key)
         if keys is None and not intkey:
             pv.keys = None
             pv.kinfo = None
 
         if parent_is_root and pv.ncell == 0 and pv.ovfl_at < 0:
             self._balance_shallower(parent, pv, new_pages[0])
+
+    def _replace_dividers_listed(self, pv, pcells, pkeys, first, n, new_divs,
+                                 new_keys, last):
+        """Parent update when its cells are a list: splice, then rewrite the
+        page with as many cells as fit, the rest pending as overflow."""
+        right = pv.right
+        del pcells[first:first + n - 1]
+        if pkeys is not None:
+            del pkeys[first:first + n - 1]
+        if first < len(pcells):
+            pcells[first] = _pack32(last) + pcells[first][4:]
+        else:
+            right = last
+        pcells[first:first] = new_divs
+        if pkeys is not None:
+            if any(k is None for k in new_keys):
+                pkeys = None
+            else:
+                pkeys[first:first] = new_keys
+        kinfo = pv.kinfo if pkeys is not None else None
+        room = self._usable - pv.cell0
+        m = 0
+        for c in pcells:
+            room -= len(c) + 2
+            if room < 0:
+                break
+            m += 1
+        pv.rebuild(pcells[:m], pkeys[:m] if pkeys is not None else None, right)
+        pv.kinfo = kinfo
+        if m < len(pcells):
+            pv.ovfl_at = m
+            pv.ovfl_cells = pcells[m:]
+            pv.ovfl_keys = pkeys[m:] if pkeys is not None else [None] * (len(pcells) - m)
 
     def _balance_shallower(self, root, rv, child):
         """The root has no cells left: pull its only child up into it if the
@@ -992,7 +1069,8 @@ class TableCursor(_Cursor):
         if self._i != n - 1 or v.keys[-1] >= rowid:
             return -1
         for page, j in zip(self._pages, self._idxs):
-            if j != page.extra.ncell if page.extra is not None else True:
+            pv = page.extra
+            if pv is None or j != pv.ncell:
                 return -1
         return n
 

@@ -1,8 +1,9 @@
 """The pager: page cache, transactions and savepoints over the WAL.
 
 The pager hands the b-tree layer pages by number and makes a transaction's
-page changes atomic.  It never interprets page content except the 100-byte
-header on page 1 (page count and change counter at commit).
+page changes atomic.  It interprets page content only in the 100-byte header
+on page 1 (page count, change counter, file format bytes 18/19) and in the
+optional page checksums.
 
 Pages
     ``Page.data`` is a ``bytearray`` of exactly ``page_size`` bytes.
@@ -17,6 +18,49 @@ Where a page comes from (read path)
     hash lookup) -> the database file.  A ``:memory:`` database has no files
     at all: its pages live only in the cache, which is then unbounded.
 
+Journal modes
+    WAL    - header bytes 18/19 = 2, or a -wal file exists next to a
+             non-empty database.  The connection holds SHARED on the
+             database file for its whole life (a sqlite3 connection that
+             closes while nobody holds it would think it is the last one and
+             delete the WAL), plus the Wal object (-wal and -shm).
+    NOWAL  - an empty database, or one sqlite3 left in rollback-journal mode
+             (18/19 = 1, no -wal).  SHARED is held only during a read
+             transaction, as a rollback-mode reader does, so sqlite3 writers
+             can still commit between our transactions.  Every read
+             transaction first rolls back a hot journal (below).  The first
+             write transaction converts the database to WAL: under an
+             EXCLUSIVE lock it rewrites bytes 18/19 = 2 (and the change
+             counter, 92, 96) in place -- or, for an empty file, writes a
+             1-page empty database as SQLite does -- syncs, creates the -wal,
+             downgrades to SHARED and continues in WAL mode.  The in-place
+             header write needs no journal: every mix of old and new values
+             of those fields is a valid header.
+
+Hot journals
+    A ``-journal`` left by a crashed sqlite3 writer (it exists, its first
+    byte is non-zero, the database is non-empty and nobody holds RESERVED)
+    is rolled back the way SQLite does it: under EXCLUSIVE, every segment's
+    page records whose checksum is valid are written back, the file is cut
+    to the original size, synced, and the journal is deleted.  If the
+    journal names a super-journal that no longer exists, the multi-database
+    transaction had committed: the journal is just deleted.  A read-only
+    connection cannot roll back and raises 'attempt to write a readonly
+    database', leaving the files untouched.
+
+Page checksums (optional)
+    A database created with ``checksums=True`` reserves 4 bytes at the end
+    of every page (header byte 20 = 4) holding the big-endian CRC32C of the
+    rest of the page.  A database is recognised as checksummed by exactly
+    that: reserved bytes == 4 (SQLite itself never reserves bytes unless an
+    extension asks).  The CRC is written into every page at commit and
+    checked on every page read from the database file or the WAL; a mismatch
+    raises ``DatabaseError('checksum mismatch on page N')``.  sqlite3 can
+    read such a database (it ignores reserved bytes) but does not maintain
+    the CRC: a page another engine writes keeps a stale CRC and is then
+    reported as a mismatch by minisql -- do not let other engines write to a
+    checksummed database.
+
 States
     NONE  - no snapshot.  ``begin_read`` -> READ.
     READ  - a snapshot is held (WAL read mark); pages read are consistent.
@@ -24,6 +68,10 @@ States
     WRITE - the WAL write lock is held.  Dirty pages stay in memory until
             ``commit`` appends them to the WAL as frames, the last marked as
             the commit frame.  ``rollback`` restores the original images.
+    ``begin_write`` on a stale snapshot (another connection committed since
+    it was taken) raises SQLITE_BUSY_SNAPSHOT (517) at once if the
+    transaction has read a page; if it has read nothing, the pager takes a
+    fresh snapshot and retries under the busy handler, as SQLite does.
 
 Invariants
     1. Dirty pages are never evicted; a clean page is evicted only when no
@@ -31,24 +79,26 @@ Invariants
        pin count), so a cursor's page object is always the cached one.
     2. ``self.journal`` holds the image of every page as it was when the
        write transaction began (None for pages the transaction appended);
-       ``savepoints[i]`` holds the images as of savepoint i.  Rolling back
-       restores them in place, so Page objects stay valid.
+       each savepoint holds the images as of its start (pages dropped by
+       ``truncate`` included).  Rolling back restores them in place, so
+       Page objects stay valid.
     3. At commit, if the page count changed or page 1 is dirty, page 1 is
        rewritten with page count, change counter, version-valid-for and
-       version number updated as SQLite does.
-    4. Nothing is written to the database file outside a checkpoint, except
-       page 1 of a brand-new database (SQLite writes a 1-page database
-       before the first WAL frame: an empty file next to a WAL is deleted
-       by openers).
+       version number updated as SQLite does (and 18/19 = 2).
+    4. Nothing is written to the database file outside a checkpoint, a hot
+       journal rollback or the NOWAL -> WAL conversion.
 """
 
 import os
 import sys
 import time
 
+import crc32c as _crc32c
+
 from .. import errors
 from . import format as fmt
 from .vfs import DEFAULT_VFS
+from .wal import SQLITE_BUSY_SNAPSHOT, Wal
 
 # PRAGMA synchronous levels.
 SYNC_OFF, SYNC_NORMAL, SYNC_FULL, SYNC_EXTRA = 0, 1, 2, 3
@@ -56,6 +106,9 @@ SYNC_OFF, SYNC_NORMAL, SYNC_FULL, SYNC_EXTRA = 0, 1, 2, 3
 NONE, READ, WRITE = 0, 1, 2
 
 DEFAULT_CACHE_SIZE = -2000   # SQLite's default: negative means KiB, so 2 MB
+
+CRC_RESERVED = 4             # reserved bytes that mark a checksummed database
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 
 
 class Page:
@@ -68,11 +121,37 @@ class Page:
         self.dirty = False
 
 
+def checksum_error(pgno):
+    e = errors.DatabaseError(f"checksum mismatch on page {pgno}",
+                             code=errors.SQLITE_CORRUPT)
+    e.pgno = pgno
+    return e
+
+
+def empty_page1(page_size, reserved):
+    """A 1-page empty WAL-mode database: header + empty table-leaf root of
+    sqlite_schema, as SQLite writes before the first WAL frame."""
+    h = fmt.DbHeader.new(page_size=page_size, reserved=reserved, wal=True)
+    img = bytearray(page_size)
+    img[:fmt.HEADER_SIZE] = h.pack()
+    usable = page_size - reserved
+    img[100] = fmt.LEAF_TABLE
+    img[105:107] = (usable & 0xFFFF).to_bytes(2, "big")   # 65536 -> 0
+    if reserved == CRC_RESERVED:
+        put_crc(img)
+    return img
+
+
+def put_crc(data):
+    data[-4:] = _crc32c.crc32c(memoryview(data)[:-4]).to_bytes(4, "big")
+
+
 class Pager:
     def __init__(self, path, *, vfs=DEFAULT_VFS, readonly=False,
                  page_size=fmt.DEFAULT_PAGE_SIZE, reserved=0,
                  busy_timeout=5.0, synchronous=SYNC_FULL,
-                 cache_size=DEFAULT_CACHE_SIZE, wal_autocheckpoint=1000):
+                 cache_size=DEFAULT_CACHE_SIZE, wal_autocheckpoint=1000,
+                 checksums=False):
         self.path = path
         self.vfs = vfs
         self.memory = path == ":memory:"
@@ -87,62 +166,88 @@ class Pager:
         self.savepoints = []
         self.file = None
         self.wal = None
+        if checksums:
+            reserved = CRC_RESERVED
         self.page_size = page_size
         self.reserved = reserved
         self.usable_size = page_size - reserved
+        self.checksums = reserved == CRC_RESERVED and not self.memory
         self.page_count = 0
         self._orig_page_count = 0
-        self._db_locked = False
+        self._format_known = self.memory   # page size/reserved read from the file
+        self._write_version = 2
+        self._shared = False               # SHARED held on the database file
+        self._snapshot_used = False        # a page was fetched in this snapshot
+        self._nowal_stamp = None           # NOWAL: (size, bytes 24..39) of last snapshot
         self._want_checkpoint = False
         self.cache_size = cache_size
+        self._limit = self._cache_limit()
         if not self.memory:
             self._open_files()
 
     # -- opening and closing ------------------------------------------------
 
     def _open_files(self):
-        from .wal import Wal
         self.file = self.vfs.open(self.path, readonly=self.readonly)
-        # Hold SHARED on the database file for the connection's lifetime, as
-        # SQLite does in WAL mode: a sqlite3 connection that closes while no
-        # one else holds it believes it is the last and deletes the WAL.
-        self._lock_shared()
-        head = self.file.read(0, fmt.HEADER_SIZE)
-        if head:
-            hdr = fmt.DbHeader.unpack(head.ljust(fmt.HEADER_SIZE, b"\0"))
-            self._set_page_size(hdr.page_size, hdr.reserved)
-        self.wal = Wal(self.vfs, self.path, self.file, readonly=self.readonly,
-                       page_size=self.page_size)
+        try:
+            self._lock_shared()
+            self._check_hot_journal()
+            head = self._read_format()
+            wal_exists = self.vfs.exists(self.path + "-wal")
+            if head is None and wal_exists and not self.readonly:
+                # SQLite deletes a WAL found next to an empty database: it
+                # cannot belong to it (writers put page 1 in the file first,
+                # under EXCLUSIVE, which our SHARED lock excludes).
+                self.vfs.delete(self.path + "-wal")
+                wal_exists = False
+            if head is not None and (head.read_version == 2 or wal_exists):
+                self._open_wal()
+            else:
+                self._unlock_shared()
+        except BaseException:
+            self.file.close()
+            self.file = None
+            raise
 
-    def _lock_shared(self):
-        deadline = time.monotonic() + self.busy_timeout
-        while True:
-            # SHARED = read-lock PENDING, read-lock the SHARED range, unlock
-            # PENDING: a writer holding PENDING keeps new readers out.
-            if self.file.lock(fmt.PENDING_BYTE, 1, False):
-                ok = self.file.lock(fmt.SHARED_FIRST, fmt.SHARED_SIZE, False)
-                self.file.unlock(fmt.PENDING_BYTE, 1)
-                if ok:
-                    self._db_locked = True
-                    return
-            if time.monotonic() >= deadline:
-                raise errors.busy()
-            time.sleep(0.001)
+    def _read_format(self):
+        """Read page size and reserved bytes from the database file header
+        (they never change once the file exists).  None if it is empty."""
+        head = self.file.read(0, fmt.HEADER_SIZE)
+        if not head:
+            return None
+        hdr = fmt.DbHeader.unpack(head.ljust(fmt.HEADER_SIZE, b"\0"))
+        if not self._format_known or hdr.page_size != self.page_size \
+                or hdr.reserved != self.reserved:
+            self._set_page_size(hdr.page_size, hdr.reserved)
+            self.cache.clear()
+            self._format_known = True
+        self._write_version = hdr.write_version
+        return hdr
+
+    def _open_wal(self):
+        """Enter WAL mode: keep SHARED for life and attach to the -shm."""
+        def attach():
+            return Wal(self.vfs, self.path, self.file, readonly=self.readonly,
+                       page_size=self.page_size)
+        self.wal = self._busy_retry(attach)
 
     def _set_page_size(self, page_size, reserved):
         self.page_size = page_size
         self.reserved = reserved
         self.usable_size = page_size - reserved
+        self.checksums = reserved == CRC_RESERVED
+        self._limit = self._cache_limit()
+        if self.wal is not None:
+            self.wal.page_size = page_size
 
     def set_page_size(self, page_size):
         """PRAGMA page_size: only effective while the database is empty."""
-        if fmt.valid_page_size(page_size) and self.page_count == 0 and not self.cache:
+        if fmt.valid_page_size(page_size) and self.page_count == 0 \
+                and not self.cache and not self._format_known:
             self._set_page_size(page_size, self.reserved)
-            if self.wal is not None:
-                self.wal.page_size = page_size
 
     def set_reserved(self, reserved):
-        if self.page_count == 0 and not self.cache:
+        if self.page_count == 0 and not self.cache and not self._format_known:
             self._set_page_size(self.page_size, reserved)
 
     def close(self):
@@ -151,57 +256,267 @@ class Pager:
         if self.state == READ:
             self.end_read()
         if self.file is not None:
-            # The last connection (it can take EXCLUSIVE on the database file)
-            # checkpoints and removes the WAL and wal-index, as SQLite does.
-            last = False
-            if not self.readonly and self.file.lock(fmt.PENDING_BYTE, 1, True):
-                last = self.file.lock(fmt.SHARED_FIRST, fmt.SHARED_SIZE, True)
             try:
-                self.wal.close(last)
+                if self.wal is not None:
+                    # The last connection (it can take EXCLUSIVE on the
+                    # database file) checkpoints and removes the WAL and
+                    # wal-index, as SQLite does.
+                    last = not self.readonly and self._try_exclusive()
+                    self.wal.close(last, self.synchronous)
             finally:
+                self.wal = None
                 self.file.close()
                 self.file = None
         self.cache.clear()
+
+    # -- database file locks (SQLite's unix locking, section 4.1) -----------
+
+    def _lock_shared(self):
+        # SHARED = read-lock PENDING, read-lock the SHARED range, unlock
+        # PENDING: a writer holding PENDING keeps new readers out.
+        def take():
+            f = self.file
+            if f.lock(fmt.PENDING_BYTE, 1, False):
+                ok = f.lock(fmt.SHARED_FIRST, fmt.SHARED_SIZE, False)
+                f.unlock(fmt.PENDING_BYTE, 1)
+                if ok:
+                    self._shared = True
+                    return
+            raise errors.busy()
+        self._busy_retry(take)
+
+    def _unlock_shared(self):
+        self.file.unlock(fmt.SHARED_FIRST, fmt.SHARED_SIZE)
+        self._shared = False
+
+    def _try_exclusive(self):
+        f = self.file
+        if f.lock(fmt.PENDING_BYTE, 1, True):
+            if f.lock(fmt.SHARED_FIRST, fmt.SHARED_SIZE, True):
+                return True
+            f.unlock(fmt.PENDING_BYTE, 1)
+        return False
+
+    def _lock_exclusive(self):
+        """SHARED -> EXCLUSIVE: PENDING (keeps new readers out), then the
+        SHARED range exclusively once the readers have left (busy handler).
+        On failure the caller is back at SHARED."""
+        f = self.file
+
+        def exclusive():
+            if not f.lock(fmt.PENDING_BYTE, 1, True) or \
+                    not f.lock(fmt.SHARED_FIRST, fmt.SHARED_SIZE, True):
+                raise errors.busy()
+        try:
+            self._busy_retry(exclusive)
+        except BaseException:
+            self._downgrade()
+            raise
+
+    def _downgrade(self):
+        """Back from RESERVED/EXCLUSIVE to SHARED (an OFD lock converts in
+        place, so SHARED is never dropped in between)."""
+        f = self.file
+        f.lock(fmt.SHARED_FIRST, fmt.SHARED_SIZE, False)
+        f.unlock(fmt.PENDING_BYTE, 1)
+        f.unlock(fmt.RESERVED_BYTE, 1)
+
+    # -- hot journals (rollback-mode crash recovery) ------------------------
+
+    def _check_hot_journal(self):
+        """Roll back a -journal left by a crashed rollback-mode writer (see
+        the module comment).  Caller holds SHARED."""
+        jpath = self.path + "-journal"
+        if not self.vfs.exists(jpath):
+            return
+        if self.file.is_locked(fmt.RESERVED_BYTE, 1, True):
+            return                       # a live writer owns that journal
+        first = self._journal_first_byte(jpath)
+        if first is None:
+            return
+        if self.file.size() == 0:
+            # Nothing to restore into: SQLite just removes the journal.
+            if not self.readonly and self.file.lock(fmt.RESERVED_BYTE, 1, True):
+                self.vfs.delete(jpath)
+                self.file.unlock(fmt.RESERVED_BYTE, 1)
+            return
+        if first == 0:
+            return                       # zeroed header: committed
+        if self.readonly:
+            e = errors.readonly()
+            e.add_note(f"{jpath} is a hot journal; a read-write connection must roll it back")
+            raise e
+        self._lock_exclusive()
+        try:
+            if self.vfs.exists(jpath) and self._journal_first_byte(jpath):
+                self._playback(jpath)
+                self.vfs.delete(jpath)
+                self.cache.clear()
+        finally:
+            self._downgrade()
+
+    def _journal_first_byte(self, jpath):
+        try:
+            jf = self.vfs.open(jpath, readonly=True, create=False)
+        except errors.OperationalError:
+            return None                  # removed meanwhile
+        try:
+            b = jf.read(0, 1)
+        finally:
+            jf.close()
+        return b[0] if b else None
+
+    def _playback(self, jpath):
+        """pager_playback: restore original page images from a hot
+        journal (journal header, then records pgno|page|checksum; a new
+        header at each sector boundary)."""
+        jf = self.vfs.open(jpath, readonly=True, create=False)
+        try:
+            jdata = jf.read(0, jf.size())
+        finally:
+            jf.close()
+        if self._names_missing_super_journal(jdata):
+            return
+        u32 = fmt.U32.unpack_from
+        off = 0
+        sector = ps = orig = None
+        done = set()
+        db = self.file
+        while True:
+            if sector:
+                off = (off + sector - 1) // sector * sector
+            if off + 28 > len(jdata) or jdata[off:off + 8] != JOURNAL_MAGIC:
+                break
+            nrec, cksum_init, dbsize = u32(jdata, off + 8)[0], u32(jdata, off + 12)[0], \
+                u32(jdata, off + 16)[0]
+            if sector is None:
+                sector, ps = u32(jdata, off + 20)[0], u32(jdata, off + 24)[0]
+                if not fmt.valid_page_size(ps) or sector < 32 or sector > 65536 \
+                        or sector & (sector - 1):
+                    raise errors.corrupt(f"{jpath}: bad journal header")
+                orig = dbsize
+                db.truncate(orig * ps)
+            off += sector
+            if nrec == 0xFFFFFFFF:
+                nrec = (len(jdata) - off) // (ps + 8)
+            for _ in range(nrec):
+                if off + ps + 8 > len(jdata):
+                    return self._finish_playback()
+                pgno = u32(jdata, off)[0]
+                page = jdata[off + 4:off + 4 + ps]
+                stored = u32(jdata, off + 4 + ps)[0]
+                off += ps + 8
+                if pgno == 0 or pgno == fmt.lock_byte_page(ps):
+                    return self._finish_playback()
+                if pgno > orig or pgno in done:
+                    continue
+                cksum = cksum_init
+                for i in range(ps - 200, 0, -200):
+                    cksum += page[i]
+                if cksum & 0xFFFFFFFF != stored:
+                    return self._finish_playback()
+                db.write((pgno - 1) * ps, page)
+                done.add(pgno)
+        self._finish_playback()
+
+    def _finish_playback(self):
+        if self.synchronous:
+            self.file.sync()
+
+    def _names_missing_super_journal(self, jdata):
+        """readSuperJournal: a multi-database transaction's journal ends with
+        the super-journal's name; if that file is gone, it committed."""
+        n = len(jdata)
+        if n < 16 or jdata[n - 8:] != JOURNAL_MAGIC:
+            return False
+        length = fmt.U32.unpack_from(jdata, n - 16)[0]
+        cksum = fmt.U32.unpack_from(jdata, n - 12)[0]
+        if length == 0 or length > n - 20:
+            return False
+        name = jdata[n - 16 - length:n - 16]
+        if sum(name) & 0xFFFFFFFF != cksum:
+            return False
+        name = name.split(b"\0", 1)[0]
+        return bool(name) and not os.path.exists(os.fsdecode(name))
 
     # -- read transactions --------------------------------------------------
 
     def begin_read(self):
         if self.state != NONE:
             return
+        self._snapshot_used = False
         if self.memory:
             self.state = READ
             return
+        if self.wal is None:
+            self._begin_read_nowal()
+            if self.wal is None:
+                return
         changed = self._busy_retry(self.wal.begin_read)
-        if changed:
-            self.cache.clear()
-        self.state = READ
-        self.page_count = self._snapshot_page_count()
+        try:
+            if changed:
+                self.cache.clear()
+            wps = self.wal.snapshot_page_size()
+            if wps and wps != self.page_size:
+                raise errors.corrupt(f"WAL page size {wps} differs from the "
+                                     f"database's {self.page_size}")
+            self.state = READ
+            self.page_count = self._snapshot_page_count(self.wal.db_size())
+            self._snapshot_used = False
+        except BaseException:
+            self.state = NONE
+            self.wal.end_read()
+            raise
 
-    def _snapshot_page_count(self):
-        n = self.wal.db_size()
-        if n:
-            return n
-        size = self.file.size()
-        if size < fmt.HEADER_SIZE:
+    def _begin_read_nowal(self):
+        self._lock_shared()
+        try:
+            self._check_hot_journal()
+            head = self._read_format()
+            wal_exists = self.vfs.exists(self.path + "-wal")
+            if head is not None and (head.read_version == 2 or wal_exists):
+                # Another connection converted the database to WAL.
+                self.cache.clear()
+                self._open_wal()
+                return
+            stamp = (self.file.size(), self.file.read(24, 16))
+            if stamp != self._nowal_stamp:
+                self.cache.clear()
+                self._nowal_stamp = stamp
+            self.state = READ
+            self.page_count = self._snapshot_page_count(0)
+            self._snapshot_used = False
+        except BaseException:
+            if self.wal is None:
+                self.state = NONE
+                self._unlock_shared()
+            raise
+
+    def _snapshot_page_count(self, n):
+        """Pages in the snapshot: ``n`` from the WAL, else the file size;
+        the in-header size of page 1 wins when SQLite would trust it."""
+        if n == 0:
+            n = self.file.size() // self.page_size
+        if n == 0:
             return 0
-        hdr = fmt.DbHeader.unpack(self.file.read(0, fmt.HEADER_SIZE))
-        if hdr.page_size != self.page_size or hdr.reserved != self.reserved:
-            self._set_page_size(hdr.page_size, hdr.reserved)
-            self.wal.page_size = hdr.page_size
-            self.cache.clear()
-        real = size // self.page_size
-        if hdr.size_is_trusted():
-            if hdr.page_count > real:
-                raise errors.corrupt(
-                    f"header says {hdr.page_count} pages, file holds {real}")
-            return hdr.page_count
-        return real
+        self.page_count = n
+        hdr = self.get(1).data
+        counter = fmt.U32.unpack_from(hdr, fmt.OFF_CHANGE_COUNTER)[0]
+        count = fmt.U32.unpack_from(hdr, fmt.OFF_PAGE_COUNT)[0]
+        if count and counter == fmt.U32.unpack_from(hdr, fmt.OFF_VERSION_VALID_FOR)[0]:
+            if count > n:
+                raise errors.corrupt(f"header says {count} pages, database holds {n}")
+            return count
+        return n
 
     def end_read(self):
         if self.state == WRITE:
             raise errors.InternalError("end_read inside a write transaction")
         if self.state == READ and not self.memory:
-            self.wal.end_read()
+            if self.wal is not None:
+                self.wal.end_read()
+            elif self._shared:
+                self._unlock_shared()
         self.state = NONE
         if self._want_checkpoint:
             self._want_checkpoint = False
@@ -215,14 +530,106 @@ class Pager:
     def begin_write(self):
         if self.readonly:
             raise errors.readonly()
-        if self.state == NONE:
-            self.begin_read()
         if self.state == WRITE:
             return
+        fresh = self.state == NONE or not self._snapshot_used
+        self.begin_read()
         if not self.memory:
-            self._busy_retry(self.wal.begin_write)
+            if self.wal is None:
+                self._reserve(fresh)
+                if self.wal is None:
+                    self._convert_to_wal()
+            self._begin_write_wal(fresh)
         self.state = WRITE
         self._orig_page_count = self.page_count
+
+    def _begin_write_wal(self, fresh):
+        retry = None
+        while True:
+            try:
+                self.wal.begin_write()
+                return
+            except errors.OperationalError as e:
+                code = e.sqlite_errorcode
+                if code & 0xFF != errors.SQLITE_BUSY:
+                    raise
+                if code == SQLITE_BUSY_SNAPSHOT:
+                    if not fresh:
+                        raise
+                    # Nothing was read from the old snapshot: move to the
+                    # newest one and try again.
+                    self.end_read()
+                    self.begin_read()
+                if retry is None:
+                    retry = self._busy_handler()
+                if not retry():
+                    raise
+
+    def _reserve(self, fresh):
+        """NOWAL: take RESERVED (one would-be writer at a time).  As SQLite
+        does, a transaction that has read nothing waits for it without
+        holding SHARED, so two would-be writers cannot deadlock; one that
+        has read gets SQLITE_BUSY at once.  Returns with RESERVED held, or
+        in WAL mode if another connection converted the database meanwhile."""
+        if self._write_version > 2:
+            raise errors.readonly()
+        retry = None
+        while not self.file.lock(fmt.RESERVED_BYTE, 1, True):
+            if not fresh:
+                raise errors.busy()
+            self.end_read()
+            if retry is None:
+                retry = self._busy_handler()
+            if not retry():
+                raise errors.busy()
+            self.begin_read()
+            if self.wal is not None:
+                return
+
+    def _convert_to_wal(self):
+        """NOWAL -> WAL on the first write (see the module comment).  The
+        caller holds SHARED in a read transaction, and RESERVED."""
+        self._lock_exclusive()
+        try:
+            size = self.file.size()
+            if size == 0:
+                img = empty_page1(self.page_size, self.reserved)
+                self.file.write(0, img)
+            else:
+                head = bytearray(self.file.read(0, fmt.HEADER_SIZE))
+                head[18] = head[19] = 2
+                counter = (fmt.U32.unpack_from(head, 24)[0] + 1) & 0xFFFFFFFF
+                fmt.U32.pack_into(head, fmt.OFF_CHANGE_COUNTER, counter)
+                fmt.U32.pack_into(head, fmt.OFF_VERSION_VALID_FOR, counter)
+                fmt.U32.pack_into(head, fmt.OFF_VERSION_NUMBER, fmt.SQLITE_VERSION_NUMBER)
+                self.file.write(0, bytes(head))
+                page1 = self.cache.get(1)
+                if page1 is not None:
+                    page1.data[:fmt.HEADER_SIZE] = head
+                    if self.checksums:
+                        put_crc(page1.data)
+                if self.checksums:
+                    # Keep page 1's CRC valid on disk too.
+                    p1 = bytearray(self.file.read(0, self.page_size))
+                    put_crc(p1)
+                    self.file.write(self.page_size - 4, bytes(p1[-4:]))
+            if self.synchronous:
+                self.file.sync()
+                if size == 0:
+                    self.vfs.sync_directory(self.path)
+            self._format_known = True
+            self._open_wal()
+            # Create the -wal while still EXCLUSIVE, so that no opener can
+            # see it next to an empty database file.
+            self.wal._open_wal(True)
+        finally:
+            self._downgrade()
+        # Continue the transaction on a WAL snapshot of the same content.
+        self.state = NONE
+        saved = self.page_count
+        self._busy_retry(self.wal.begin_read)
+        self.state = READ
+        self.page_count = saved
 
     def commit(self):
         if self.state != WRITE:
@@ -245,21 +652,18 @@ class Pager:
         self.state = READ
 
     def _write_dirty(self):
-        if self.page_count and self.file.size() == 0:
-            self._write_first_page()
-        pages = [(pgno, bytes(self.dirty[pgno].data)) for pgno in sorted(self.dirty)]
-        self.wal.write_frames(pages, self.page_count, self.synchronous)
-
-    def _write_first_page(self):
-        """A new database gets a 1-page image in the main file before any WAL
-        frame, as SQLite writes it (see invariant 4)."""
-        page1 = self.dirty.get(1) or self.cache[1]
-        img = bytearray(page1.data)
-        fmt.U32.pack_into(img, fmt.OFF_PAGE_COUNT, 1)
-        self.file.write(0, bytes(img))
-        if self.synchronous:
-            self.file.sync()
-            self.vfs.sync_directory(self.path)
+        limit = self.page_count
+        pages = []
+        crc = self.checksums
+        for pgno in sorted(self.dirty):
+            if pgno > limit:
+                continue
+            data = self.dirty[pgno].data
+            if crc:
+                put_crc(data)
+            pages.append((pgno, bytes(data)))
+        if pages:
+            self.wal.write_frames(pages, self.page_count, self.synchronous)
 
     def _stamp_page1(self):
         page1 = self.get(1)
@@ -270,6 +674,12 @@ class Pager:
         fmt.U32.pack_into(d, fmt.OFF_PAGE_COUNT, self.page_count)
         fmt.U32.pack_into(d, fmt.OFF_VERSION_VALID_FOR, counter)
         fmt.U32.pack_into(d, fmt.OFF_VERSION_NUMBER, fmt.SQLITE_VERSION_NUMBER)
+        if not self.memory:
+            d[18] = d[19] = 2
+            if self._orig_page_count == 0:
+                # A new database: the header must describe this pager.
+                d[16:18] = (1 if self.page_size == 65536 else self.page_size).to_bytes(2, "big")
+                d[20] = self.reserved
 
     def _finish_write(self):
         for page in self.dirty.values():
@@ -282,7 +692,9 @@ class Pager:
     def rollback(self):
         if self.state != WRITE:
             return
-        self._restore(self.journal)
+        self._restore(self.journal, mark_dirty=False)
+        for page in self.dirty.values():
+            page.dirty = False
         self.page_count = self._orig_page_count
         self.dirty.clear()
         self.journal.clear()
@@ -291,18 +703,26 @@ class Pager:
             self.wal.end_write()
         self.state = READ
 
-    def _restore(self, images):
+    def _restore(self, images, mark_dirty):
         for pgno, img in images.items():
             page = self.cache.get(pgno)
-            if page is None:
-                continue
             if img is None:          # appended by the rolled-back work
-                del self.cache[pgno]
+                if page is not None:
+                    del self.cache[pgno]
+                    page.extra = None
                 self.dirty.pop(pgno, None)
-                page.extra = None
-            else:
-                page.data[:] = img
-                page.extra = None
+                continue
+            if page is None:
+                if not mark_dirty:
+                    continue         # re-read from the snapshot when needed
+                # Dropped by truncate() after the savepoint: bring it back.
+                page = Page(pgno, bytearray(img))
+                page.dirty = True
+                self.cache[pgno] = page
+                self.dirty[pgno] = page
+                continue
+            page.data[:] = img
+            page.extra = None
 
     # -- savepoints (statement and user savepoints) -------------------------
 
@@ -326,7 +746,7 @@ class Pager:
         while len(self.savepoints) > depth:
             self.release(len(self.savepoints))
         images, count = self.savepoints[depth - 1]
-        self._restore(images)
+        self._restore(images, mark_dirty=True)
         self.page_count = count
         images.clear()
 
@@ -334,13 +754,19 @@ class Pager:
 
     def get(self, pgno):
         page = self.cache.get(pgno)
-        if page is not None:
-            return page
+        if page is None:
+            page = self._fetch(pgno)
+        self._snapshot_used = True
+        return page
+
+    def _fetch(self, pgno):
         if pgno < 1 or pgno > self.page_count:
             raise errors.corrupt(f"page {pgno} is outside the database "
                                  f"({self.page_count} pages)")
+        if self.state == NONE:
+            raise errors.InternalError("page read outside a transaction")
         page = Page(pgno, self._read(pgno))
-        if len(self.cache) >= self._cache_limit():
+        if len(self.cache) >= self._limit:
             self._shrink_cache()
         self.cache[pgno] = page
         return page
@@ -348,7 +774,7 @@ class Pager:
     def _read(self, pgno):
         if self.memory:
             return bytearray(self.page_size)
-        frame = self.wal.find_frame(pgno)
+        frame = self.wal.find_frame(pgno) if self.wal is not None else 0
         if frame:
             data = self.wal.read_frame(frame)
         else:
@@ -357,6 +783,9 @@ class Pager:
             # Beyond the end of the file but within the snapshot's page count
             # can only mean the file was truncated under us.
             raise errors.corrupt(f"page {pgno}: short read ({len(data)} bytes)")
+        if self.checksums and \
+                _crc32c.crc32c(memoryview(data)[:-4]) != int.from_bytes(data[-4:], "big"):
+            raise checksum_error(pgno)
         return bytearray(data)
 
     def write(self, page):
@@ -397,9 +826,15 @@ class Pager:
 
     def truncate(self, page_count):
         """Shrink the database to ``page_count`` pages (vacuum)."""
+        if self.state != WRITE:
+            raise errors.InternalError("truncate outside a write transaction")
+        sp = self.savepoints[-1][0] if self.savepoints else None
         for pgno in [p for p in self.cache if p > page_count]:
             page = self.cache.pop(pgno)
+            if sp is not None:
+                sp.setdefault(pgno, bytes(page.data))
             self.dirty.pop(pgno, None)
+            page.dirty = False
             page.extra = None
         self.page_count = page_count
 
@@ -407,6 +842,7 @@ class Pager:
 
     def set_cache_size(self, n):
         self.cache_size = n
+        self._limit = self._cache_limit()
 
     def _cache_limit(self):
         if self.memory:
@@ -419,7 +855,7 @@ class Pager:
     def _shrink_cache(self):
         """Evict clean, unreferenced pages, oldest first, down to 3/4 of the
         limit (so the scan is amortised over many reads)."""
-        limit = self._cache_limit()
+        limit = self._limit
         if len(self.cache) < limit:
             return
         target = limit * 3 // 4
@@ -436,15 +872,32 @@ class Pager:
         for pgno in victims:
             del self.cache[pgno]
 
-    # -- checkpoint and locking helpers -------------------------------------
+    # -- checkpoint, inspection and locking helpers -------------------------
 
     def checkpoint(self, mode="PASSIVE"):
-        if self.memory:
+        """PRAGMA wal_checkpoint(mode) -> (busy, log, checkpointed).  Like
+        sqlite3, refused inside a transaction."""
+        if self.memory or self.wal is None:
             return (0, -1, -1)
-        if self.state == WRITE:
-            raise errors.OperationalError("database table is locked")
+        if self.state != NONE:
+            raise errors.OperationalError("database table is locked",
+                                          code=errors.SQLITE_LOCKED)
+        if self.readonly:
+            raise errors.readonly()
         return self.wal.checkpoint(mode, self.synchronous,
                                    busy_handler=self._busy_handler())
+
+    @property
+    def journal_mode(self):
+        return "memory" if self.memory else "wal" if self.wal is not None else "delete"
+
+    def info(self):
+        """For the shell's .wal command."""
+        out = {"journal_mode": self.journal_mode, "page_size": self.page_size,
+               "page_count": self.page_count, "checksums": self.checksums}
+        if self.wal is not None:
+            out.update(self.wal.info())
+        return out
 
     def _busy_handler(self):
         deadline = time.monotonic() + self.busy_timeout
@@ -464,7 +917,8 @@ class Pager:
             try:
                 return fn()
             except errors.OperationalError as e:
-                if e.sqlite_errorcode != errors.SQLITE_BUSY:
+                code = e.sqlite_errorcode
+                if code & 0xFF != errors.SQLITE_BUSY or code == SQLITE_BUSY_SNAPSHOT:
                     raise
                 if retry is None:
                     retry = self._busy_handler()

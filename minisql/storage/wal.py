@@ -605,7 +605,7 @@ class Wal:
             if hdr.mx_frame and hdr.page_size != self.page_size:
                 raise errors.corrupt("WAL page size differs from the database's")
             ok = self._checkpoint(eff_mode, busy, sync)
-            result = (0 if ok and eff_mode == mode else 1, hdr.mx_frame, index.nbackfill)
+            result = (0 if ok and eff_mode == mode else 1, self.hdr.mx_frame, index.nbackfill)
         finally:
             self.end_write()
             index.unlock(wi.CKPT)

@@ -1,0 +1,1452 @@
+"""SQL text -> syntax tree (ast.py), as SQLite 3.40 parses it.
+
+Pipeline: lexer.tokens() -> a push-down driver over lark's LALR(1) table for
+grammar.lark -> the _Builder callbacks, which lark calls on every reduction
+and which build the ast nodes directly (no parse tree is ever built).
+
+The driver, not lark, owns the loop, because three behaviours of SQLite's
+lemon parser have to be reproduced exactly:
+
+* %fallback ID: in a state where a keyword such as KEY, REPLACE or END has no
+  action of its own, it is read as an identifier (``CREATE TABLE t(key)``).
+  Like lemon, a keyword whose only action in a state is the state's default
+  reduction also falls back, when ID has an action of its own there.
+* Default reductions: a token with no action in a state still lets that
+  state's most common reduction happen (lemon's yy_default), so semantic
+  errors raised by reductions ("unknown table option", "a JOIN clause is
+  required before ON") win over the syntax error, as in SQLite.
+* Statements end at a ';' that the grammar cannot take (a ';' inside a
+  trigger body belongs to the body), and the error for a statement that
+  ends early is "incomplete input".
+
+Errors are OperationalError with SQLite's words:
+``near "X": syntax error`` (X the offending token as written),
+``incomplete input``, ``unrecognized token: "X"``, and the handful of
+errors SQLite raises while parsing (listed where they are raised below).
+
+Source positions: the empty grammar rule ``mark`` (SQLite's scanpt) yields
+(end of the last shifted token, start of the lookahead token); the builder
+uses it to cut result-column names, DEFAULT / CHECK texts and type names
+out of the source.  Statement nodes get ``text``; CREATE TABLE / INDEX /
+VIEW / TRIGGER get ``sql``, the string SQLite stores in sqlite_schema.
+
+Public API: parse(), parse_one(), parse_single(), iter_statements(),
+complete_statement(), StatementCache.
+"""
+
+import os
+import re
+import stat
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+from lark import Lark, Transformer, v_args
+from lark.lexer import Lexer
+from lark.parsers.lalr_analysis import Reduce
+
+from .. import errors
+from . import ast
+from .lexer import FALLBACK, Token, dequote, tokens
+
+#: SQLITE_MAX_VARIABLE_NUMBER of the sqlite3 library minisql mirrors.
+MAX_VARIABLE_NUMBER = 250000
+#: SQLITE_MAX_COMPOUND_SELECT.
+MAX_COMPOUND_SELECT = 500
+
+_SPACE = " \t\n\v\f\r"          # sqlite3Isspace
+_ID_TOKENS = frozenset(("ID", "STRING", "JOIN_KW", "WINDOW", "OVER")) | FALLBACK
+
+
+def _syntax_error(tok):
+    if tok is None or tok.type == "$END" and not tok.text:
+        return errors.OperationalError("incomplete input")
+    return errors.OperationalError(f'near "{tok.text}": syntax error')
+
+
+def _error(msg):
+    return errors.OperationalError(msg)
+
+
+def _name(tok):
+    """The name an identifier/string token stands for."""
+    return dequote(tok.text)
+
+
+def _span(sql, start, end):
+    """sqlite3DbSpanDup: the source text between two positions, without the
+    surrounding whitespace."""
+    return sql[start:end].strip(_SPACE)
+
+
+# -- literals ------------------------------------------------------------------
+
+_INT64_MAX = (1 << 63) - 1
+
+
+def _integer(text):
+    if text[1:2] in ("x", "X"):
+        v = int(text, 16)
+        if v > 0xFFFFFFFFFFFFFFFF:
+            raise _error(f"hex literal too big: {text}")
+        return ast.Literal(v - (1 << 64) if v > _INT64_MAX else v, text)
+    v = int(text)
+    # Beyond int64 a decimal literal is a REAL (sqlite3DecOrHexToI64 == 2/3).
+    return ast.Literal(v if v <= _INT64_MAX else float(text), text)
+
+
+def _literal(tok):
+    t = tok.type
+    if t == "INTEGER":
+        return _integer(tok.text)
+    if t == "STRING":
+        return ast.Literal(dequote(tok.text))
+    if t == "FLOAT":
+        return ast.Literal(float(tok.text), tok.text)
+    if t == "NULL":
+        return ast.Literal(None)
+    if t == "BLOB":
+        return ast.Literal(bytes.fromhex(tok.text[2:-1]))
+    if t == "CTIME_KW":
+        return ast.Function(tok.text)
+    raise AssertionError(t)  # pragma: no cover
+
+
+def _negate(operand):
+    """Fold '-' into a number literal (SQLite's codeInteger with negFlag)."""
+    text = operand.text
+    v = operand.value
+    if isinstance(v, float) and text.isdigit():
+        if int(text) == 1 << 63:              # -9223372036854775808 stays INTEGER
+            return ast.Literal(-(1 << 63), "-" + text)
+    elif isinstance(v, int) and v == -(1 << 63) and text[1:2] in ("x", "X"):
+        raise _error(f"hex literal too big: -{text}")
+    return ast.Literal(-v, "-" + text)
+
+
+def _is_number(e):
+    return (type(e) is ast.Literal and e.text is not None
+            and type(e.value) in (int, float) and e.text[0] not in "TF")
+
+
+_BINOPS = {
+    "EQ": "=", "NE": "!=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=",
+    "PLUS": "+", "MINUS": "-", "STAR": "*", "SLASH": "/", "REM": "%",
+    "BITAND": "&", "BITOR": "|", "LSHIFT": "<<", "RSHIFT": ">>",
+    "CONCAT": "||", "AND": "AND", "OR": "OR",
+}
+_UNOPS = {"MINUS": "-", "PLUS": "+", "BITNOT": "~", "NOT": "NOT"}
+_COMPOUND_OPS = {"UNION": "UNION", "EXCEPT": "EXCEPT", "INTERSECT": "INTERSECT"}
+
+# sqlite3JoinType: keyword -> join-type bits
+_JT_INNER, _JT_CROSS, _JT_NATURAL, _JT_LEFT, _JT_OUTER, _JT_RIGHT, _JT_ERROR = (
+    1, 2, 4, 8, 32, 16, 64)
+_JOIN_WORDS = {
+    "NATURAL": _JT_NATURAL, "LEFT": _JT_LEFT | _JT_OUTER, "OUTER": _JT_OUTER,
+    "RIGHT": _JT_RIGHT | _JT_OUTER, "FULL": _JT_LEFT | _JT_RIGHT | _JT_OUTER,
+    "INNER": _JT_INNER, "CROSS": _JT_INNER | _JT_CROSS,
+}
+
+
+class _Context:
+    """Per-statement state the builder callbacks read (one parse at a time:
+    the module lock serialises parses)."""
+
+    __slots__ = ("sql", "la", "prev_end", "nvar", "var_names", "var_index")
+
+    def reset(self, sql):
+        self.sql = sql
+        self.la = None
+        self.prev_end = 0
+        self.nvar = 0
+        self.var_names = {}       # name as written -> index
+        self.var_index = {}       # index -> first name registered for it
+
+
+_ctx = _Context()
+
+
+@v_args(inline=True)
+class _Builder(Transformer):
+    """Reduction callbacks: one method per grammar rule/alias.  Children
+    arrive positionally (lark drops "_X" tokens; an absent [optional] part
+    is None)."""
+
+    # -- statements ----------------------------------------------------------
+    def explain(self, _e, stmt):
+        return ast.Explain(stmt, False)
+
+    def explain_query_plan(self, _e, _q, _p, stmt):
+        return ast.Explain(stmt, True)
+
+    def begin(self, _b, mode, _t):
+        return ast.Begin(mode)
+
+    def transtype(self, tok):
+        return tok.type
+
+    def trans_opt(self, *_):
+        return None
+
+    def commit(self, *_):
+        return ast.Commit()
+
+    def rollback(self, *_):
+        return ast.Rollback()
+
+    def rollback_to(self, _r, _t, _to, _s, nm):
+        return ast.Rollback(_name(nm))
+
+    def savepoint(self, _s, nm):
+        return ast.Savepoint(_name(nm))
+
+    def release(self, _r, _s, nm):
+        return ast.Release(_name(nm))
+
+    def create_table(self, _c, temp, _t, ifne, fullname, columns, cons, options):
+        schema, tok = fullname
+        ctx = _ctx
+        if options:
+            # With table options SQLite stores up to the end of the statement
+            # (sLastToken: the ';' or the end of the input), spaces included.
+            end = ctx.la.start
+        else:
+            end = ctx.prev_end         # the closing ')'
+        return ast.CreateTable(
+            _name(tok), schema, tuple(columns), _table_constraints(cons),
+            temp is not None, ifne is not None,
+            "WITHOUT ROWID" in options, "STRICT" in options, None,
+            "CREATE TABLE " + ctx.sql[tok.start:end])
+
+    def create_table_as(self, _c, temp, _t, ifne, fullname, _as, select):
+        schema, tok = fullname
+        return ast.CreateTable(_name(tok), schema, (), (), temp is not None,
+                               ifne is not None, as_select=select)
+
+    def drop_table(self, _d, _t, ife, fullname):
+        return ast.DropTable(_name(fullname[1]), fullname[0], ife is not None)
+
+    def create_view(self, _c, temp, _v, ifne, fullname, columns, _as, select):
+        schema, tok = fullname
+        ctx = _ctx
+        sql = "CREATE VIEW " + ctx.sql[tok.start:ctx.la.start].rstrip(_SPACE)
+        return ast.CreateView(_name(tok), schema, select, columns,
+                              temp is not None, ifne is not None, sql)
+
+    def drop_view(self, _d, _v, ife, fullname):
+        return ast.DropView(_name(fullname[1]), fullname[0], ife is not None)
+
+    def delete(self, with_, _d, _f, xfullname, indexed, where_ret):
+        schema, tok, alias = xfullname
+        idx, not_idx = _indexed(indexed)
+        return ast.Delete(_name(tok), schema, where_ret[0], alias, idx, not_idx,
+                          where_ret[1], with_)
+
+    def update(self, with_, _u, orconf, xfullname, indexed, _s, setlist, from_,
+               where_ret):
+        schema, tok, alias = xfullname
+        idx, not_idx = _indexed(indexed)
+        return ast.Update(_name(tok), schema, setlist, where_ret[0], orconf,
+                          alias, from_, idx, not_idx, where_ret[1], with_)
+
+    def insert(self, with_, orconf, _i, xfullname, columns, select, upsert):
+        schema, tok, alias = xfullname
+        return ast.Insert(_name(tok), schema, columns, select, orconf, alias,
+                          upsert[0], upsert[1], with_)
+
+    def insert_default(self, with_, orconf, _i, xfullname, columns, _d, _v,
+                       returning):
+        schema, tok, alias = xfullname
+        return ast.Insert(_name(tok), schema, columns, None, orconf, alias,
+                          (), returning or (), with_)
+
+    def create_index(self, _c, unique, _i, ifne, fullname, _on, table, sortlist,
+                     where):
+        schema, tok = fullname
+        ctx = _ctx
+        kind = "CREATE UNIQUE INDEX " if unique is not None else "CREATE INDEX "
+        return ast.CreateIndex(
+            _name(tok), schema, _name(table), _indexed_columns(sortlist),
+            unique is not None, ifne is not None, where,
+            kind + ctx.sql[tok.start:ctx.la.start])
+
+    def drop_index(self, _d, _i, ife, fullname):
+        return ast.DropIndex(_name(fullname[1]), fullname[0], ife is not None)
+
+    def vacuum(self, _v, nm, into):
+        return ast.Vacuum(_name(nm) if nm is not None else None, into)
+
+    def pragma(self, _p, fullname, value):
+        return ast.Pragma(_name(fullname[1]), fullname[0], value)
+
+    def create_trigger(self, _c, temp, _t, ifne, fullname, time, event, _on,
+                       table, each, when, _b, body, _e):
+        schema, tok = fullname
+        ctx = _ctx
+        return ast.CreateTrigger(
+            _name(tok), schema, _name(table[1]), time, event[0], tuple(body),
+            event[1], each is not None, when, temp is not None,
+            ifne is not None, "CREATE TRIGGER " + ctx.sql[tok.start:ctx.prev_end])
+
+    def drop_trigger(self, _d, _t, ife, fullname):
+        return ast.DropTrigger(_name(fullname[1]), fullname[0], ife is not None)
+
+    def attach(self, _a, _d, expr, _as, schema, key):
+        return ast.Attach(expr, schema, key)
+
+    def detach(self, _d, _db, expr):
+        return ast.Detach(expr)
+
+    def reindex(self, _r, fullname=None):
+        if fullname is None:
+            return ast.Reindex()
+        return ast.Reindex(_name(fullname[1]), fullname[0])
+
+    def analyze(self, _a, fullname=None):
+        if fullname is None:
+            return ast.Analyze()
+        return ast.Analyze(_name(fullname[1]), fullname[0])
+
+    def alter_rename(self, _a, _t, fullname, _r, _to, nm):
+        return ast.AlterTable(_name(fullname[1]), fullname[0], "RENAME",
+                              new_name=_name(nm))
+
+    def alter_add(self, _a, _t, fullname, _add, _c, columndef):
+        return ast.AlterTable(_name(fullname[1]), fullname[0], "ADD COLUMN",
+                              column_def=columndef)
+
+    def alter_drop(self, _a, _t, fullname, _d, _c, nm):
+        return ast.AlterTable(_name(fullname[1]), fullname[0], "DROP COLUMN",
+                              column=_name(nm))
+
+    def alter_rename_column(self, _a, _t, fullname, _r, _c, old, _to, new):
+        return ast.AlterTable(_name(fullname[1]), fullname[0], "RENAME COLUMN",
+                              new_name=_name(new), column=_name(old))
+
+    # -- small pieces ----------------------------------------------------------
+    def fullname1(self, nm):
+        return (None, nm)
+
+    def fullname2(self, schema, nm):
+        return (_name(schema), nm)
+
+    def trnm2(self, _schema, _nm):
+        raise _error("qualified table names are not allowed on INSERT, UPDATE, "
+                     "and DELETE statements within triggers")
+
+    def xfullname(self, fullname, _as=None, alias=None):
+        return (fullname[0], fullname[1], _name(alias) if alias is not None else None)
+
+    def ifnotexists(self, *_):
+        return True
+
+    ifexists = ifnotexists
+
+    def sortorder(self, tok):
+        return tok.type
+
+    def resolvetype(self, tok):
+        return tok.type
+
+    def onconf(self, _on, _c, rt):
+        return rt
+
+    def orconf(self, _or, rt):
+        return rt
+
+    def insert_cmd(self, tok, orconf=None):
+        return "REPLACE" if tok.type == "REPLACE" else orconf
+
+    def idlist(self, *nms):
+        return tuple(_name(t) for t in nms)
+
+    def idlist_paren(self, ids):
+        return ids
+
+    def eidlist(self, *names):
+        return names
+
+    def eiditem(self, nm, collate, _ids, order):
+        if collate is not None or order is not None:
+            raise _error(f'syntax error after column name "{nm.text}"')
+        return _name(nm)
+
+    def eidlist_paren(self, names):
+        return names
+
+    def vinto(self, _i, expr):
+        return expr
+
+    def key_opt(self, _k, expr):
+        return expr
+
+    def mark(self):
+        ctx = _ctx
+        return (ctx.prev_end, ctx.la.start)
+
+    def plus_num(self, *toks):
+        return toks[-1].text
+
+    def minus_num(self, _m, tok):
+        return "-" + tok.text
+
+    def pragma_value(self, *args):
+        v = args[-1]
+        return v if type(v) is str else _name(v)
+
+    # -- CREATE TABLE -----------------------------------------------------------
+    def columnlist(self, *args):
+        if len(args) == 1:
+            return [args[0]]
+        args[0].append(args[1])
+        return args[0]
+
+    def columndef(self, nm, typename, constraints):
+        return ast.ColumnDef(_name(nm), typename or "", constraints)
+
+    def typetoken(self, span, *rest):
+        start, end = span
+        if rest:
+            end = rest[-1][0]           # the mark after the ')'
+        return dequote(_ctx.sql[start:end])
+
+    def typename(self, first, tok=None):
+        if tok is None:
+            return (first.start, first.end)
+        return (first[0], tok.end)
+
+    def carglist(self, *items):
+        return _column_constraints(items)
+
+    def cc_name(self, _c, nm):
+        return ("name", _name(nm))
+
+    def cc_default_term(self, _d, tok):
+        return ast.DefaultConstraint(None, _literal(tok), tok.text)
+
+    def cc_default_signed(self, _d, sign, tok):
+        expr = _literal(tok)
+        if sign.type == "MINUS":
+            expr = _negate(expr) if _is_number(expr) else ast.Unary("-", expr)
+        return ast.DefaultConstraint(None, expr, _ctx.sql[sign.start:tok.end])
+
+    def cc_default_expr(self, _d, m1, expr, m2):
+        return ast.DefaultConstraint(None, expr, _span(_ctx.sql, m1[0], m2[1]))
+
+    def cc_default_id(self, _d, tok):
+        text = tok.text
+        low = text.lower()
+        if low == "true":
+            expr = ast.Literal(1, "TRUE")
+        elif low == "false":
+            expr = ast.Literal(0, "FALSE")
+        else:
+            expr = ast.Literal(dequote(text))
+        return ast.DefaultConstraint(None, expr, text)
+
+    def cc_null(self, _n, _conf):
+        return ast.NullConstraint()
+
+    def cc_notnull(self, _n, _null, conf):
+        return ast.NotNullConstraint(None, conf)
+
+    def cc_pk(self, _p, _k, order, conf, autoinc):
+        return ast.PrimaryKeyConstraint(None, None, order, conf, autoinc is not None)
+
+    def cc_unique(self, _u, conf):
+        return ast.UniqueConstraint(None, None, conf)
+
+    def cc_check(self, _c, m1, expr, m2):
+        return ast.CheckConstraint(None, expr, _span(_ctx.sql, m1[0], m2[1]))
+
+    def cc_references(self, _r, table, columns, refargs):
+        return ast.ForeignKeyConstraint(
+            None, None, ast.ForeignKeyClause(_name(table), columns or (), refargs))
+
+    def cc_defer(self, deferred):
+        return ("defer", deferred)
+
+    def cc_collate(self, _c, ids):
+        return ast.CollateConstraint(None, _name(ids))
+
+    def cc_generated(self, *args):
+        expr, kind = args[-2], args[-1]
+        return ast.GeneratedConstraint(
+            None, expr, kind is not None and kind.text.lower() == "stored")
+
+    def refargs(self, *args):
+        return args
+
+    def ra_match(self, _m, nm):
+        return ("MATCH", _name(nm))
+
+    def ra_on(self, _on, event, action):
+        return (event.type, action)
+
+    def refact(self, *toks):
+        return " ".join(t.type for t in toks)
+
+    def defer_not(self, _n, _d, _init):
+        return False
+
+    def defer_yes(self, _d, init):
+        return bool(init)
+
+    def init_deferred(self, _i, tok):
+        return tok.type == "DEFERRED"
+
+    def conslist_opt(self, conslist=None):
+        return conslist or []
+
+    def conslist(self, *args):
+        if len(args) == 1:
+            return [args[0]]
+        lst, comma, item = args
+        if comma:
+            lst.append(("comma", None))
+        lst.append(item)
+        return lst
+
+    def tc_comma(self):
+        return True
+
+    def tc_nocomma(self):
+        return False
+
+    def tc_name(self, _c, nm):
+        return ("name", _name(nm))
+
+    def tc_pk(self, _p, _k, sortlist, autoinc, conf):
+        return ast.PrimaryKeyConstraint(None, _indexed_columns(sortlist), None,
+                                        conf, autoinc is not None)
+
+    def tc_unique(self, _u, sortlist, conf):
+        return ast.UniqueConstraint(None, _indexed_columns(sortlist), conf)
+
+    def tc_check(self, _c, m1, expr, m2, _conf):
+        return ast.CheckConstraint(None, expr, _span(_ctx.sql, m1[0], m2[1]))
+
+    def tc_fk(self, _f, _k, columns, _r, table, refcols, refargs, defer):
+        return ast.ForeignKeyConstraint(
+            None, columns,
+            ast.ForeignKeyClause(_name(table), refcols or (), refargs, defer))
+
+    def table_options(self, *opts):
+        return opts
+
+    def opt_without(self, _w, nm):
+        if nm.text.lower() == "rowid":
+            return "WITHOUT ROWID"
+        raise _error(f"unknown table option: {nm.text}")
+
+    def opt_name(self, nm):
+        if nm.text.lower() == "strict":
+            return "STRICT"
+        raise _error(f"unknown table option: {nm.text}")
+
+    # -- triggers -----------------------------------------------------------------
+    def trigger_time(self, tok, _of=None):
+        return "INSTEAD OF" if tok.type == "INSTEAD" else tok.type
+
+    def trigger_event(self, tok, _of=None, columns=None):
+        return (tok.type, columns)
+
+    def foreach_clause(self, *_):
+        return True
+
+    def when_clause(self, _w, expr):
+        return expr
+
+    def trigger_cmd_list(self, *cmds):
+        return cmds
+
+    def tr_update(self, _u, orconf, trnm, _idx, _s, setlist, from_, where):
+        return ast.Update(_name(trnm[1]), None, setlist, where, orconf,
+                          from_=from_)
+
+    def tr_insert(self, orconf, _i, trnm, columns, select, upsert):
+        return ast.Insert(_name(trnm[1]), None, columns, select, orconf,
+                          upsert=upsert[0], returning=upsert[1])
+
+    def tr_delete(self, _d, _f, trnm, _idx, where):
+        return ast.Delete(_name(trnm[1]), None, where)
+
+    def tr_select(self, select):
+        return select
+
+    def tridxby(self, first, *_):
+        which = "NOT INDEXED" if first.type == "NOT" else "INDEXED BY"
+        raise _error(f"the {which} clause is not allowed on UPDATE or DELETE "
+                     "statements within triggers")
+
+    # -- INSERT / UPDATE / DELETE pieces -----------------------------------------
+    def with_opt(self, with_=None):
+        return with_
+
+    def setlist(self, *items):
+        return items
+
+    def setitem(self, target, _eq, expr):
+        if type(target) is tuple:
+            return ast.Assignment(target, expr)
+        return ast.Assignment((_name(target),), expr)
+
+    def upsert_opt(self, upsert=None):
+        return upsert or ((), ())
+
+    def upsert_returning(self, _r, cols):
+        return ((), cols)
+
+    def upsert_update(self, _on, _c, target, twhere, _do, _u, _s, setlist, where,
+                      rest):
+        up = ast.Upsert(_indexed_columns(target), twhere, "UPDATE", setlist, where)
+        return ((up,) + rest[0], rest[1])
+
+    def upsert_nothing(self, _on, _c, target, twhere, _do, _n, rest):
+        up = ast.Upsert(_indexed_columns(target), twhere, "NOTHING")
+        return ((up,) + rest[0], rest[1])
+
+    def upsert_nothing_any(self, _on, _c, _do, _n, returning):
+        return ((ast.Upsert(None, None, "NOTHING"),), returning or ())
+
+    def upsert_update_any(self, _on, _c, _do, _u, _s, setlist, where, returning):
+        return ((ast.Upsert(None, None, "UPDATE", setlist, where),), returning or ())
+
+    def returning(self, _r, cols):
+        return cols
+
+    def where_opt(self, _w=None, expr=None):
+        return expr
+
+    def where_opt_ret(self, *args):
+        if not args:
+            return (None, ())
+        if len(args) == 2:
+            return (args[1], ())
+        return (args[1], args[3])
+
+    def ret_only(self, _r, cols):
+        return (None, cols)
+
+    def indexed_by(self, first, _by, nm=None):
+        if first.type == "NOT":
+            return ("NOT", None)
+        return ("BY", _name(nm))
+
+    # -- SELECT -------------------------------------------------------------------
+    def select(self, *args):
+        if len(args) == 2:
+            return _make_select(args[1], args[0])
+        return _make_select(args[0], None)
+
+    def with_clause(self, _w, recursive, *ctes):
+        return ast.With(recursive is not None, ctes)
+
+    def wqitem(self, nm, columns, materialized, select):
+        return ast.CTE(_name(nm), columns, select, materialized)
+
+    def wq_any(self, _as):
+        return None
+
+    def wq_yes(self, _as, _m):
+        return True
+
+    def wq_no(self, _as, _n, _m):
+        return False
+
+    def selectnowith(self, part):
+        return [(None, part)]
+
+    def compound(self, parts, op, part):
+        parts.append((op, part))
+        return parts
+
+    def multiselect_op(self, tok, all_=None):
+        return "UNION ALL" if all_ is not None else tok.type
+
+    def select_core(self, _s, distinct, columns, from_, where, group_by, having,
+                    windows, order_by, limit):
+        core = ast.SelectCore(columns, distinct, from_, where, group_by, having,
+                              windows)
+        return (core, order_by, limit[0], limit[1])
+
+    def values(self, _v, row):
+        return ([row],)
+
+    def values_more(self, values, row):
+        values[0].append(row)
+        return values
+
+    def distinct(self, tok=None):
+        return tok is not None and tok.type == "DISTINCT"
+
+    def selcollist(self, *cols):
+        return cols
+
+    def rc_expr(self, m1, expr, m2, alias):
+        return ast.ResultColumn(expr, alias, _span(_ctx.sql, m1[1], m2[1]))
+
+    def rc_star(self, _m, _star):
+        return ast.ResultColumn(ast.Star(), None, "*")
+
+    def rc_table_star(self, _m, nm, _star):
+        return ast.ResultColumn(ast.Star(_name(nm)), None, nm.text + ".*")
+
+    def as_(self, *args):          # rule "as" (a Python keyword), see below
+        return _name(args[-1])
+
+    def from_opt(self, _f=None, tree=None):
+        return tree
+
+    def from_first(self, item):
+        node, on_using = item
+        if on_using is not None:
+            raise _error("a JOIN clause is required before "
+                         + ("ON" if on_using[0] == "ON" else "USING"))
+        return node
+
+    def from_join(self, left, joinop, item):
+        kind, natural = joinop
+        node, on_using = item
+        on = using = None
+        if on_using is not None:
+            if on_using[0] == "ON":
+                on = on_using[1]
+            else:
+                using = on_using[1]
+        return ast.Join(left, node, kind, natural, on, using)
+
+    def ti_table(self, fullname, alias, indexed, on_using):
+        idx, not_idx = _indexed(indexed)
+        return (ast.TableRef(_name(fullname[1]), fullname[0], alias, idx, not_idx),
+                on_using)
+
+    def ti_function(self, fullname, args, alias, on_using):
+        return (ast.TableFunctionRef(_name(fullname[1]), args, fullname[0], alias),
+                on_using)
+
+    def ti_subquery(self, select, alias, on_using):
+        return (ast.SubqueryRef(select, alias), on_using)
+
+    def ti_nested(self, tree, alias, on_using):
+        if type(tree) is not ast.Join:
+            if alias is not None:
+                tree = replace(tree, alias=alias)
+        elif alias is not None:
+            star = ast.ResultColumn(ast.Star(), None, "*")
+            tree = ast.SubqueryRef(
+                ast.Select(ast.SelectCore((star,), False, tree)), alias)
+        return (tree, on_using)
+
+    def jo_comma(self):
+        return ("INNER", False)
+
+    def jo_join(self, _j):
+        return ("INNER", False)
+
+    def jo_kw(self, *toks):
+        words = toks[:-1]                 # the JOIN_KW and up to two names
+        jt = 0
+        for w in words:
+            jt |= _JOIN_WORDS.get(w.text.upper(), _JT_ERROR)
+        if ((jt & (_JT_INNER | _JT_OUTER)) == (_JT_INNER | _JT_OUTER)
+                or jt & _JT_ERROR
+                or (jt & (_JT_OUTER | _JT_LEFT | _JT_RIGHT)) == _JT_OUTER):
+            raise _error("unknown join type: " + " ".join(w.text for w in words))
+        natural = bool(jt & _JT_NATURAL)
+        if jt & _JT_LEFT and jt & _JT_RIGHT:
+            return ("FULL", natural)
+        if jt & _JT_LEFT:
+            return ("LEFT", natural)
+        if jt & _JT_RIGHT:
+            return ("RIGHT", natural)
+        if jt & _JT_CROSS:
+            return ("CROSS", natural)
+        return ("INNER", natural)
+
+    def on_expr(self, _on, expr):
+        return ("ON", expr)
+
+    def using_cols(self, _u, cols):
+        return ("USING", cols)
+
+    def groupby_opt(self, _g=None, _b=None, exprs=()):
+        return exprs
+
+    def having_opt(self, _h=None, expr=None):
+        return expr
+
+    def orderby_opt(self, _o=None, _b=None, terms=()):
+        return terms
+
+    def limit(self, _l=None, expr=None):
+        return (expr, None)
+
+    def limit_offset(self, _l, expr, _o, offset):
+        return (expr, offset)
+
+    def limit_comma(self, _l, offset, expr):
+        return (expr, offset)
+
+    def sortlist(self, *items):
+        return items
+
+    def sortitem(self, expr, order, nulls):
+        return ast.OrderingTerm(expr, order, nulls)
+
+    def nulls(self, _n, tok):
+        return tok.type
+
+    def window_opt(self, _w=None, *defs):
+        return defs
+
+    def windowdefn(self, nm, _as, window):
+        return (_name(nm), window)
+
+    def window_partition(self, nm, _p, _b, exprs, order_by, frame):
+        return ast.Window(_name(nm) if nm is not None else None, exprs, order_by, frame)
+
+    def window_order(self, nm, _o, _b, order_by, frame):
+        return ast.Window(_name(nm) if nm is not None else None, (), order_by, frame)
+
+    def window_plain(self, nm, frame):
+        return ast.Window(_name(nm) if nm is not None else None, (), (), frame)
+
+    def frame_one(self, kind, bound, exclude):
+        return (kind, bound, ("CURRENT ROW", None), exclude)
+
+    def frame_between(self, kind, _b, start, _a, end, exclude):
+        return (kind, start, end, exclude)
+
+    def frame_none(self):
+        return None
+
+    def range_or_rows(self, tok):
+        return tok.type
+
+    def fb_unbounded(self, _u, tok):
+        return ("UNBOUNDED " + tok.type, None)
+
+    def fb_expr(self, expr, tok):
+        return (tok.type, expr)
+
+    def fb_current(self, _c, _r):
+        return ("CURRENT ROW", None)
+
+    def frame_exclude(self, _e, *toks):
+        return " ".join(t.type for t in toks)
+
+    def filter_over(self, _f, _w, expr, over):
+        return (expr, over)
+
+    def over_only(self, over):
+        return (None, over)
+
+    def over_clause(self, _o, window):
+        return window
+
+    def over_name(self, _o, nm):
+        return _name(nm)
+
+    # -- expressions -----------------------------------------------------------
+    def binop(self, left, op, right):
+        t = op.type
+        return ast.Binary(_BINOPS[t] if t != "PTR" else op.text, left, right)
+
+    def unary(self, op, operand):
+        if op.type == "MINUS" and _is_number(operand):
+            return _negate(operand)
+        return ast.Unary(_UNOPS[op.type], operand)
+
+    def is_op(self, left, *rest):
+        right = rest[-1]
+        if type(right) is ast.Literal and right.value is None and right.text is None:
+            return ast.IsNull(left)
+        return ast.Binary("IS", left, right)
+
+    def is_not_op(self, left, *rest):
+        right = rest[-1]
+        if type(right) is ast.Literal and right.value is None and right.text is None:
+            return ast.IsNull(left, True)
+        return ast.Binary("IS NOT", left, right)
+
+    def like(self, left, op, pattern, _esc=None, escape=None):
+        return ast.Like(op[0], left, pattern, escape, op[1])
+
+    def likeop(self, first, second=None):
+        if second is None:
+            return (first.text.upper(), False)
+        return (second.text.upper(), True)
+
+    def between(self, left, negated, low, _and, high):
+        return ast.Between(left, low, high, negated)
+
+    def between_op(self, first, _b=None):
+        return _b is not None
+
+    def in_op(self, first, _in=None):
+        return _in is not None
+
+    def in_list(self, left, negated, items):
+        return ast.InList(left, items, negated)
+
+    def in_select(self, left, negated, select):
+        return ast.InSelect(left, select, negated)
+
+    def in_table(self, left, negated, nm1, nm2):
+        if nm2 is None:
+            return ast.InTable(left, _name(nm1), None, None, negated)
+        return ast.InTable(left, _name(nm2), _name(nm1), None, negated)
+
+    def in_table_func(self, left, negated, nm1, nm2, args):
+        if nm2 is None:
+            return ast.InTable(left, _name(nm1), None, args, negated)
+        return ast.InTable(left, _name(nm2), _name(nm1), args, negated)
+
+    def isnull(self, left, _t):
+        return ast.IsNull(left)
+
+    def notnull(self, left, *_):
+        return ast.IsNull(left, True)
+
+    def collate(self, expr, _c, ids):
+        return ast.Collate(expr, _name(ids))
+
+    def literal(self, tok):
+        return _literal(tok)
+
+    def column_ref(self, *toks):
+        if len(toks) == 1:
+            tok = toks[0]
+            text = tok.text
+            if text[0] == '"':
+                return ast.Column(dequote(text), double_quoted=True)
+            low = text.lower()
+            if low == "true" and tok.type == "ID":
+                return ast.Literal(1, "TRUE")
+            if low == "false" and tok.type == "ID":
+                return ast.Literal(0, "FALSE")
+            return ast.Column(dequote(text))
+        if len(toks) == 2:
+            return ast.Column(_name(toks[1]), _name(toks[0]))
+        return ast.Column(_name(toks[2]), _name(toks[1]), _name(toks[0]))
+
+    def variable(self, tok):
+        return _variable(tok)
+
+    def cast(self, _c, expr, _as, type_name):
+        return ast.Cast(expr, type_name or "")
+
+    def function(self, tok, distinct, args, filter_over):
+        flt, over = filter_over or (None, None)
+        return ast.Function(_name(tok), args, distinct, False, flt, over)
+
+    def function_star(self, tok, _star, filter_over):
+        flt, over = filter_over or (None, None)
+        return ast.Function(_name(tok), (), False, True, flt, over)
+
+    def vector(self, *items):
+        return ast.Tuple(items)
+
+    def subquery(self, select):
+        return ast.Subquery(select)
+
+    def exists(self, _e, select):
+        return ast.Exists(select)
+
+    def case(self, _c, base, *rest):
+        whens = rest[:-3]
+        return ast.Case(base, whens, rest[-2])
+
+    def case_when(self, _w, cond, _t, result):
+        return (cond, result)
+
+    def raise_ignore(self, _r, _i):
+        return ast.Raise("IGNORE")
+
+    def raise_msg(self, _r, action, nm):
+        return ast.Raise(action.type, ast.Literal(_name(nm)))
+
+    def exprlist(self, items=()):
+        return items
+
+    def nexprlist(self, *items):
+        return items
+
+
+# "as" is a Python keyword: register the callback under the rule's name.
+setattr(_Builder, "as", _Builder.as_)
+
+
+def _indexed(indexed):
+    if indexed is None:
+        return (None, False)
+    if indexed[0] == "NOT":
+        return (None, True)
+    return (indexed[1], False)
+
+
+def _indexed_columns(sortlist):
+    out = []
+    for term in sortlist:
+        expr = term.expr
+        collation = None
+        if type(expr) is ast.Collate:
+            collation = expr.collation
+            expr = expr.operand
+        out.append(ast.IndexedColumn(expr, collation, term.order))
+    return tuple(out)
+
+
+def _column_constraints(items):
+    """Attach each CONSTRAINT name to the constraint after it and each
+    DEFERRABLE clause to the REFERENCES before it (sqlite3DeferForeignKey)."""
+    out = []
+    name = None
+    for item in items:
+        if type(item) is tuple:
+            if item[0] == "name":
+                name = item[1]
+            else:                                   # ("defer", flag)
+                for i in range(len(out) - 1, -1, -1):
+                    c = out[i]
+                    if type(c) is ast.ForeignKeyConstraint:
+                        out[i] = replace(c, clause=replace(c.clause, deferrable=item[1]))
+                        break
+            continue
+        if name is not None:
+            item = replace(item, name=name)
+            name = None
+        out.append(item)
+    return tuple(out)
+
+
+def _table_constraints(items):
+    out = []
+    name = None
+    for item in items:
+        if type(item) is tuple:
+            if item[0] == "name":
+                name = item[1]
+            else:                                   # a comma ends a pending name
+                name = None
+            continue
+        if name is not None:
+            item = replace(item, name=name)
+            name = None
+        out.append(item)
+    return tuple(out)
+
+
+def _make_select(parts, with_):
+    """Build a Select from a selectnowith chain, checking what
+    parserDoubleLinkSelect checks."""
+    if len(parts) > 1:
+        for i in range(len(parts) - 2, -1, -1):
+            part = parts[i][1]
+            if len(part) == 4 and (part[1] or part[2] is not None):
+                clause = "ORDER BY" if part[1] else "LIMIT"
+                raise _error(f"{clause} clause should come after "
+                             f"{parts[i + 1][0]} not before")
+        if len(parts) > MAX_COMPOUND_SELECT:
+            raise _error("too many terms in compound SELECT")
+    body = None
+    order_by = ()
+    limit = offset = None
+    for op, part in parts:
+        if len(part) == 4:
+            node, order_by, limit, offset = part
+        else:
+            node = ast.Values(tuple(part[0]))
+            order_by = ()
+            limit = offset = None
+        body = node if op is None else ast.Compound(op, body, node)
+    return ast.Select(body, order_by, limit, offset, with_)
+
+
+def _variable(tok):
+    """sqlite3ExprAssignVarNumber: SQLite's parameter numbering."""
+    ctx = _ctx
+    text = tok.text
+    if text[0] == "?":
+        if len(text) == 1:
+            ctx.nvar += 1
+            x = ctx.nvar
+            name = None
+        else:
+            digits = text[1:]
+            x = int(digits) if len(digits) < 19 else 0
+            if x < 1 or x > MAX_VARIABLE_NUMBER:
+                raise _error("variable number must be between ?1 and "
+                             f"?{MAX_VARIABLE_NUMBER}")
+            name = text
+            if x > ctx.nvar:
+                ctx.nvar = x
+            if x not in ctx.var_index:
+                ctx.var_index[x] = text
+                ctx.var_names.setdefault(text, x)
+    else:
+        if text[0] == "#" and text[1:2].isdigit():
+            raise _syntax_error(tok)
+        name = text
+        x = ctx.var_names.get(text)
+        if x is None:
+            ctx.nvar += 1
+            x = ctx.nvar
+            ctx.var_names[text] = x
+            ctx.var_index[x] = text
+    if ctx.nvar > MAX_VARIABLE_NUMBER:
+        raise _error("too many SQL variables")
+    return ast.Param(x, name)
+
+
+# -- the LALR table and the driver ------------------------------------------------
+
+class _NoLexer(Lexer):
+    """Placeholder: tokens come from lexer.tokens(), never from lark."""
+
+    def __init__(self, lexer_conf):
+        pass
+
+    def lex(self, lexer_state, parser_state):  # pragma: no cover
+        raise NotImplementedError
+
+
+def _cache_file():
+    """A lark cache file in a directory only this user can write, or None.
+    (lark's cache is a pickle: never load one another user could plant.)"""
+    try:
+        base = os.path.join(tempfile.gettempdir(), f"minisql-{os.getuid()}")
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        st = os.lstat(base)
+        if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid()
+                or st.st_mode & 0o077):
+            return None
+        return os.path.join(base, "grammar.lark.cache")
+    except (OSError, AttributeError):
+        return None
+
+
+class _Tables:
+    """The LALR(1) table, lark's reduction callbacks and the per-state
+    default reductions, built once per process."""
+
+    def __init__(self):
+        path = os.path.join(os.path.dirname(__file__), "grammar.lark")
+        with open(path, encoding="utf-8") as f:
+            grammar = f.read()
+        options = dict(parser="lalr", lexer=_NoLexer, maybe_placeholders=True,
+                       transformer=_Builder())
+        cache = _cache_file()
+        try:
+            lark = Lark(grammar, cache=cache or False, **options)
+        except Exception:                      # a damaged cache: build afresh
+            lark = Lark(grammar, **options)
+        inner = lark.parser.parser.parser
+        table = inner.parse_table
+        self.states = table.states
+        self.start_state = table.start_states["start"]
+        self.end_state = table.end_states["start"]
+        self.callbacks = inner.callbacks
+        # lemon's yy_default: the reduction that most lookaheads ask for
+        self.default = {}
+        for state, row in self.states.items():
+            counts = {}
+            for action, arg in row.values():
+                if action is Reduce and not arg.origin.name.startswith("$"):
+                    counts[arg] = counts.get(arg, 0) + 1
+            if counts:
+                self.default[state] = max(counts, key=counts.get)
+        self.names = {}
+
+
+_tables = None
+_lock = threading.RLock()
+
+
+def _get_tables():
+    global _tables
+    if _tables is None:
+        with _lock:
+            if _tables is None:
+                _tables = _Tables()
+    return _tables
+
+
+def _peek(sql, pos, n=1):
+    """Types of the next n tokens after pos (ID-like ones as "ID"), for
+    SQLite's WINDOW/OVER/FILTER keyword analysis."""
+    out = []
+    for tok in tokens(sql, pos):
+        out.append("ID" if tok.type in _ID_TOKENS else tok.type)
+        if len(out) == n:
+            break
+    return out
+
+
+def _parse_at(sql, pos):
+    """Parse the statement starting at sql[pos] (after any empty
+    statements).  Returns (statement or None, position after its ';')."""
+    t = _tables or _get_tables()
+    states = t.states
+    callbacks = t.callbacks
+    default = t.default
+    end_state = t.end_state
+    ctx = _ctx
+    ctx.reset(sql)
+    stack = [t.start_state]
+    values = []
+    first = last = None
+    prev_type = None
+    stream = tokens(sql, pos)
+    end_pos = len(sql)
+    nul = sql.find("\0", pos)
+    if nul >= 0:
+        end_pos = nul
+    steps = 0
+    while True:
+        tok = next(stream, None)
+        if tok is None:
+            if first is None:
+                return None, end_pos
+            tok = Token("$END", "", end_pos, end_pos)
+            next_pos = end_pos
+        else:
+            ttype = tok.type
+            if ttype == "_SEMI":
+                if first is None:
+                    continue
+                if not _accepts_semi(states, default, stack):
+                    next_pos = tok.end
+                    tok = Token("$END", ";", tok.start, tok.end)
+            elif ttype == "ILLEGAL":
+                raise _error(f'unrecognized token: "{tok.text}"')
+            elif ttype in ("WINDOW", "OVER", "FILTER"):
+                if ttype == "WINDOW":
+                    if _peek(sql, tok.end, 2) != ["ID", "AS"]:
+                        tok.type = "ID"
+                elif prev_type != "_RP" or _peek(sql, tok.end) not in (
+                        (["_LP"], ["ID"]) if ttype == "OVER" else (["_LP"],)):
+                    tok.type = "ID"
+            if first is None:
+                first = tok
+        ttype = tok.type
+        is_end = ttype == "$END"
+        ctx.la = tok
+        # feed the token: reductions, then one shift (or acceptance)
+        while True:
+            steps += 1
+            state = stack[-1]
+            row = states[state]
+            act = row.get(ttype)
+            if ttype in FALLBACK:
+                # lemon looks the keyword up afresh in every state it reaches
+                dflt = default.get(state)
+                if act is None or (act[0] is Reduce and act[1] is dflt):
+                    alt = row.get("ID")
+                    if alt is not None and not (alt[0] is Reduce and alt[1] is dflt):
+                        act = alt
+                        if alt[0] is not Reduce:
+                            tok.type = "ID"      # shifted as an identifier
+            if act is None:
+                dflt = default.get(state)
+                if dflt is None or steps > 100000:
+                    raise _syntax_error(tok)
+                act = (Reduce, dflt)
+            action, arg = act
+            if action is not Reduce:
+                if is_end:                      # pragma: no cover - lark never shifts $END
+                    raise _syntax_error(tok)
+                stack.append(arg)
+                values.append(tok)
+                ctx.prev_end = tok.end
+                last = tok
+                prev_type = ttype
+                break
+            size = len(arg.expansion)
+            if size:
+                children = values[-size:]
+                del stack[-size:]
+                del values[-size:]
+            else:
+                children = []
+            value = callbacks[arg](children)
+            goto = states[stack[-1]].get(arg.origin.name)
+            if goto is None:                    # only after a default reduction
+                raise _syntax_error(tok)
+            stack.append(goto[1])
+            values.append(value)
+            if is_end and stack[-1] == end_state:
+                return _finish(value, sql, first, last), next_pos
+
+
+def _accepts_semi(states, default, stack):
+    """Would the parser take a ';' here (inside a trigger body) rather than
+    end the statement?  Simulates the reductions on a copy of the stack."""
+    stack = list(stack)
+    for _ in range(10000):
+        row = states[stack[-1]]
+        act = row.get("_SEMI")
+        if act is None:
+            return False
+        action, arg = act
+        if action is not Reduce:
+            return True
+        size = len(arg.expansion)
+        if size:
+            del stack[-size:]
+        goto = states[stack[-1]].get(arg.origin.name)
+        if goto is None:
+            return False
+        stack.append(goto[1])
+    return False  # pragma: no cover
+
+
+def _finish(stmt, sql, first, last):
+    ctx = _ctx
+    text = sql[first.start:last.end]
+    names = tuple(ctx.var_index.get(i) for i in range(1, ctx.nvar + 1))
+    stmt.text = text
+    stmt.n_params = ctx.nvar
+    stmt.param_names = names
+    if type(stmt) is ast.Explain:
+        inner = stmt.stmt
+        inner.text = text  # refined below when possible
+        inner.n_params = ctx.nvar
+        inner.param_names = names
+    return stmt
+
+
+# -- public API ----------------------------------------------------------------------
+
+def parse_one(sql):
+    """Parse the first statement of sql (as sqlite3_prepare does).
+
+    Returns (statement, tail): statement is None when sql holds only
+    whitespace, comments and empty statements; tail is the text after the
+    statement's terminating ';'.
+    """
+    with _lock:
+        stmt, pos = _parse_at(sql, 0)
+    return stmt, sql[pos:]
+
+
+def iter_statements(sql):
+    """Yield the statements of a script one at a time (an error is raised
+    only when the parse reaches the bad statement, as sqlite3_exec runs a
+    script)."""
+    pos = 0
+    n = len(sql)
+    while pos < n:
+        with _lock:
+            stmt, pos = _parse_at(sql, pos)
+        if stmt is None:
+            return
+        yield stmt
+
+
+def parse(sql):
+    """Parse a script into a list of statements (empty statements skipped)."""
+    return list(iter_statements(sql))
+
+
+_TAIL_RE = re.compile(r"(?:[ \t\f\n\r]+|--[^\n]*(?:\n|\Z)|/\*[\s\S]*?(?:\*/|\Z))*\Z")
+
+
+def parse_single(sql):
+    """Parse sql for Cursor.execute(): one statement, or None when there is
+    none.  Anything but whitespace and comments after the first statement
+    raises ProgrammingError, with the sqlite3 module's wording."""
+    stmt, tail = parse_one(sql)
+    if tail and not _TAIL_RE.match(tail):
+        raise errors.ProgrammingError("You can only execute one statement at a time.")
+    return stmt
+
+
+class StatementCache:
+    """An LRU cache of parse_single() results keyed by the SQL text, so a
+    statement executed again is never parsed again (sqlite3's
+    cached_statements).  Errors are not cached."""
+
+    def __init__(self, size=128):
+        self.size = size
+        self._entries = OrderedDict()
+
+    def get(self, sql):
+        entries = self._entries
+        stmt = entries.get(sql, _MISSING)
+        if stmt is not _MISSING:
+            entries.move_to_end(sql)
+            return stmt
+        stmt = parse_single(sql)
+        if self.size > 0:
+            entries[sql] = stmt
+            if len(entries) > self.size:
+                entries.popitem(last=False)
+        return stmt
+
+    def clear(self):
+        self._entries.clear()
+
+    def __len__(self):
+        return len(self._entries)
+
+
+_MISSING = object()
+
+
+# sqlite3_complete (complete.c): a state machine over a coarse tokenisation.
+_tkSEMI, _tkWS, _tkOTHER, _tkEXPLAIN, _tkCREATE, _tkTEMP, _tkTRIGGER, _tkEND = range(8)
+_TRANS = (
+    # SEMI WS OTHER EXPLAIN CREATE TEMP TRIGGER END
+    (1, 0, 2, 3, 4, 2, 2, 2),   # 0 INVALID
+    (1, 1, 2, 3, 4, 2, 2, 2),   # 1 START
+    (1, 2, 2, 2, 2, 2, 2, 2),   # 2 NORMAL
+    (1, 3, 3, 2, 4, 2, 2, 2),   # 3 EXPLAIN
+    (1, 4, 2, 2, 2, 4, 5, 2),   # 4 CREATE
+    (6, 5, 5, 5, 5, 5, 5, 5),   # 5 TRIGGER
+    (6, 6, 5, 5, 5, 5, 5, 7),   # 6 SEMI
+    (1, 7, 5, 5, 5, 5, 5, 5),   # 7 END
+)
+_WORDS = {"create": _tkCREATE, "trigger": _tkTRIGGER, "temp": _tkTEMP,
+          "temporary": _tkTEMP, "end": _tkEND, "explain": _tkEXPLAIN}
+_COMPLETE_RE = re.compile(r"""
+  (?P<semi>;)
+| (?P<ws>[ \r\t\n\f]+)
+| (?P<comment>/\*[\s\S]*?\*/)
+| (?P<opencomment>/\*)
+| (?P<line>--[^\n]*)
+| (?P<quoted>\[[^\]]*\]|`[^`]*`|"[^"]*"|'[^']*')
+| (?P<open>[\[`"'])
+| (?P<word>[A-Za-z0-9_$\x80-\U0010FFFF]+)
+| (?P<other>[\s\S])
+""", re.VERBOSE)
+
+
+def complete_statement(text):
+    """sqlite3_complete(): True if text ends with a complete statement
+    (a ';' outside strings, comments and trigger bodies)."""
+    nul = text.find("\0")
+    if nul >= 0:
+        text = text[:nul]
+    state = 0
+    for m in _COMPLETE_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "semi":
+            token = _tkSEMI
+        elif kind == "ws" or kind == "comment":
+            token = _tkWS
+        elif kind == "line":
+            if m.end() == len(text):
+                return state == 1
+            token = _tkWS
+        elif kind == "opencomment" or kind == "open":
+            return False
+        elif kind == "word":
+            w = m.group()
+            token = _WORDS.get(w.lower(), _tkOTHER) if w.isascii() else _tkOTHER
+        else:
+            token = _tkOTHER
+        state = _TRANS[state][token]
+    return state == 1

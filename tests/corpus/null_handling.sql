@@ -1,0 +1,27 @@
+-- NULL in expressions, comparisons, aggregates, ordering, DISTINCT, UNIQUE.
+SELECT NULL = NULL, NULL <> NULL, NULL IS NULL, NULL IS NOT NULL, NULL IS 1, 1 IS NOT NULL;
+SELECT NULL + 1, NULL || 'a', -NULL, NOT NULL, NULL AND 0, NULL AND 1, NULL OR 1, NULL OR 0;
+SELECT coalesce(NULL, NULL, 3), ifnull(NULL, 'd'), nullif(1, 1), nullif(1, 2), ifnull(0, 1);
+SELECT NULL IN (1, 2), 1 IN (1, NULL), 3 IN (1, NULL), 3 NOT IN (1, NULL), NULL IN ();
+SELECT NULL BETWEEN 1 AND 2, 1 BETWEEN NULL AND 2, 5 BETWEEN NULL AND 2;
+SELECT CASE NULL WHEN NULL THEN 'eq' ELSE 'not eq' END, CASE WHEN NULL THEN 1 ELSE 0 END;
+CREATE TABLE t(a, b);
+INSERT INTO t VALUES (1, NULL), (NULL, 2), (NULL, NULL), (3, 3), (1, 1);
+SELECT count(*), count(a), count(b), sum(a), avg(a), min(a), max(a), total(b) FROM t;
+SELECT sum(a), avg(a), min(a), max(a), total(a), count(a), group_concat(a) FROM t WHERE a IS NULL;
+SELECT a, b FROM t ORDER BY a, b;
+SELECT a, b FROM t ORDER BY a DESC, b DESC;
+SELECT a, b FROM t ORDER BY a NULLS LAST, b NULLS FIRST;
+SELECT a, b FROM t ORDER BY a DESC NULLS FIRST, b DESC NULLS LAST;
+SELECT DISTINCT a FROM t ORDER BY a;
+SELECT a, count(*) FROM t GROUP BY a ORDER BY a;
+SELECT * FROM t WHERE a = NULL;
+SELECT * FROM t WHERE a IS NULL;
+SELECT * FROM t WHERE a IS b;
+SELECT * FROM t WHERE a IS NOT b;
+SELECT * FROM t WHERE NOT (a = 1);
+CREATE TABLE u(x UNIQUE);
+INSERT INTO u VALUES (NULL), (NULL), (1);
+SELECT count(*), count(x) FROM u;
+SELECT typeof(x) FROM u;
+SELECT max(NULL, 1), min(NULL, 1), max(1, 2, NULL);

@@ -1,0 +1,36 @@
+-- Pragmas that describe storage: page counts and the freelist follow the b-trees.
+-- isolation_level: None
+PRAGMA page_count;
+PRAGMA freelist_count;
+CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT);
+PRAGMA page_count;
+INSERT INTO t(payload) VALUES (hex(zeroblob(500))), (hex(zeroblob(500))), (hex(zeroblob(500))), (hex(zeroblob(500)));
+INSERT INTO t(payload) SELECT payload FROM t;
+INSERT INTO t(payload) SELECT payload FROM t;
+INSERT INTO t(payload) SELECT payload FROM t;
+PRAGMA page_count;
+PRAGMA freelist_count;
+CREATE INDEX t_payload ON t(payload, id);
+PRAGMA page_count;
+DELETE FROM t WHERE id % 2 = 0;
+PRAGMA page_count;
+PRAGMA freelist_count;
+DROP INDEX t_payload;
+PRAGMA freelist_count;
+INSERT INTO t(payload) VALUES (hex(zeroblob(6000)));
+PRAGMA page_count;
+PRAGMA freelist_count;
+PRAGMA integrity_check;
+PRAGMA quick_check;
+VACUUM;
+PRAGMA page_count;
+PRAGMA freelist_count;
+SELECT count(*), sum(length(payload)) FROM t;
+PRAGMA journal_mode;
+PRAGMA journal_mode = WAL;
+PRAGMA journal_mode;
+INSERT INTO t(payload) VALUES ('after wal');
+PRAGMA wal_checkpoint;
+PRAGMA page_count;
+PRAGMA synchronous;
+PRAGMA cache_size;

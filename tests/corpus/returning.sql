@@ -1,0 +1,13 @@
+-- RETURNING on INSERT, UPDATE and DELETE.
+CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, n INTEGER DEFAULT 0);
+INSERT INTO t(v) VALUES ('a'), ('b') RETURNING id, v, n;
+INSERT INTO t(v, n) VALUES ('c', 5) RETURNING *;
+INSERT INTO t(v) VALUES ('d') RETURNING id * 10 AS tenfold, upper(v);
+UPDATE t SET n = n + 1 WHERE id <= 2 RETURNING id, n;
+UPDATE t SET v = v || '!' WHERE 0 RETURNING *;
+DELETE FROM t WHERE id = 4 RETURNING v;
+INSERT INTO t(id, v) VALUES (1, 'dup') ON CONFLICT(id) DO UPDATE SET v = 'upserted' RETURNING id, v;
+SELECT * FROM t;
+-- error
+INSERT INTO t(v) VALUES ('e') RETURNING nosuch;
+SELECT count(*) FROM t;

@@ -1,0 +1,49 @@
+-- Explicit transactions in autocommit mode (isolation_level None).
+-- isolation_level: None
+CREATE TABLE t(a);
+BEGIN;
+INSERT INTO t VALUES (1);
+INSERT INTO t VALUES (2);
+COMMIT;
+SELECT * FROM t;
+BEGIN;
+INSERT INTO t VALUES (3);
+ROLLBACK;
+SELECT * FROM t;
+-- error
+COMMIT;
+-- error
+ROLLBACK;
+BEGIN DEFERRED;
+-- error
+BEGIN;
+END;
+BEGIN IMMEDIATE;
+INSERT INTO t VALUES (4);
+COMMIT TRANSACTION;
+BEGIN EXCLUSIVE TRANSACTION;
+DELETE FROM t WHERE a = 1;
+ROLLBACK TRANSACTION;
+SELECT * FROM t;
+BEGIN;
+CREATE TABLE t2(x);
+INSERT INTO t2 VALUES ('in txn');
+ROLLBACK;
+-- error
+SELECT * FROM t2;
+SELECT name FROM sqlite_schema;
+BEGIN;
+CREATE TABLE t3(x);
+DROP TABLE t;
+COMMIT;
+SELECT name FROM sqlite_schema;
+BEGIN;
+INSERT INTO t3 VALUES (1);
+-- error
+INSERT INTO nope VALUES (1);
+INSERT INTO t3 VALUES (2);
+COMMIT;
+SELECT * FROM t3;
+BEGIN;
+INSERT INTO t3 VALUES (3);
+-- the transaction is left open: closing the connection rolls it back

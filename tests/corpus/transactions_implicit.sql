@@ -1,0 +1,29 @@
+-- sqlite3's default transaction control: an implicit BEGIN before
+-- INSERT/UPDATE/DELETE/REPLACE, nothing before DDL or SELECT.
+CREATE TABLE t(a);
+INSERT INTO t VALUES (1);
+-- error
+BEGIN;
+COMMIT;
+BEGIN;
+INSERT INTO t VALUES (2);
+COMMIT;
+CREATE TABLE t2(b);
+INSERT INTO t2 VALUES ('x');
+UPDATE t SET a = a * 10;
+SELECT * FROM t;
+ROLLBACK;
+SELECT * FROM t;
+SELECT * FROM t2;
+DELETE FROM t;
+SELECT count(*) FROM t;
+COMMIT;
+SELECT count(*) FROM t;
+INSERT INTO t VALUES (3);
+SAVEPOINT s;
+INSERT INTO t VALUES (4);
+ROLLBACK TO s;
+RELEASE s;
+COMMIT;
+SELECT * FROM t;
+INSERT INTO t2 VALUES ('uncommitted at close');

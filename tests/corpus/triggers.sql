@@ -1,0 +1,38 @@
+-- Triggers: BEFORE/AFTER INSERT/UPDATE/DELETE, NEW/OLD, WHEN, UPDATE OF, RAISE.
+CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, note TEXT);
+CREATE TABLE log(seq INTEGER PRIMARY KEY, what TEXT, old_v, new_v);
+CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log(what, new_v) VALUES ('insert', NEW.v); END;
+CREATE TRIGGER t_bu BEFORE UPDATE OF v ON t WHEN NEW.v < 0 BEGIN SELECT RAISE(ABORT, 'negative v'); END;
+CREATE TRIGGER t_au AFTER UPDATE ON t BEGIN INSERT INTO log(what, old_v, new_v) VALUES ('update', OLD.v, NEW.v); END;
+CREATE TRIGGER t_ad AFTER DELETE ON t FOR EACH ROW BEGIN INSERT INTO log(what, old_v) VALUES ('delete', OLD.v); UPDATE log SET what = what || '!' WHERE what = 'insert' AND new_v = OLD.v; END;
+INSERT INTO t(v) VALUES (1), (2), (3);
+SELECT * FROM log;
+UPDATE t SET v = v + 10 WHERE id = 2;
+-- error
+UPDATE t SET v = -1 WHERE id = 1;
+UPDATE t SET note = 'n' WHERE id = 1;
+SELECT * FROM t;
+DELETE FROM t WHERE id = 3;
+SELECT * FROM log;
+CREATE TRIGGER t_bi BEFORE INSERT ON t WHEN NEW.note = 'skip' BEGIN SELECT RAISE(IGNORE); END;
+INSERT INTO t(v, note) VALUES (7, 'skip');
+INSERT INTO t(v, note) VALUES (8, 'keep');
+SELECT * FROM t;
+CREATE TRIGGER t_fail BEFORE DELETE ON t WHEN OLD.note = 'keep' BEGIN SELECT RAISE(FAIL, 'kept'); END;
+-- error
+DELETE FROM t;
+SELECT * FROM t;
+-- error
+CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN SELECT 1; END;
+CREATE TRIGGER IF NOT EXISTS t_ai AFTER INSERT ON t BEGIN SELECT 1; END;
+-- error
+CREATE TRIGGER bad AFTER INSERT ON nosuch BEGIN SELECT 1; END;
+SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name;
+CREATE TABLE counter(n);
+INSERT INTO counter VALUES (0);
+CREATE TRIGGER cnt AFTER INSERT ON log BEGIN UPDATE counter SET n = n + 1; END;
+INSERT INTO t(v) VALUES (100);
+SELECT * FROM counter;
+PRAGMA recursive_triggers;
+DROP TABLE t;
+SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name;

@@ -1,0 +1,24 @@
+-- Type affinity: what each declared type stores for each kind of value.
+CREATE TABLE t(i INTEGER, r REAL, tx TEXT, b BLOB, n NUMERIC, none, v VARCHAR(10), d DOUBLE, f FLOAT, bo BOOLEAN, dt DATE, ch CHARACTER(5), cl CLOB, inty BIGINT, pt POINT);
+INSERT INTO t VALUES (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+INSERT INTO t VALUES (1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5);
+INSERT INTO t VALUES ('7', '7', '7', '7', '7', '7', '7', '7', '7', '7', '7', '7', '7', '7', '7');
+INSERT INTO t VALUES ('7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0', '7.0');
+INSERT INTO t VALUES ('7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25', '7.25');
+INSERT INTO t VALUES (' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ', ' 8 ');
+INSERT INTO t VALUES ('1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3', '1e3');
+INSERT INTO t VALUES ('0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10', '0x10');
+INSERT INTO t VALUES ('abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc', 'abc');
+INSERT INTO t VALUES (x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff', x'00ff');
+INSERT INTO t VALUES (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO t VALUES (9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807, 9223372036854775807);
+INSERT INTO t VALUES ('9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808', '9223372036854775808');
+INSERT INTO t VALUES (1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20, 1e20);
+INSERT INTO t VALUES ('-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0', '-0');
+INSERT INTO t VALUES (-0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0, -0.0);
+SELECT * FROM t;
+SELECT typeof(i), typeof(r), typeof(tx), typeof(b), typeof(n), typeof(none), typeof(v), typeof(d), typeof(f), typeof(bo), typeof(dt), typeof(ch), typeof(cl), typeof(inty), typeof(pt) FROM t;
+SELECT i = '1', tx = 1, n = '7', none = '7', r < '8' FROM t;
+SELECT count(*) FROM t WHERE i = '7';
+SELECT count(*) FROM t WHERE tx = 7;
+SELECT count(*) FROM t WHERE none = 7;
