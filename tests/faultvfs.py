@@ -9,7 +9,9 @@ FaultVFS
     useful way and SQLite rebuilds it).  ``power_off_after(n)`` makes the
     n-th durable operation (write, truncate or sync) and everything after it
     raise ``PowerLoss``, so a workload stops at an arbitrary point.
-    ``fail(predicate)`` injects an I/O error on matching operations.
+    ``fail(predicate)``: ``predicate(op, path)`` may return an exception
+    (e.g. ``errors.ioerr()``, ``errors.full()``) that the operation then
+    raises instead of touching the file; op is read/write/truncate/sync.
 
 SqliteProc
     A real sqlite3 connection living in a child process, driven line by
@@ -31,7 +33,8 @@ import sqlite3
 import subprocess
 import sys
 
-from minisql import errors
+import pytest
+
 from minisql.storage import vfs as vfsmod
 
 SECTOR = 512
@@ -51,8 +54,10 @@ class FaultFile(vfsmod.File):
         v = self.vfs
         if v.dead:
             raise PowerLoss()
-        if v.predicate is not None and v.predicate(op, self.path):
-            raise errors.ioerr(f"injected {op} error on {self.path}")
+        if v.predicate is not None:
+            exc = v.predicate(op, self.path)
+            if exc is not None:
+                raise exc
         if self._durable():
             v.ops += 1
             if v.power_off_at is not None and v.ops >= v.power_off_at:
@@ -72,8 +77,8 @@ class FaultFile(vfsmod.File):
             self.vfs.pending.setdefault(self.path, []).append(("t", size, None))
 
     def sync(self):
+        # Durability is simulated (crash_image), so no real fdatasync.
         self._tick("sync")
-        super().sync()
         if self._durable():
             self.vfs.durable[self.path] = _read_all(self.path)
             self.vfs.pending.pop(self.path, None)
@@ -81,8 +86,10 @@ class FaultFile(vfsmod.File):
     def read(self, offset, n):
         if self.vfs.dead:
             raise PowerLoss()
-        if self.vfs.predicate is not None and self.vfs.predicate("read", self.path):
-            raise errors.ioerr(f"injected read error on {self.path}")
+        if self.vfs.predicate is not None:
+            exc = self.vfs.predicate("read", self.path)
+            if exc is not None:
+                raise exc
         return super().read(offset, n)
 
 
@@ -125,6 +132,9 @@ class FaultVFS(vfsmod.VFS):
         super().delete(path)
         self.durable[path] = None
         self.pending.pop(path, None)
+
+    def sync_directory(self, path):
+        pass                     # directory entries are modelled as durable
 
     def power_off_after(self, n):
         self.power_off_at = self.ops + n
@@ -309,6 +319,7 @@ class BankDb:
         self.accounts = accounts
         self.total = 1000 * accounts
         con = sqlite3.connect(path, isolation_level=None)
+        con.execute("PRAGMA synchronous=OFF")    # only the content matters
         con.execute(f"PRAGMA page_size={page_size}")
         if wal:
             con.execute("PRAGMA journal_mode=wal")
@@ -383,6 +394,12 @@ def sqlite_bank_state(path):
     """(integrity_check rows, total, counter) as sqlite3 sees ``path``."""
     ok, total, counter = sqlite_in_child(SQLITE_CHECK, path)
     return [tuple(r) for r in ok], total, counter
+
+
+@pytest.fixture
+def bank(tmp_path):
+    """A fresh WAL-mode BankDb (import this name into a test module)."""
+    return BankDb(str(tmp_path / "bank.db"))
 
 
 def rng_for(seed):

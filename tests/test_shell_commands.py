@@ -4,12 +4,11 @@ import sqlite3
 
 import pytest
 
-import util
-from test_shell_support import (FIXTURE, assert_same, both, make_db, needs_sqlite3_shell,
+from test_shell_support import (ENGINES, FIXTURE, assert_same, both, make_db, needs_sqlite3_shell,
                                 run_minisql, run_sqlite3)
 
 pytestmark = needs_sqlite3_shell
-engines = pytest.mark.parametrize("engine", util.ENGINES)
+engines = pytest.mark.parametrize("engine", ENGINES)
 
 SCRIPT_ERRORS = """\
 select 1;
@@ -126,7 +125,9 @@ select 9"""
 def test_unknown_option(engine, tmp_path):
     (rc1, _, err1), (rc2, _, err2) = both(engine, tmp_path, ["-bogus"])
     assert rc1 == rc2 == 1
-    assert err2 == err1.replace(b"sqlite3:", b"minisql:")
+    # sqlite3 names itself by its argv[0]; the rest of the message is the same.
+    assert err2.startswith(b"minisql: ")
+    assert err2.split(b": ", 1)[1] == err1.split(b": ", 1)[1]
 
 
 @engines

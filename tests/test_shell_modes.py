@@ -3,8 +3,7 @@ byte for byte, for the same queries (mixed types, NULLs, unicode, wide values,
 blobs, newlines, empty results)."""
 import pytest
 
-import util
-from test_shell_support import FIXTURE, assert_same, needs_sqlite3_shell
+from test_shell_support import ENGINES, FIXTURE, assert_same, needs_sqlite3_shell
 
 pytestmark = needs_sqlite3_shell
 
@@ -23,7 +22,7 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("engine", util.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("mode", MODES)
 def test_mode_matches_sqlite3(engine, mode, tmp_path):
     for i, headers in enumerate(("on", "off")):
@@ -31,7 +30,7 @@ def test_mode_matches_sqlite3(engine, mode, tmp_path):
         assert_same(engine, tmp_path / str(i), args, setup=FIXTURE)
 
 
-@pytest.mark.parametrize("engine", util.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_settings_shape_output(engine, tmp_path):
     script = """\
 .width 5 -8
@@ -54,7 +53,7 @@ select 'a|b', 'c';
     assert_same(engine, tmp_path, [":memory:"], stdin=script)
 
 
-@pytest.mark.parametrize("engine", util.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("option", ["-csv", "-json", "-box", "-column", "-line", "-list",
                                     "-markdown", "-table", "-quote", "-html", "-tabs",
                                     "-ascii"])
@@ -65,13 +64,13 @@ def test_mode_options(engine, option, tmp_path):
                     setup=FIXTURE)
 
 
-@pytest.mark.parametrize("engine", util.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_separator_and_nullvalue_options(engine, tmp_path):
     assert_same(engine, tmp_path, ["-separator", ";", "-newline", "~\\n", "-nullvalue", "NIL",
                                    "x.db", "select a, d, e from t", ".show"], setup=FIXTURE)
 
 
-@pytest.mark.parametrize("engine", util.ENGINES)
+@pytest.mark.parametrize("engine", ENGINES)
 def test_explain_query_plan_tree(engine, tmp_path):
     script = ("create table t(a,b); create index i on t(a);\n"
               "explain query plan select * from t where a=1 union select * from t where b=2;\n"

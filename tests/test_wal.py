@@ -25,6 +25,7 @@ MAKE_WAL = r"""
 import json, os, random, shutil, sqlite3, sys
 path, ps, ncommits, snap = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 con = sqlite3.connect(path, isolation_level=None)
+con.execute("PRAGMA synchronous=OFF")     # fsyncs do not change the files
 con.execute(f"PRAGMA page_size={ps}")
 con.execute("PRAGMA journal_mode=wal")
 con.execute("PRAGMA wal_autocheckpoint=0")
@@ -211,6 +212,7 @@ def test_recovered_shm_equals_sqlite3_shm(tmp_path):
 import json, os, shutil, sqlite3, sys
 path, snap = sys.argv[1], sys.argv[2]
 con = sqlite3.connect(path, isolation_level=None)
+con.execute("PRAGMA synchronous=OFF")
 con.execute("PRAGMA page_size=512"); con.execute("PRAGMA journal_mode=wal")
 con.execute("PRAGMA wal_autocheckpoint=0")
 con.execute("CREATE TABLE t(a INTEGER PRIMARY KEY, b)")
@@ -383,3 +385,67 @@ def test_recovery_keeps_uncommitted_tail_out_and_next_writer_overwrites_it(tmp_p
     theirs = sqlite_view(mine)
     assert len(theirs) == len(before)
     assert theirs[pgno - 1][off] == before[pgno - 1][off] ^ 0xFF
+
+
+# -- the wal-index hash, as sqlite3 walks it ----------------------------------
+
+def sqlite_hash_lookup(index, pgno, min_frame, max_frame):
+    """SQLite's walFindFrame over our aHash/aPgno, slot by slot: the
+    reference for the hash we write (minisql's own lookups use aPgno)."""
+    for k in range(WI.block_of(max_frame), WI.block_of(min_frame) - 1, -1):
+        _, u32, u16 = index.block(k)
+        base = 34 if k == 0 else 0
+        best, h = 0, (pgno * 383) & (WI.NSLOT - 1)
+        for _ in range(WI.NSLOT):
+            v = u16[WI.HASH_U16 + h]
+            if not v:
+                break
+            f = WI.izero(k) + v
+            if min_frame <= f <= max_frame and u32[base + v - 1] == pgno:
+                best = f
+            h = (h + 1) & (WI.NSLOT - 1)
+        else:
+            raise AssertionError("probe chain without an empty slot")
+        if best:
+            return best
+    return 0
+
+
+def test_hash_lookup_agrees_with_frame_map_over_several_blocks(tmp_path):
+    """5000 frames (2 hash blocks), hot pages with long probe chains, pages
+    whose slots wrap around the end of aHash; every page, several
+    snapshots: SQLite's hash walk finds what find_frame finds."""
+    from faultvfs import BankDb, rng_for
+    bank = BankDb(str(tmp_path / "b.db"), accounts=150, page_size=512)
+    w = Pager(bank.path, wal_autocheckpoint=0, synchronous=0)
+    rng = rng_for(1)
+    snapshots = []
+    while w.wal.frame_count() < 5000:
+        bank.transfer(w, rng)
+        if rng.random() < 0.01:
+            snapshots.append(w.wal.frame_count())
+    w.begin_read()
+    idx = w.wal.index
+    snapshots.append(w.wal.hdr.mx_frame)
+    for mx in snapshots:
+        w.wal.hdr = w.wal.hdr.replace(mx_frame=mx)     # look as a reader at mx
+        for pgno in range(1, w.page_count + 1):
+            for lo in (1, mx // 2 + 1):
+                w.wal.min_frame = lo
+                assert w.wal.find_frame(pgno) == sqlite_hash_lookup(idx, pgno, lo, mx)
+    w.wal.hdr = None
+    w.end_read()
+    w.close()
+
+
+def test_free_slot_scan_equals_linear_probe():
+    rnd = random.Random(5)
+    for _ in range(500):
+        slots = [0] * WI.NSLOT
+        start, n = rnd.randrange(WI.NSLOT), rnd.choice([0, 10, 500, 4000, WI.NSLOT - 1, WI.NSLOT])
+        for i in range(n):
+            slots[(start + i) % WI.NSLOT] = 1
+        h = rnd.randrange(WI.NSLOT)
+        expect = next(((h + i) % WI.NSLOT for i in range(WI.NSLOT)
+                       if not slots[(h + i) % WI.NSLOT]), -1)
+        assert WI._free_slot(slots, h) == expect

@@ -73,6 +73,17 @@ def _pow10(n):
 
 def _scale_to_double(s, e, esign):
     """(double)(s / 10**e) or (double)(s * 10**e), via long double, s > 0."""
+    if e <= 27:
+        # 10**e is exact in long double: one rounding to 64 bits, then one
+        # to 53, done inline (the common case: short decimal fractions).
+        if esign > 0:
+            return L.to_float(L.rnd(s * 10 ** e, 0))
+        den = 10 ** e
+        k = 66 + den.bit_length() - s.bit_length()
+        if k < 0:
+            k = 0
+        q, r = divmod(s << k, den)
+        return L.to_float(L.rnd((q << 1) | (r != 0), -k - 1))
     if e > 307:
         if e < 342:
             scale = _pow10(e - 308)
@@ -158,6 +169,8 @@ def atoi64(z):
     """sqlite3Atoi64: -> (rc, value).  See the module docstring."""
     if type(z) is not str:
         z = z.decode("latin-1")
+    elif len(z) < 19 and z.isdigit() and z.isascii():
+        return 0, int(z)
     m = _INT_MATCH(z)
     sign, zeros, digits = m.groups()
     neg = sign == "-"

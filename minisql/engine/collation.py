@@ -15,8 +15,9 @@ Built-in (as SQLite's main.c defines them):
   RTRIM   BINARY after dropping trailing spaces (U+0020 only).
 
 User collations (``create_collation(name, callable)``) follow the stdlib
-sqlite3 module: ``callable(a, b)`` returns an int whose sign is the order;
-they have no key, so sorting by them uses functools.cmp_to_key.
+sqlite3 module: ``callable(a, b)`` returns an int whose sign is the order
+(anything else means equal; exceptions propagate); they have no key, so
+sorting by them uses functools.cmp_to_key.
 """
 
 from functools import cmp_to_key
@@ -88,15 +89,11 @@ BUILTIN = {"binary": BINARY, "nocase": NOCASE, "rtrim": RTRIM}
 
 
 def user_collation(name, func):
-    """Wrap a Python ``func(a, b) -> int`` as sqlite3.create_collation does.
-
-    An exception or a non-int result counts as "equal", as in the stdlib
-    module; only the sign of the int matters."""
+    """Wrap a Python ``func(a, b) -> int`` as sqlite3.create_collation does:
+    only the sign of an int result matters, any other result means "equal",
+    and an exception propagates to the statement's caller unchanged."""
     def cmp(a, b):
-        try:
-            r = func(a, b)
-        except Exception:
-            return 0
+        r = func(a, b)
         if not isinstance(r, int):
             return 0
         return (r > 0) - (r < 0)

@@ -215,6 +215,8 @@ class Database:
             n = p.compiled()
         except BaseException as e:
             self._write_failed(depth, e)
+            if type(e).__name__ in ("FailKeepChanges", "RollbackTransaction"):
+                raise errors.IntegrityError(str(e)) from None
             raise
         if depth is not None:
             self.pager.release(depth)

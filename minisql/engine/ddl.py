@@ -9,6 +9,7 @@ cookie bumped so that every other connection reloads its schema.
 """
 
 from .. import errors
+from . import collation as C
 from ..sql import ast
 from ..sql.lexer import KEYWORDS
 from ..storage.record import encode_record
@@ -24,6 +25,14 @@ def _exists_error(db, name):
     if lname in db.schema.indexes:
         return errors.OperationalError(f"there is already an index named {name}")
     return None
+
+
+def _table_for(db, name):
+    """The table a CREATE INDEX / TRIGGER names (SQLite's error says main.)."""
+    table = db.schema.tables.get(name.lower())
+    if table is None:
+        raise errors.OperationalError(f"no such table: main.{name}")
+    return table
 
 
 def _check_name(name, kind="object"):
@@ -72,9 +81,27 @@ def create_table(db, stmt):
     _check_name(stmt.name)
     if stmt.as_select is not None:
         return _create_table_as(db, stmt)
+    if stmt.without_rowid:
+        raise errors.NotSupportedError("WITHOUT ROWID tables are not supported by minisql")
     table = S.table_from_ast(stmt, 0)
+    _validate_table(db, stmt, table)
     _store_table(db, table, stmt.sql)
     return 0
+
+
+def _validate_table(db, stmt, table):
+    """What SQLite checks at CREATE TABLE beyond the grammar."""
+    for col in table.columns:
+        if col.collation is not None:
+            C.lookup(col.collation, db.collations)
+    for _, expr, _ in table.checks:
+        if _has_subquery(expr):
+            raise errors.OperationalError("subqueries prohibited in CHECK constraints")
+
+
+def _has_subquery(e):
+    from .expr import walk
+    return any(isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect)) for n in walk(e))
 
 
 def _store_table(db, table, sql):
@@ -152,12 +179,17 @@ def create_index(db, stmt):
     _check_name(stmt.name)
     if stmt.table.lower() in db.schema.views:
         raise errors.OperationalError("views may not be indexed")
-    table = db.schema.table(stmt.table)
+    table = _table_for(db, stmt.table)
     if table.name.lower() == "sqlite_master":
         raise errors.OperationalError("table sqlite_master may not be indexed")
     index = S.index_from_ast(stmt, table, 0)
     if index.exprs is not None:
-        raise errors.OperationalError("indexes on expressions are not supported by minisql")
+        raise errors.NotSupportedError("indexes on expressions are not supported by minisql")
+    if index.where is not None:
+        raise errors.NotSupportedError("partial indexes are not supported by minisql")
+    for c in index.collations:
+        if c is not None:
+            C.lookup(c, db.collations)
     index.root = db.btree.create_index()
     from .dml import build_index
     build_index(db, index)
@@ -202,7 +234,7 @@ def create_trigger(db, stmt):
             raise errors.OperationalError(
                 f"cannot create {(stmt.time or 'BEFORE')} trigger on view: {stmt.table}")
     else:
-        table = db.schema.table(stmt.table)
+        table = _table_for(db, stmt.table)
         if stmt.time == "INSTEAD OF":
             raise errors.OperationalError(
                 f"cannot create INSTEAD OF trigger on table: {stmt.table}")
@@ -229,7 +261,7 @@ def drop_table(db, stmt):
         raise errors.OperationalError(f"no such table: {stmt.name}")
     if lname in ("sqlite_master", "sqlite_schema") or \
             (lname.startswith("sqlite_") and lname != "sqlite_sequence"):
-        raise errors.OperationalError(f"table {stmt.name} may not be dropped")
+        raise errors.OperationalError(f"table {table.name} may not be dropped")
     if lname == "sqlite_sequence":
         raise errors.OperationalError("table sqlite_sequence may not be dropped")
     for index in list(table.indexes):

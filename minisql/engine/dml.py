@@ -28,7 +28,7 @@ from ..storage.record import encode_record
 from . import values as V
 from .expr import Compiler, Scope, Source
 from .planner import choose_access, keyinfo_for, table_reader
-from .select import Level, _loop, _split_and, compile_select, term_levels
+from .select import Level, _loop, _split_and, check_supported, compile_select, term_levels
 
 INT64_MAX = (1 << 63) - 1
 
@@ -207,6 +207,12 @@ def _target_table(db, name, schema):
     table = db.schema.table(name)
     if table.name.lower() in ("sqlite_master", "sqlite_schema"):
         raise errors.OperationalError(f"table {table.name} may not be modified")
+    check_supported(table)
+    for ix in table.indexes:
+        if ix.exprs is not None or ix.where is not None:
+            raise errors.NotSupportedError(
+                f"index {ix.name} is a partial or expression index, which minisql "
+                "cannot maintain yet")
     return table
 
 
@@ -217,6 +223,7 @@ class Triggers:
 
     def __init__(self, db, table, event, columns, parent_stack):
         self.before, self.after = [], []
+        self.db = db
         n = len(table.columns) + 1
         self.width = n
         for trig in db.schema.triggers_for(table.name, event):
@@ -272,7 +279,11 @@ def compile_body_statement(db, stmt, tscope, stack):
 
 
 def _run_trigger(triggers, entries, old, new):
-    """Fire triggers; RAISE(IGNORE) -> _Ignore, others -> SQL errors."""
+    """Fire triggers; RAISE(IGNORE) -> _Ignore, others -> SQL errors.
+    Inserts made by a trigger do not change last_insert_rowid() once the
+    trigger is done, as in SQLite."""
+    db = triggers.db
+    saved = db.last_insert_rowid
     try:
         triggers.fire(entries, old, new)
     except TriggerRaise as r:
@@ -284,6 +295,8 @@ def _run_trigger(triggers, entries, old, new):
         if r.action == "FAIL":
             raise FailKeepChanges(msg) from None
         raise errors.IntegrityError(msg) from None
+    finally:
+        db.last_insert_rowid = saved
 
 
 # -- INSERT ---------------------------------------------------------------------------
@@ -354,7 +367,7 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
             for pos, v in zip(targets, supplied):
                 if pos < 0:
                     seg[ncols] = v
-                else:
+                elif pos not in given:      # a repeated column: the first wins
                     seg[pos] = v
                     given.add(pos)
             for i in range(ncols):

@@ -77,6 +77,7 @@ class Scope:
         self.correlated = False     # refers to an enclosing scope
         self.agg_map = None         # aggregate Function node -> row slot
         self.alias_map = None       # result alias -> expression (ORDER BY / WHERE)
+        self.ctes = parent.ctes if parent is not None else None
 
     def add_source(self, src):
         src.offset = self.width
@@ -185,7 +186,8 @@ def collation(scope, e):
         if hit is not None:
             _, src, i = hit
             if i >= 0:
-                return src.collations[i]
+                return src.collations[i] or "BINARY"
+            return "BINARY"
     return None
 
 
@@ -570,6 +572,9 @@ class Compiler:
     def c_Subquery(self, e, scope):
         from .select import compile_subquery
         sub = compile_subquery(self.db, e.select, scope, self.env)
+        if len(sub.names) != 1:
+            raise errors.OperationalError(
+                f"sub-select returns {len(sub.names)} columns - expected 1")
         cell = scope.cell
         cache = _SubqueryCache(self.env, sub)
 

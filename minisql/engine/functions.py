@@ -193,8 +193,12 @@ def likely(x):
 
 
 def check_likelihood(p):
-    """The compile-time check of likelihood()'s second argument."""
-    if type(p) not in (int, float) or not 0.0 <= p <= 1.0:
+    """The compile-time check of likelihood()'s second argument.
+
+    ``p`` is the argument's value if it is a floating-point literal (an
+    unsigned number with a '.' or exponent, like 0.5 or 1e0), else None:
+    SQLite accepts nothing else, not even the integer literal 1."""
+    if type(p) is not float or not 0.0 <= p <= 1.0:
         raise errors.OperationalError(
             "second argument to likelihood() must be a constant between 0.0 and 1.0")
 
@@ -324,7 +328,9 @@ def replace(x, pattern, rep):
         return None
     p = _text(pattern)
     if not p or p[0] == "\0":
-        return x
+        # the input comes back as it was, except that reading it as text
+        # has made a blob TEXT
+        return _text(x) if type(x) is bytes else x
     if rep is None:
         return None
     s = _text(x)
@@ -439,6 +445,8 @@ def substr(x, start, length=Ellipsis):
     else:
         p2 = MAX_LENGTH
     if type(x) is bytes:
+        if not x:
+            return None      # sqlite3_value_blob() of an empty blob is NULL
         z = x
     else:
         z = _text(x)
@@ -478,7 +486,35 @@ def unicode(x):
     s = _text(x)
     if not s or s[0] == "\0":
         return None
-    return ord(s[0])
+    c = ord(s[0])
+    if c < 0x80:
+        return c
+    # sqlite3Utf8Read takes every continuation byte after a lead byte, so
+    # stray ones (carried as escapes U+DC80..U+DCBF) extend the character.
+    k = 1
+    while k < len(s) and "\udc80" <= s[k] <= "\udcbf":
+        k += 1
+    if k == 1 and (c < 0xD800 or 0xE000 <= c < 0xFFFE or c > 0xFFFF):
+        return c
+    return _utf8_read(to_utf8(s[:k]))
+
+
+def _utf8_read(b):
+    """sqlite3Utf8Read() of the first character of b, which may be invalid
+    UTF-8: stray bytes read as themselves, overlong forms, surrogates and
+    U+FFFE/U+FFFF as U+FFFD."""
+    c = b[0]
+    if c < 0xC0:
+        return c
+    c = c & (0x1F if c < 0xE0 else 0x0F if c < 0xF0 else 0x07 if c < 0xF8 else
+             0x03 if c < 0xFC else 0x01 if c < 0xFE else 0x00)
+    for d in b[1:]:
+        if d & 0xC0 != 0x80:
+            break
+        c = ((c << 6) + (d & 0x3F)) & 0xFFFFFFFF       # a C unsigned int
+    if c < 0x80 or c & 0xFFFFF800 == 0xD800 or c & 0xFFFFFFFE == 0xFFFE:
+        return 0xFFFD
+    return c
 
 
 def zeroblob(n):
@@ -542,16 +578,20 @@ def _atanh(x):
     return math.atanh(x)
 
 
-def _ceil(x):
-    return float(math.ceil(x)) if math.isfinite(x) else x
+def _c_rounding(f):
+    """libm's ceil/floor/trunc: a float result, infinities unchanged, and a
+    zero result keeps the argument's sign (ceil(-0.5) is -0.0)."""
+    def g(x):
+        if not math.isfinite(x):
+            return x
+        r = float(f(x))
+        return math.copysign(0.0, x) if r == 0.0 else r
+    return g
 
 
-def _floor(x):
-    return float(math.floor(x)) if math.isfinite(x) else x
-
-
-def _trunc(x):
-    return float(math.trunc(x)) if math.isfinite(x) else x
+_ceil = _c_rounding(math.ceil)
+_floor = _c_rounding(math.floor)
+_trunc = _c_rounding(math.trunc)
 
 
 def _rounding(f):
@@ -579,18 +619,24 @@ def _log(x):
     return V.real(math.log(v))
 
 
+# func.c divides the natural logarithm by these rather than calling
+# log10()/log2(), which can differ in the last bit.
+_M_LN10 = 2.30258509299404568402
+_M_LN2 = 0.693147180559945309417
+
+
 def _log10(x):
     v = _math_arg(x)
     if v is None or v <= 0.0:
         return None
-    return V.real(math.log10(v))
+    return V.real(math.log(v) / _M_LN10)
 
 
 def _log2(x):
     v = _math_arg(x)
     if v is None or v <= 0.0:
         return None
-    return V.real(math.log2(v))
+    return V.real(math.log(v) / _M_LN2)
 
 
 def log(*args):
@@ -885,7 +931,7 @@ def user_result(r, message="user-defined function raised exception"):
     if t is int:
         if -9223372036854775808 <= r <= 9223372036854775807:
             return r
-        raise errors.OperationalError(message)
+        raise too_big()       # the sqlite3 module reports its OverflowError so
     if r is None or t is str or t is bytes:
         return r
     if t is float:

@@ -178,7 +178,7 @@ def like(pattern, string, escape=_MISSING, case_sensitive=False):
     if escape is not _MISSING:
         if escape is None:
             return None
-        esc = _to_text(escape)
+        esc = _cut_nul(_to_text(escape))
         if len(esc) != 1:
             raise errors.OperationalError("ESCAPE expression must be a single character")
     else:
@@ -189,6 +189,63 @@ def like(pattern, string, escape=_MISSING, case_sensitive=False):
     if "\0" in s:
         s = _cut_nul(s)
     return 1 if compile_like(p, esc, case_sensitive)(s) else 0
+
+
+def like_fn(pattern, escape=_MISSING, case_sensitive=False):
+    """``like`` for a constant pattern (and escape): compiled once, ->
+    ``f(string) -> 1, 0 or None`` with exactly like()'s results and errors."""
+    if type(pattern) is bytes or pattern is None or escape is None:
+        return lambda string, _p=pattern, _e=escape: like(_p, string, _e, case_sensitive)
+    p = pattern if type(pattern) is str else _to_text(pattern)
+    try:
+        _check_pattern_length(p)
+        esc = None
+        if escape is not _MISSING:
+            esc = _cut_nul(_to_text(escape))
+            if len(esc) != 1:
+                raise errors.OperationalError("ESCAPE expression must be a single character")
+    except errors.OperationalError:
+        # raised per row, as SQLite does (never if there are no rows)
+        return lambda string, _p=pattern, _e=escape: like(_p, string, _e, case_sensitive)
+    match = compile_like(p, esc, case_sensitive)
+
+    def like_const(string):
+        t = type(string)
+        if t is str:
+            if "\0" in string:
+                string = _cut_nul(string)
+            return 1 if match(string) else 0
+        if string is None:
+            return None
+        if t is bytes:
+            return 0
+        return 1 if match(_to_text(string)) else 0
+    return like_const
+
+
+def glob_fn(pattern):
+    """``glob`` for a constant pattern: ``f(string) -> 1, 0 or None``."""
+    if type(pattern) is bytes or pattern is None:
+        return lambda string, _p=pattern: glob(_p, string)
+    p = pattern if type(pattern) is str else _to_text(pattern)
+    try:
+        _check_pattern_length(p)
+    except errors.OperationalError:
+        return lambda string, _p=pattern: glob(_p, string)
+    match = compile_glob(p)
+
+    def glob_const(string):
+        t = type(string)
+        if t is str:
+            if "\0" in string:
+                string = _cut_nul(string)
+            return 1 if match(string) else 0
+        if string is None:
+            return None
+        if t is bytes:
+            return 0
+        return 1 if match(_to_text(string)) else 0
+    return glob_const
 
 
 def glob(pattern, string):

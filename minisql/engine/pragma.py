@@ -36,7 +36,7 @@ def run_pragma(db, p):
     db._statement_done()
     p.column_names = names
     p.column_decltypes = [None] * len(names) if names else None
-    return Result(db, iter(rows) if names else None)
+    return Result(db, (r for r in rows) if names else None)
 
 
 def _int(value):
@@ -166,7 +166,7 @@ def index_list(db, value):
     if table is None:
         return names, []
     # SQLite lists the most recently created index first.
-    ixs = sorted(table.indexes, key=lambda ix: ix.root, reverse=True)
+    ixs = list(reversed(table.indexes))
     return names, [(k, ix.name, 1 if ix.unique else 0, ix.origin,
                     1 if ix.where is not None else 0) for k, ix in enumerate(ixs)]
 
@@ -184,8 +184,8 @@ def integrity_check(db, value, quick=False):
     limit = _int(value) if value is not None else 100
     trees = [(1, False)]
     for t in db.schema.tables.values():
-        if t.root > 1 and (t.root, False) not in trees:
-            trees.append((t.root, False))
+        if t.root > 1 and (t.root, t.without_rowid) not in trees:
+            trees.append((t.root, t.without_rowid))
     for ix in db.schema.indexes.values():
         trees.append((ix.root, True))
     msgs = db.btree.integrity_check(trees, max_errors=limit) if db.pager.page_count else []

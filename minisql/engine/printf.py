@@ -221,23 +221,54 @@ def real_to_text(r):
         a = r
     if a == float("inf"):
         return neg + "Inf"
+    # Most REALs have a short shortest-repr; with at most 15 significant
+    # digits it *is* the 15-digit rounding: a normal double is within half
+    # an ulp (2**-53 relative) of its repr, at most 0.11 of a unit of the
+    # 15th digit, far from a rounding boundary.  (Subnormals are not.)
+    if a < 2.2250738585072014e-308:
+        return _real_to_text_20(neg, a)
+    s = repr(a)
+    mant, e, ex = s.partition("e")
+    ip, _, fp = mant.partition(".")
+    if ip != "0":
+        exp = len(ip) - 1
+        ds = (ip + fp).rstrip("0")
+    else:
+        sig = fp.lstrip("0")
+        exp = len(sig) - len(fp) - 1
+        ds = sig.rstrip("0")
+    if len(ds) <= 15:
+        if e:
+            exp += int(ex)
+        return _g15(neg, ds or "0", exp)
+    return _real_to_text_20(neg, a)
+
+
+def _real_to_text_20(neg, a):
+    """real_to_text() from 20 correctly rounded digits, or the emulation
+    when those lie too close to a rounding boundary."""
     digits, exp = _digits20(a)
     tail = int(digits[15:])
     if _near_half(tail, exp):
-        return _float_text(r, _GENERIC, 15, "", False, True, "e")[0]
+        return _float_text(-a if neg else a, _GENERIC, 15, "", False, True, "e")[0]
     d15 = int(digits[:15]) + (tail >= 50000)
     if d15 == 10 ** 15:
         d15 = 10 ** 14
         exp += 1
-    ds = str(d15)
+    return _g15(neg, str(d15).rstrip("0"), exp)
+
+
+def _g15(neg, ds, exp):
+    """"%!.15g" layout of significant digits ``ds`` (no trailing zeros) whose
+    first digit has decimal exponent ``exp``."""
     if exp < -4 or exp > 14:
         frac = ds[1:].rstrip("0") or "0"
         if exp < 0:
             return "%s%s.%se-%02d" % (neg, ds[0], frac, -exp)
         return "%s%s.%se+%02d" % (neg, ds[0], frac, exp)
     if exp >= 0:
-        frac = ds[exp + 1:].rstrip("0") or "0"
-        return "%s%s.%s" % (neg, ds[:exp + 1], frac)
+        frac = ds[exp + 1:] or "0"
+        return "%s%s.%s" % (neg, ds[:exp + 1].ljust(exp + 1, "0"), frac)
     return "%s0.%s%s" % (neg, "0" * (-exp - 1), ds.rstrip("0"))
 
 

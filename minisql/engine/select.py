@@ -35,10 +35,10 @@ class QueryPlan:
     """A compiled query: ``rows()`` yields tuples."""
 
     __slots__ = ("names", "decltypes", "first_affinity", "correlated", "_run",
-                 "explain", "affinities")
+                 "explain", "affinities", "collations")
 
     def __init__(self, names, run, decltypes=None, affinities=None, correlated=False,
-                 explain=()):
+                 explain=(), collations=None):
         self.names = names
         self._run = run
         self.decltypes = decltypes or [None] * len(names)
@@ -46,6 +46,7 @@ class QueryPlan:
         self.first_affinity = self.affinities[0] if self.affinities else None
         self.correlated = correlated
         self.explain = list(explain)
+        self.collations = collations or [None] * len(names)
 
     def rows(self):
         return self._run()
@@ -151,6 +152,13 @@ def _lookup_cte(scope_ctes, name):
     return scope_ctes.get(name.lower()) if scope_ctes else None
 
 
+def check_supported(table):
+    """Tables minisql can read and write; others fail clearly, never wrongly."""
+    if table.without_rowid:
+        raise errors.NotSupportedError(
+            f"{table.name} is a WITHOUT ROWID table, which minisql does not support yet")
+
+
 def _make_source(db, env, scope, item, ctes):
     """-> (Source, rows factory or None, table or None)."""
     global _subquery_counter
@@ -179,6 +187,7 @@ def _make_source(db, env, scope, item, ctes):
         if item.schema not in (None, "main"):
             raise errors.OperationalError(f"no such table: {item.schema}.{item.name}")
         table = db.schema.table(item.name)
+        check_supported(table)
         cols = table.columns
         src = Source((item.alias or item.name).lower(), [c.name.lower() for c in cols], 0,
                      table, [c.affinity for c in cols], [c.collation for c in cols],
@@ -312,10 +321,15 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             candidates = inner_terms
         lv.access = choose_access(db, comp, scope, i, lv, candidates)
 
-    group_by = [_resolve_output_ref(e, exprs, alias_map, scope, "GROUP BY") for e in core.group_by]
+    group_by = [_resolve_output_ref(e, exprs, alias_map, scope, k)
+                for k, e in enumerate(core.group_by)]
+    for g in group_by:
+        if contains_aggregate(db, g):
+            raise errors.OperationalError(
+                "aggregate functions are not allowed in the GROUP BY clause")
     order_terms = []
-    for term in order_by:
-        order_terms.append((term, _order_expr(term.expr, exprs, alias_map, names, scope)))
+    for k, term in enumerate(order_by):
+        order_terms.append((term, _order_expr(term.expr, exprs, alias_map, names, scope, k)))
     aggregate = bool(group_by) or any(contains_aggregate(db, e) for e in exprs) or \
         (core.having is not None) or any(contains_aggregate(db, oe) for _, oe in order_terms
                                          if not isinstance(oe, int))
@@ -354,7 +368,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                 factory = A.distinct(factory, coll)
             aggs.append((factory, argfs))
         gfs = [comp.compile(g, scope) for g in group_by]
-        gcolls = [_coll_key(db, scope, g) for g in group_by]
+        gcolls = [_coll_obj(db, scope, g) for g in group_by]
         scope.agg_map = agg_map
         outfs = [comp.compile(e, scope) for e in exprs]
         havf = comp.compile(core.having, scope) if core.having is not None else None
@@ -380,6 +394,8 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                            term.order == "DESC"))
     limit_get = _limit_offset(comp, scope, limit, offset)
     distinct = core.distinct
+    out_colls = [_coll_obj(db, scope, e) for e in exprs]
+    rowkey = row_key_fn(out_colls)
     cell = scope.cell
     nout = len(outfs)
 
@@ -401,7 +417,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             sort_rows(decorated, sort_terms)
             out = (d[-1] for d in decorated)
             if distinct:
-                out = _distinct(out)
+                out = _distinct(out, rowkey)
         else:
             def gen():
                 for row in it:
@@ -409,7 +425,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                     yield project(row)
             out = gen()
             if distinct:
-                out = _distinct(out)
+                out = _distinct(out, rowkey)
         if limit_get is not None:
             out = _apply_limit(out, limit_get)
         return out
@@ -419,8 +435,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         explain.append(lv.detail or f"SCAN {lv.src.alias}")
     if sort_terms:
         explain.append("USE TEMP B-TREE FOR ORDER BY")
-    plan = QueryPlan(names, run, decls, affs, scope.correlated, explain)
-    return plan
+    return QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls)
 
 
 def _first_agg_name(db, e):
@@ -439,7 +454,8 @@ def _collect_aggs(db, e, out):
     if is_aggregate_call(db, e):
         for a in e.args:
             if contains_aggregate(db, a):
-                raise errors.OperationalError(f"misuse of aggregate function {e.name}()")
+                raise errors.OperationalError(
+                    f"misuse of aggregate function {_first_agg_name(db, a)}()")
         out.append(e)
         return
     from .expr import children
@@ -505,14 +521,15 @@ def _decltype(scope, e):
     return None
 
 
-def _resolve_output_ref(e, exprs, alias_map, scope, clause):
+def _resolve_output_ref(e, exprs, alias_map, scope, pos):
     """GROUP BY / ORDER BY may name a result column by position or alias."""
     if isinstance(e, ast.Literal) and isinstance(e.value, int) and e.text is not None \
             and e.text.isdigit():
         k = e.value
         if not 1 <= k <= len(exprs):
             raise errors.OperationalError(
-                f"{_ordinal(k)} {clause} term out of range - should be between 1 and {len(exprs)}")
+                f"{_ordinal(pos + 1)} GROUP BY term out of range - should be between 1 "
+                f"and {len(exprs)}")
         return exprs[k - 1]
     if isinstance(e, ast.Column) and e.table is None and e.name.lower() in alias_map:
         if resolve(scope, e) is None:
@@ -520,7 +537,7 @@ def _resolve_output_ref(e, exprs, alias_map, scope, clause):
     return e
 
 
-def _order_expr(e, exprs, alias_map, names, scope):
+def _order_expr(e, exprs, alias_map, names, scope, pos):
     """ORDER BY term -> index of a result column, or an expression."""
     inner = e
     while isinstance(inner, ast.Collate):
@@ -530,7 +547,8 @@ def _order_expr(e, exprs, alias_map, names, scope):
         k = inner.value
         if not 1 <= k <= len(exprs):
             raise errors.OperationalError(
-                f"{_ordinal(k)} ORDER BY term out of range - should be between 1 and {len(exprs)}")
+                f"{_ordinal(pos + 1)} ORDER BY term out of range - should be between 1 "
+                f"and {len(exprs)}")
         return k - 1
     if isinstance(inner, ast.Column) and inner.table is None and \
             inner.name.lower() in alias_map:
@@ -559,7 +577,7 @@ def _coll_name(scope, e):
         return None
 
 
-def _coll_key(db, scope, e):
+def _coll_obj(db, scope, e):
     c = _coll_name(scope, e)
     return C.lookup(c, db.collations) if c else None
 
@@ -633,10 +651,31 @@ def _loop(levels, pre):
     return nested
 
 
-def _distinct(rows):
+def value_key_fn(coll):
+    """A hashable key under which two values are the same exactly when
+    SQLite's DISTINCT / GROUP BY / UNION would call them equal (1 and 1.0
+    are; text by ``coll``; text never equals a blob)."""
+    tkey = coll.key if coll is not None and coll.key is not None else None
+
+    def key(v):
+        t = type(v)
+        if t is str:
+            return (2, tkey(v) if tkey is not None else v)
+        if t is bytes:
+            return (3, v)
+        return v
+    return key
+
+
+def row_key_fn(colls):
+    keys = [value_key_fn(c) for c in colls]
+    return lambda r: tuple([k(v) for k, v in zip(keys, r)])
+
+
+def _distinct(rows, rowkey):
     seen = set()
     for r in rows:
-        k = tuple((type(v) is bytes, v) if type(v) in (str, bytes) else v for v in r)
+        k = rowkey(r)
         if k in seen:
             continue
         seen.add(k)
@@ -647,6 +686,7 @@ def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
     """GROUP BY + aggregate evaluation.  Output rows: last source row of the
     group followed by the aggregate results."""
     truth = V.truth
+    gkey = row_key_fn(gcolls)
 
     def new_states():
         return [factory() for factory, _ in aggs]
@@ -670,8 +710,7 @@ def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
         groups = {}
         for row in source_rows():
             key = tuple(f(row) for f in gfs)
-            gk = tuple((type(v) is bytes, ck.sort_key(v) if ck and type(v) is str else v)
-                       if type(v) in (str, bytes) else v for v, ck in zip(key, gcolls))
+            gk = gkey(key)
             g = groups.get(gk)
             if g is None:
                 g = groups[gk] = [key, new_states(), row]
@@ -726,13 +765,12 @@ def compile_compound(db, body, env, parent, ctes):
             f"SELECTs to the left and right of {body.op} do not have the same number "
             "of result columns")
     op = body.op
-
-    def key(r):
-        return tuple((type(v) is bytes, v) if type(v) in (str, bytes) else v for v in r)
+    colls = left.collations
+    key = row_key_fn(colls)
+    kfs = [order_key_fn(c, False, None) for c in colls]
 
     def ordered(rows):
-        kfs = [order_key_fn(None, False, None)] * len(left.names)
-        return sorted(rows, key=lambda r: tuple(kf(v) for kf, v in zip(kfs, r)))
+        return sorted(rows, key=lambda r: tuple([kf(v) for kf, v in zip(kfs, r)]))
 
     def run():
         if op == "UNION ALL":
@@ -753,7 +791,7 @@ def compile_compound(db, body, env, parent, ctes):
             rk = {key(r) for r in right.rows()}
             yield from ordered(r for k, r in lrows.items() if k not in rk)
     return QueryPlan(left.names, run, left.decltypes, left.affinities,
-                     left.correlated or right.correlated, left.explain + right.explain)
+                     left.correlated or right.correlated, left.explain + right.explain, colls)
 
 
 def finish_output(db, plan, env, parent, order_by, limit, offset):
@@ -776,7 +814,7 @@ def finish_output(db, plan, env, parent, order_by, limit, offset):
             idx = e.value - 1
             if not 0 <= idx < len(plan.names):
                 raise errors.OperationalError(
-                    f"{_ordinal(e.value)} ORDER BY term out of range - should be between 1 "
+                    f"{_ordinal(k + 1)} ORDER BY term out of range - should be between 1 "
                     f"and {len(plan.names)}")
         elif isinstance(e, ast.Column) and e.name.lower() in src.columns:
             idx = src.columns.index(e.name.lower())
@@ -800,5 +838,5 @@ def finish_output(db, plan, env, parent, order_by, limit, offset):
         return it
     explain = plan.explain + (["USE TEMP B-TREE FOR ORDER BY"] if terms else [])
     return QueryPlan(plan.names, run, plan.decltypes, plan.affinities, plan.correlated,
-                     explain)
+                     explain, plan.collations)
 

@@ -120,6 +120,8 @@ def affinity_of(declared_type):
 
 
 _ASCII_LOWER_TABLE = {c: c + 32 for c in range(65, 91)}
+_SPACES = " \t\n\v\f\r"
+_NUMBER_STARTS = frozenset("+-.0123456789")
 
 
 def _text_numeric(z, try_for_int):
@@ -129,6 +131,8 @@ def _text_numeric(z, try_for_int):
     column affinity does), else only a pure integer spelling does."""
     if z.isascii() and z.isdigit() and len(z) < 19:
         return int(z)                        # the common case, decided early
+    if z.lstrip(_SPACES)[:1] not in _NUMBER_STARTS:
+        return z                             # cannot be a number: 'abc', ''
     rc, r = atof(z)
     if rc <= 0:
         return z

@@ -361,6 +361,15 @@ class Shell:
         return self.process_input(read_line, True)
 
 
+def database_names(conn):
+    """Schema names of the connection (PRAGMA database_list), main first."""
+    try:
+        names = [r[1] for r in conn.execute("PRAGMA database_list")]
+    except Exception:           # a connection without the pragma has only main
+        names = []
+    return names or ["main"]
+
+
 def _chomp(line):
     if line.endswith("\n"):
         line = line[:-1]

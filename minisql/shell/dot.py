@@ -10,7 +10,7 @@ import os
 import subprocess
 
 from . import dump, importer, inspect, modes, sqltext
-from .core import ShellExit
+from .core import ShellExit, database_names
 
 COMMANDS = []          # (name, min abbreviation, usage, help, function)
 
@@ -174,13 +174,6 @@ def print_columns(sh, names):
         for j in range(i, len(names), nrow):
             parts.append(("" if j < nrow else "  ") + names[j] + " " * (maxlen - size[j]))
         sh.write("".join(parts) + "\n")
-
-
-def database_names(conn):
-    try:
-        return [r[1] for r in conn.execute("PRAGMA database_list")]
-    except Exception:
-        return ["main"]
 
 
 # -- the commands ------------------------------------------------------------

@@ -6,6 +6,7 @@ sqlite3 and into minisql alike.
 """
 
 from . import modes, sqltext
+from .core import database_names
 
 _SCHEMA_PREFIXES = ("TABLE", "INDEX", "UNIQUE INDEX", "VIEW", "TRIGGER", "VIRTUAL TABLE")
 
@@ -77,7 +78,7 @@ def schema_line(sql, tail):
 
 def schema(sh, pattern):
     conn = sh.open_db()
-    dbs = [d for d in _databases(conn)]
+    dbs = database_names(conn)
     where = ""
     params = ()
     if pattern is not None:
@@ -97,13 +98,6 @@ def schema(sh, pattern):
         text = add_schema_name(conn, text, None if sname == "main" else sname, name)
         sh.write(schema_line(text, ";\n"))
     return 0
-
-
-def _databases(conn):
-    try:
-        return [r[1] for r in conn.execute("PRAGMA database_list")]
-    except Exception:
-        return ["main"]
 
 
 def dump(sh, args):

@@ -36,7 +36,7 @@ class Pages:
             path = _main_file(conn)
             if not path:
                 raise _Unavailable("this connection does not expose its pages "
-                                   "(an in-memory database of another engine)")
+                                   "and has no database file to read them from")
             self.path = path
             self.file = open(path, "rb")
             wal = path + "-wal"

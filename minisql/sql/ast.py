@@ -33,7 +33,8 @@ Param(index, name)
     (``?`` takes the next number, ``?NNN`` is number NNN, a named parameter
     takes the next free number and the same name reuses its number).  ``name``
     is what ``sqlite3_bind_parameter_name`` reports: ``None`` for ``?``,
-    ``'?3'``, ``':x'``, ``'@x'``, ``'$x'`` as written.
+    ``'?3'``, ``':x'``, ``'@x'``, ``'$x'`` as written (names include the
+    prefix character, as sqlite3_bind_parameter_name reports them).
 Column(name, table, schema, double_quoted)
     A column reference ``name`` / ``table.name`` / ``schema.table.name``.
     ``double_quoted`` is True for ``"name"`` with no qualifier: SQLite turns such
@@ -58,7 +59,8 @@ InSelect(operand, select, negated)
     ``operand [NOT] IN (select)``.
 InTable(operand, table, schema, args, negated)
     ``operand [NOT] IN table`` (``args`` is None) or ``IN func(args...)``
-    (a table-valued function, ``args`` a tuple).
+    (a table-valued function, ``args`` a tuple).  ``x IN (list)`` is never
+    rewritten: ``x IN ()`` is ``InList(x, ())``.
 Exists(select)
     ``EXISTS (select)``; ``NOT EXISTS`` is ``Unary('NOT', Exists(...))``.
 Subquery(select)
@@ -111,7 +113,13 @@ With(recursive, ctes)
 CTE(name, columns, select, materialized)
     ``materialized`` is True / False (``NOT MATERIALIZED``) / None.
 Window(base, partition_by, order_by, frame)
-    A window specification; ``frame`` is the frame clause text or None.
+    A window specification.  ``frame`` is None or a tuple
+    ``(kind, start, end, exclude)``: kind ``'ROWS'``/``'RANGE'``/``'GROUPS'``;
+    start and end are ``(bound, expr)`` with bound one of
+    ``'UNBOUNDED PRECEDING'``, ``'PRECEDING'``, ``'CURRENT ROW'``,
+    ``'FOLLOWING'``, ``'UNBOUNDED FOLLOWING'`` (expr set for the two without
+    UNBOUNDED); exclude is None, ``'NO OTHERS'``, ``'CURRENT ROW'``,
+    ``'GROUP'`` or ``'TIES'``.
 
 FROM items
     TableRef(name, schema, alias, indexed_by, not_indexed)
@@ -121,7 +129,10 @@ FROM items
         ``kind`` in ``'INNER'`` (also a comma), ``'CROSS'``, ``'LEFT'``,
         ``'RIGHT'``, ``'FULL'``; ``using`` is a tuple of column names or None.
         Joins nest to the left: ``a, b LEFT JOIN c`` is
-        ``Join(Join(a, b), c, 'LEFT')``.
+        ``Join(Join(a, b), c, 'LEFT')``.  A parenthesised join is kept as a
+        Join in ``right`` (``a JOIN (b JOIN c)``), or flattened when it is
+        the whole FROM clause; with an alias it becomes a SubqueryRef of
+        ``SELECT * FROM (...)``, as SQLite does.
 
 Statements (all subclasses of :class:`Statement`)
 -------------------------------------------------
@@ -129,7 +140,8 @@ Every statement carries three keyword-only fields filled in by the parser:
 ``text`` -- the statement exactly as written, without the ending ``;``;
 ``n_params`` -- ``sqlite3_bind_parameter_count``; ``param_names`` -- a tuple,
 index i-1 holding the name of parameter i (None for ``?`` and for numbers
-left unused by ``?NNN``).
+left unused by ``?NNN``).  Statements inside a trigger body, subqueries and
+CTEs keep the defaults.
 
 Select (above)
 Insert(table, schema, columns, source, or_conflict, alias, upsert, returning, with_)
@@ -189,6 +201,9 @@ CreateTrigger(name, schema, table, time, event, body, update_columns,
     treats None as BEFORE); ``event`` is ``'INSERT'``, ``'DELETE'`` or
     ``'UPDATE'``; ``update_columns`` is None or the ``UPDATE OF`` names;
     ``body`` a tuple of Insert/Update/Delete/Select statements.
+CreateVirtualTable(name, schema, module, args, if_not_exists, sql)
+    ``args`` is a tuple of the module arguments, each the exact source text
+    between the commas (empty ones dropped), as SQLite passes them on.
 DropTable(name, schema, if_exists), DropIndex(...), DropView(...),
 DropTrigger(...)  -- all with the same three fields.
 Reindex(name, schema)         -- both None for a bare REINDEX.
@@ -203,13 +218,14 @@ Rollback(savepoint)           -- savepoint name or None.
 Savepoint(name)
 Release(name)
 Pragma(name, schema, value)
-    ``value`` is None, an int or float (signed numbers), or a str (names,
-    ``ON``/``OFF`` keywords and dequoted strings, as written).
+    ``value`` is None or a str: SQLite's zRight -- a dequoted name or string,
+    a keyword as written (``ON``, ``DELETE``, ``DEFAULT``), or a number as
+    written with a leading ``-`` kept and ``+`` dropped (``'-2000'``).
 AlterTable(name, schema, action, new_name, column, column_def)
     ``action`` in ``'RENAME'`` (table, ``new_name``), ``'RENAME COLUMN'``
     (``column`` -> ``new_name``), ``'ADD COLUMN'`` (``column_def``),
     ``'DROP COLUMN'`` (``column``).
-Explain(stmt, query_plan)
+Explain(stmt, query_plan)         -- ``stmt`` carries the same text/params.
 """
 
 from __future__ import annotations
@@ -665,6 +681,16 @@ class CreateTrigger(Statement):
     for_each_row: bool = False
     when: Optional[Expr] = None
     temp: bool = False
+    if_not_exists: bool = False
+    sql: Optional[str] = None
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class CreateVirtualTable(Statement):
+    name: str
+    schema: Optional[str]
+    module: str
+    args: tuple = ()
     if_not_exists: bool = False
     sql: Optional[str] = None
 

@@ -75,7 +75,7 @@ _TOKEN_RE = re.compile(r"""
   (?P<space> [ \t\n\f\r\ufeff]+ | --[^\n]* | /\*(?=[\s\S])(?:[\s\S]*?\*/|[\s\S]*) )
 | (?P<num> (?: 0[xX][0-9a-fA-F]+ | [0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?
            | \.[0-9]+(?:[eE][+-]?[0-9]+)? ) (?P<numtail>[%(id)s]*) )
-| (?P<blob> [xX]'(?P<hex>[0-9a-fA-F]*)' )
+| (?P<blob> [xX]'(?P<hex>[0-9a-fA-F]*)' | [xX]'[^']*'? )
 | (?P<word> [A-Za-z_\x80-\U0010FFFF][%(id)s]* )
 | (?P<string> '(?:[^']|'')*' )
 | (?P<quoted> "(?:[^"]|"")*" | `(?:[^`]|``)*` | \[[^\]]*\] )
@@ -84,7 +84,6 @@ _TOKEN_RE = re.compile(r"""
 """ % {"id": _ID}, re.VERBOSE)
 
 _ID_CHARS_RE = re.compile(r"[%s]*" % _ID)
-_BAD_BLOB_RE = re.compile(r"[xX]'[^']*'?")
 
 
 class Token:
@@ -149,11 +148,6 @@ def tokens(sql, pos=0):
             if c in "'\"`[":                 # unterminated quote
                 yield Token("ILLEGAL", sql[pos:n], pos, n)
                 return
-            if c in "xX":                    # X'... that is not a blob
-                bm = _BAD_BLOB_RE.match(sql, pos, n)
-                yield Token("ILLEGAL", bm.group(), pos, bm.end())
-                pos = bm.end()
-                continue
             yield Token("ILLEGAL", c, pos, pos + 1)
             pos += 1
             continue
@@ -179,7 +173,8 @@ def tokens(sql, pos=0):
         elif kind == "string":
             t = "STRING"
         elif kind == "blob":
-            if len(m.group("hex")) % 2:
+            hexdigits = m.group("hex")
+            if hexdigits is None or len(hexdigits) % 2:
                 t = "ILLEGAL"
             else:
                 t = "BLOB"

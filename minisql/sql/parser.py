@@ -43,8 +43,10 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from lark import Lark, Transformer, v_args
+from lark.exceptions import GrammarError
 from lark.lexer import Lexer
-from lark.parsers.lalr_analysis import Reduce
+from lark.parsers import lalr_analysis, lalr_parser
+from lark.parsers.lalr_analysis import Reduce, Shift
 
 from .. import errors
 from . import ast
@@ -60,13 +62,27 @@ _ID_TOKENS = frozenset(("ID", "STRING", "JOIN_KW", "WINDOW", "OVER")) | FALLBACK
 
 
 def _syntax_error(tok):
-    if tok is None or tok.type == "$END" and not tok.text:
+    if not tok.text:                        # the end of the input
         return errors.OperationalError("incomplete input")
     return errors.OperationalError(f'near "{tok.text}": syntax error')
 
 
 def _error(msg):
     return errors.OperationalError(msg)
+
+
+def _soft_error(msg):
+    """An error a grammar action reports (sqlite3ErrorMsg): parsing goes on
+    to the end of the current token, and a syntax error met meanwhile
+    replaces it, as in SQLite."""
+    _ctx.error = msg
+
+
+def _late_error(msg):
+    """An error SQLite only finds when it generates code, i.e. after the
+    whole statement parsed (the first one wins)."""
+    if _ctx.late_error is None:
+        _ctx.late_error = msg
 
 
 def _name(tok):
@@ -89,7 +105,8 @@ def _integer(text):
     if text[1:2] in ("x", "X"):
         v = int(text, 16)
         if v > 0xFFFFFFFFFFFFFFFF:
-            raise _error(f"hex literal too big: {text}")
+            _late_error(f"hex literal too big: {text}")
+            v &= 0xFFFFFFFFFFFFFFFF
         return ast.Literal(v - (1 << 64) if v > _INT64_MAX else v, text)
     v = int(text)
     # Beyond int64 a decimal literal is a REAL (sqlite3DecOrHexToI64 == 2/3).
@@ -120,9 +137,12 @@ def _negate(operand):
     if isinstance(v, float) and text.isdigit():
         if int(text) == 1 << 63:              # -9223372036854775808 stays INTEGER
             return ast.Literal(-(1 << 63), "-" + text)
-    elif isinstance(v, int) and v == -(1 << 63) and text[1:2] in ("x", "X"):
-        raise _error(f"hex literal too big: -{text}")
-    return ast.Literal(-v, "-" + text)
+    elif text[1:2] in ("x", "X"):
+        if v == -(1 << 63):
+            _late_error(f"hex literal too big: -{text}")
+        elif _ctx.late_error == f"hex literal too big: {text}":
+            _ctx.late_error = f"hex literal too big: -{text}"   # codegen sees the sign
+    return ast.Literal(-v, text[1:] if text[0] == "-" else "-" + text)
 
 
 def _is_number(e):
@@ -153,10 +173,13 @@ class _Context:
     """Per-statement state the builder callbacks read (one parse at a time:
     the module lock serialises parses)."""
 
-    __slots__ = ("sql", "la", "prev_end", "nvar", "var_names", "var_index")
+    __slots__ = ("sql", "la", "prev_end", "nvar", "var_names", "var_index",
+                 "error", "late_error", "last")
 
     def reset(self, sql):
         self.sql = sql
+        self.error = None
+        self.late_error = None
         self.la = None
         self.prev_end = 0
         self.nvar = 0
@@ -170,8 +193,9 @@ _ctx = _Context()
 @v_args(inline=True)
 class _Builder(Transformer):
     """Reduction callbacks: one method per grammar rule/alias.  Children
-    arrive positionally (lark drops "_X" tokens; an absent [optional] part
-    is None)."""
+    arrive positionally (lark drops "_X" tokens); an empty alternative of a
+    nullable rule calls its method with no arguments.  Lists are built as
+    Python lists and become tuples where they enter an ast node."""
 
     # -- statements ----------------------------------------------------------
     def explain(self, _e, stmt):
@@ -182,12 +206,6 @@ class _Builder(Transformer):
 
     def begin(self, _b, mode, _t):
         return ast.Begin(mode)
-
-    def transtype(self, tok):
-        return tok.type
-
-    def trans_opt(self, *_):
-        return None
 
     def commit(self, *_):
         return ast.Commit()
@@ -204,8 +222,8 @@ class _Builder(Transformer):
     def release(self, _r, _s, nm):
         return ast.Release(_name(nm))
 
-    def create_table(self, _c, temp, _t, ifne, fullname, columns, cons, options):
-        schema, tok = fullname
+    def create_table(self, _c, temp, _t, ifne, nm, dbnm, columns, cons, options):
+        schema, tok = _two_part(nm, dbnm)
         ctx = _ctx
         if options:
             # With table options SQLite stores up to the end of the statement
@@ -215,27 +233,25 @@ class _Builder(Transformer):
             end = ctx.prev_end         # the closing ')'
         return ast.CreateTable(
             _name(tok), schema, tuple(columns), _table_constraints(cons),
-            temp is not None, ifne is not None,
-            "WITHOUT ROWID" in options, "STRICT" in options, None,
+            temp, ifne, "WITHOUT ROWID" in options, "STRICT" in options, None,
             "CREATE TABLE " + ctx.sql[tok.start:end])
 
-    def create_table_as(self, _c, temp, _t, ifne, fullname, _as, select):
-        schema, tok = fullname
-        return ast.CreateTable(_name(tok), schema, (), (), temp is not None,
-                               ifne is not None, as_select=select)
+    def create_table_as(self, _c, temp, _t, ifne, nm, dbnm, _as, select):
+        schema, tok = _two_part(nm, dbnm)
+        return ast.CreateTable(_name(tok), schema, (), (), temp, ifne,
+                               as_select=select)
 
     def drop_table(self, _d, _t, ife, fullname):
-        return ast.DropTable(_name(fullname[1]), fullname[0], ife is not None)
+        return ast.DropTable(_name(fullname[1]), fullname[0], ife)
 
-    def create_view(self, _c, temp, _v, ifne, fullname, columns, _as, select):
-        schema, tok = fullname
+    def create_view(self, _c, temp, _v, ifne, nm, dbnm, columns, _as, select):
+        schema, tok = _two_part(nm, dbnm)
         ctx = _ctx
         sql = "CREATE VIEW " + ctx.sql[tok.start:ctx.la.start].rstrip(_SPACE)
-        return ast.CreateView(_name(tok), schema, select, columns,
-                              temp is not None, ifne is not None, sql)
+        return ast.CreateView(_name(tok), schema, select, columns, temp, ifne, sql)
 
     def drop_view(self, _d, _v, ife, fullname):
-        return ast.DropView(_name(fullname[1]), fullname[0], ife is not None)
+        return ast.DropView(_name(fullname[1]), fullname[0], ife)
 
     def delete(self, with_, _d, _f, xfullname, indexed, where_ret):
         schema, tok, alias = xfullname
@@ -247,7 +263,7 @@ class _Builder(Transformer):
                where_ret):
         schema, tok, alias = xfullname
         idx, not_idx = _indexed(indexed)
-        return ast.Update(_name(tok), schema, setlist, where_ret[0], orconf,
+        return ast.Update(_name(tok), schema, tuple(setlist), where_ret[0], orconf,
                           alias, from_, idx, not_idx, where_ret[1], with_)
 
     def insert(self, with_, orconf, _i, xfullname, columns, select, upsert):
@@ -259,38 +275,47 @@ class _Builder(Transformer):
                        returning):
         schema, tok, alias = xfullname
         return ast.Insert(_name(tok), schema, columns, None, orconf, alias,
-                          (), returning or (), with_)
+                          (), returning, with_)
 
-    def create_index(self, _c, unique, _i, ifne, fullname, _on, table, sortlist,
+    def create_index(self, _c, unique, _i, ifne, nm, dbnm, _on, table, sortlist,
                      where):
-        schema, tok = fullname
+        schema, tok = _two_part(nm, dbnm)
         ctx = _ctx
-        kind = "CREATE UNIQUE INDEX " if unique is not None else "CREATE INDEX "
+        kind = "CREATE UNIQUE INDEX " if unique else "CREATE INDEX "
         return ast.CreateIndex(
             _name(tok), schema, _name(table), _indexed_columns(sortlist),
-            unique is not None, ifne is not None, where,
-            kind + ctx.sql[tok.start:ctx.la.start])
+            unique, ifne, where, kind + ctx.sql[tok.start:ctx.la.start])
 
     def drop_index(self, _d, _i, ife, fullname):
-        return ast.DropIndex(_name(fullname[1]), fullname[0], ife is not None)
+        return ast.DropIndex(_name(fullname[1]), fullname[0], ife)
 
-    def vacuum(self, _v, nm, into):
-        return ast.Vacuum(_name(nm) if nm is not None else None, into)
+    def vacuum(self, _v, *args):
+        if len(args) == 1:
+            return ast.Vacuum(None, args[0])
+        return ast.Vacuum(_name(args[0]), args[1])
 
-    def pragma(self, _p, fullname, value):
-        return ast.Pragma(_name(fullname[1]), fullname[0], value)
+    def pragma(self, _p, nm, dbnm, *rest):
+        schema, tok = _two_part(nm, dbnm)
+        value = rest[-1] if rest else None
+        if value is not None and type(value) is not str:
+            value = _name(value)
+        return ast.Pragma(_name(tok), schema, value)
 
-    def create_trigger(self, _c, temp, _t, ifne, fullname, time, event, _on,
-                       table, each, when, _b, body, _e):
-        schema, tok = fullname
+    def create_trigger(self, _c, decl, _b, body, _e):
+        temp, ifne, nm, dbnm, time, event, table, each, when = decl
+        schema, tok = _two_part(nm, dbnm)
         ctx = _ctx
         return ast.CreateTrigger(
             _name(tok), schema, _name(table[1]), time, event[0], tuple(body),
-            event[1], each is not None, when, temp is not None,
-            ifne is not None, "CREATE TRIGGER " + ctx.sql[tok.start:ctx.prev_end])
+            event[1], each, when, temp, ifne,
+            "CREATE TRIGGER " + ctx.sql[tok.start:ctx.prev_end])
+
+    def trigger_decl(self, temp, _t, ifne, nm, dbnm, time, event, _on, table,
+                     each, when):
+        return (temp, ifne, nm, dbnm, time, event, table, each, when)
 
     def drop_trigger(self, _d, _t, ife, fullname):
-        return ast.DropTrigger(_name(fullname[1]), fullname[0], ife is not None)
+        return ast.DropTrigger(_name(fullname[1]), fullname[0], ife)
 
     def attach(self, _a, _d, expr, _as, schema, key):
         return ast.Attach(expr, schema, key)
@@ -298,23 +323,25 @@ class _Builder(Transformer):
     def detach(self, _d, _db, expr):
         return ast.Detach(expr)
 
-    def reindex(self, _r, fullname=None):
-        if fullname is None:
+    def reindex(self, _r, nm=None, dbnm=None):
+        if nm is None:
             return ast.Reindex()
-        return ast.Reindex(_name(fullname[1]), fullname[0])
+        schema, tok = _two_part(nm, dbnm)
+        return ast.Reindex(_name(tok), schema)
 
-    def analyze(self, _a, fullname=None):
-        if fullname is None:
+    def analyze(self, _a, nm=None, dbnm=None):
+        if nm is None:
             return ast.Analyze()
-        return ast.Analyze(_name(fullname[1]), fullname[0])
+        schema, tok = _two_part(nm, dbnm)
+        return ast.Analyze(_name(tok), schema)
 
     def alter_rename(self, _a, _t, fullname, _r, _to, nm):
         return ast.AlterTable(_name(fullname[1]), fullname[0], "RENAME",
                               new_name=_name(nm))
 
-    def alter_add(self, _a, _t, fullname, _add, _c, columndef):
+    def alter_add(self, _a, _t, fullname, _add, _c, nm, typename, carglist):
         return ast.AlterTable(_name(fullname[1]), fullname[0], "ADD COLUMN",
-                              column_def=columndef)
+                              column_def=_column_def(nm, typename, carglist))
 
     def alter_drop(self, _a, _t, fullname, _d, _c, nm):
         return ast.AlterTable(_name(fullname[1]), fullname[0], "DROP COLUMN",
@@ -325,61 +352,85 @@ class _Builder(Transformer):
                               new_name=_name(new), column=_name(old))
 
     # -- small pieces ----------------------------------------------------------
+    def dbnm(self, nm=None):
+        return nm
+
     def fullname1(self, nm):
         return (None, nm)
 
     def fullname2(self, schema, nm):
         return (_name(schema), nm)
 
-    def trnm2(self, _schema, _nm):
-        raise _error("qualified table names are not allowed on INSERT, UPDATE, "
-                     "and DELETE statements within triggers")
+    def trnm2(self, _schema, nm):
+        _soft_error("qualified table names are not allowed on INSERT, UPDATE, "
+                    "and DELETE statements within triggers")
+        return (None, nm)
 
-    def xfullname(self, fullname, _as=None, alias=None):
-        return (fullname[0], fullname[1], _name(alias) if alias is not None else None)
+    def xfullname(self, nm, nm2=None, _as=None, alias=None):
+        if nm2 is None:
+            return (None, nm, None)
+        return (_name(nm), nm2, _name(alias) if alias is not None else None)
 
-    def ifnotexists(self, *_):
-        return True
+    def xfullname_alias(self, nm, _as, alias):
+        return (None, nm, _name(alias))
 
-    ifexists = ifnotexists
+    def transtype(self, tok=None):
+        return tok.type if tok is not None else None
 
-    def sortorder(self, tok):
+    def _none(self, *_):
+        return None
+
+    trans_opt = savepoint_opt = database_kw_opt = kwcolumn_opt = _none
+
+    def _flag(self, *args):
+        return bool(args)
+
+    temp = ifnotexists = ifexists = uniqueflag = autoinc = foreach_clause = _flag
+    collate_opt = _flag
+
+    def sortorder(self, tok=None):
+        return tok.type if tok is not None else None
+
+    def raisetype(self, tok):
         return tok.type
 
-    def resolvetype(self, tok):
-        return tok.type
+    def resolvetype(self, x):
+        return x if type(x) is str else x.type
 
-    def onconf(self, _on, _c, rt):
-        return rt
+    def onconf(self, *args):
+        return args[2] if args else None
 
-    def orconf(self, _or, rt):
-        return rt
+    def orconf(self, *args):
+        return args[1] if args else None
 
     def insert_cmd(self, tok, orconf=None):
         return "REPLACE" if tok.type == "REPLACE" else orconf
 
-    def idlist(self, *nms):
-        return tuple(_name(t) for t in nms)
+    def idlist(self, *args):
+        if len(args) == 1:
+            return (_name(args[0]),)
+        return args[0] + (_name(args[1]),)
 
-    def idlist_paren(self, ids):
+    def idlist_opt(self, ids=None):
         return ids
 
-    def eidlist(self, *names):
+    def eidlist(self, *args):
+        if len(args) == 4:
+            names, nm, collate, order = args
+        else:
+            names = ()
+            nm, collate, order = args
+        if collate or order is not None:
+            _soft_error(f'syntax error after column name "{nm.text}"')
+        return names + (_name(nm),)
+
+    def eidlist_opt(self, names=None):
         return names
 
-    def eiditem(self, nm, collate, _ids, order):
-        if collate is not None or order is not None:
-            raise _error(f'syntax error after column name "{nm.text}"')
-        return _name(nm)
+    def vinto(self, *args):
+        return args[1] if args else None
 
-    def eidlist_paren(self, names):
-        return names
-
-    def vinto(self, _i, expr):
-        return expr
-
-    def key_opt(self, _k, expr):
-        return expr
+    key_opt = vinto
 
     def mark(self):
         ctx = _ctx
@@ -391,33 +442,34 @@ class _Builder(Transformer):
     def minus_num(self, _m, tok):
         return "-" + tok.text
 
-    def pragma_value(self, *args):
-        v = args[-1]
-        return v if type(v) is str else _name(v)
-
     # -- CREATE TABLE -----------------------------------------------------------
     def columnlist(self, *args):
-        if len(args) == 1:
-            return [args[0]]
-        args[0].append(args[1])
+        if len(args) == 2:
+            return [_column_def(args[0][0], args[0][1], args[1])]
+        args[0].append(_column_def(args[1][0], args[1][1], args[2]))
         return args[0]
 
-    def columndef(self, nm, typename, constraints):
-        return ast.ColumnDef(_name(nm), typename or "", constraints)
+    def columnname(self, nm, typename):
+        return (nm, typename)
 
-    def typetoken(self, span, *rest):
+    def typetoken(self, span=None, *rest):
+        if span is None:
+            return ""
         start, end = span
         if rest:
             end = rest[-1][0]           # the mark after the ')'
-        return dequote(_ctx.sql[start:end])
+        return _ctx.sql[start:end]
 
     def typename(self, first, tok=None):
         if tok is None:
             return (first.start, first.end)
         return (first[0], tok.end)
 
-    def carglist(self, *items):
-        return _column_constraints(items)
+    def carglist(self, lst=None, ccons=None):
+        if lst is None:
+            return []
+        lst.append(ccons)
+        return lst
 
     def cc_name(self, _c, nm):
         return ("name", _name(nm))
@@ -452,7 +504,7 @@ class _Builder(Transformer):
         return ast.NotNullConstraint(None, conf)
 
     def cc_pk(self, _p, _k, order, conf, autoinc):
-        return ast.PrimaryKeyConstraint(None, None, order, conf, autoinc is not None)
+        return ast.PrimaryKeyConstraint(None, None, order, conf, autoinc)
 
     def cc_unique(self, _u, conf):
         return ast.UniqueConstraint(None, None, conf)
@@ -471,12 +523,15 @@ class _Builder(Transformer):
         return ast.CollateConstraint(None, _name(ids))
 
     def cc_generated(self, *args):
-        expr, kind = args[-2], args[-1]
+        expr, kind = args[-1]
         return ast.GeneratedConstraint(
             None, expr, kind is not None and kind.text.lower() == "stored")
 
-    def refargs(self, *args):
-        return args
+    def generated(self, expr, kind=None):
+        return (expr, kind)
+
+    def refargs(self, lst=(), arg=None):
+        return lst + (arg,) if arg is not None else lst
 
     def ra_match(self, _m, nm):
         return ("MATCH", _name(nm))
@@ -491,10 +546,13 @@ class _Builder(Transformer):
         return False
 
     def defer_yes(self, _d, init):
-        return bool(init)
+        return init
 
-    def init_deferred(self, _i, tok):
-        return tok.type == "DEFERRED"
+    def init_deferred_pred_opt(self, *args):
+        return bool(args) and args[1].type == "DEFERRED"
+
+    def defer_subclause_opt(self, d=None):
+        return d
 
     def conslist_opt(self, conslist=None):
         return conslist or []
@@ -519,7 +577,7 @@ class _Builder(Transformer):
 
     def tc_pk(self, _p, _k, sortlist, autoinc, conf):
         return ast.PrimaryKeyConstraint(None, _indexed_columns(sortlist), None,
-                                        conf, autoinc is not None)
+                                        conf, autoinc)
 
     def tc_unique(self, _u, sortlist, conf):
         return ast.UniqueConstraint(None, _indexed_columns(sortlist), conf)
@@ -532,37 +590,43 @@ class _Builder(Transformer):
             None, columns,
             ast.ForeignKeyClause(_name(table), refcols or (), refargs, defer))
 
-    def table_options(self, *opts):
-        return opts
+    def table_option_set(self, *args):
+        if not args:
+            return ()
+        if len(args) == 1:
+            return (args[0],)
+        return args[0] + (args[1],)
 
     def opt_without(self, _w, nm):
         if nm.text.lower() == "rowid":
             return "WITHOUT ROWID"
-        raise _error(f"unknown table option: {nm.text}")
+        _soft_error(f"unknown table option: {nm.text}")
 
     def opt_name(self, nm):
         if nm.text.lower() == "strict":
             return "STRICT"
-        raise _error(f"unknown table option: {nm.text}")
+        _soft_error(f"unknown table option: {nm.text}")
 
     # -- triggers -----------------------------------------------------------------
-    def trigger_time(self, tok, _of=None):
+    def trigger_time(self, tok=None, _of=None):
+        if tok is None:
+            return None
         return "INSTEAD OF" if tok.type == "INSTEAD" else tok.type
 
     def trigger_event(self, tok, _of=None, columns=None):
         return (tok.type, columns)
 
-    def foreach_clause(self, *_):
-        return True
+    def when_clause(self, *args):
+        return args[1] if args else None
 
-    def when_clause(self, _w, expr):
-        return expr
-
-    def trigger_cmd_list(self, *cmds):
-        return cmds
+    def trigger_cmd_list(self, *args):
+        if len(args) == 1:
+            return [args[0]]
+        args[0].append(args[1])
+        return args[0]
 
     def tr_update(self, _u, orconf, trnm, _idx, _s, setlist, from_, where):
-        return ast.Update(_name(trnm[1]), None, setlist, where, orconf,
+        return ast.Update(_name(trnm[1]), None, tuple(setlist), where, orconf,
                           from_=from_)
 
     def tr_insert(self, orconf, _i, trnm, columns, select, upsert):
@@ -575,32 +639,38 @@ class _Builder(Transformer):
     def tr_select(self, select):
         return select
 
-    def tridxby(self, first, *_):
-        which = "NOT INDEXED" if first.type == "NOT" else "INDEXED BY"
-        raise _error(f"the {which} clause is not allowed on UPDATE or DELETE "
-                     "statements within triggers")
+    def tridxby(self, *args):
+        if not args:
+            return None
+        which = "NOT INDEXED" if args[0].type == "NOT" else "INDEXED BY"
+        _soft_error(f"the {which} clause is not allowed on UPDATE or DELETE "
+                    "statements within triggers")
 
     # -- INSERT / UPDATE / DELETE pieces -----------------------------------------
-    def with_opt(self, with_=None):
-        return with_
+    def with_(self, *args):
+        if not args:
+            return None
+        return ast.With(len(args) == 3, tuple(args[-1]))
 
-    def setlist(self, *items):
-        return items
-
-    def setitem(self, target, _eq, expr):
+    def setlist(self, *args):
+        if type(args[0]) is list:
+            lst, target, _eq, expr = args
+        else:
+            lst = []
+            target, _eq, expr = args
         if type(target) is tuple:
-            return ast.Assignment(target, expr)
-        return ast.Assignment((_name(target),), expr)
-
-    def upsert_opt(self, upsert=None):
-        return upsert or ((), ())
+            lst.append(ast.Assignment(target, expr))
+        else:
+            lst.append(ast.Assignment((_name(target),), expr))
+        return lst
 
     def upsert_returning(self, _r, cols):
-        return ((), cols)
+        return ((), tuple(cols))
 
     def upsert_update(self, _on, _c, target, twhere, _do, _u, _s, setlist, where,
                       rest):
-        up = ast.Upsert(_indexed_columns(target), twhere, "UPDATE", setlist, where)
+        up = ast.Upsert(_indexed_columns(target), twhere, "UPDATE",
+                        tuple(setlist), where)
         return ((up,) + rest[0], rest[1])
 
     def upsert_nothing(self, _on, _c, target, twhere, _do, _n, rest):
@@ -608,26 +678,33 @@ class _Builder(Transformer):
         return ((up,) + rest[0], rest[1])
 
     def upsert_nothing_any(self, _on, _c, _do, _n, returning):
-        return ((ast.Upsert(None, None, "NOTHING"),), returning or ())
+        return ((ast.Upsert(None, None, "NOTHING"),), returning)
 
     def upsert_update_any(self, _on, _c, _do, _u, _s, setlist, where, returning):
-        return ((ast.Upsert(None, None, "UPDATE", setlist, where),), returning or ())
+        return ((ast.Upsert(None, None, "UPDATE", tuple(setlist), where),),
+                returning)
 
-    def returning(self, _r, cols):
-        return cols
+    def upsert_none(self):
+        return ((), ())
 
-    def where_opt(self, _w=None, expr=None):
-        return expr
+    def returning(self, *args):
+        return tuple(args[1]) if args else ()
+
+    def where_opt(self, *args):
+        return args[1] if args else None
 
     def where_opt_ret(self, *args):
         if not args:
             return (None, ())
         if len(args) == 2:
             return (args[1], ())
-        return (args[1], args[3])
+        return (args[1], tuple(args[3]))
 
     def ret_only(self, _r, cols):
-        return (None, cols)
+        return (None, tuple(cols))
+
+    def indexed_opt(self, indexed=None):
+        return indexed
 
     def indexed_by(self, first, _by, nm=None):
         if first.type == "NOT":
@@ -635,13 +712,17 @@ class _Builder(Transformer):
         return ("BY", _name(nm))
 
     # -- SELECT -------------------------------------------------------------------
-    def select(self, *args):
-        if len(args) == 2:
-            return _make_select(args[1], args[0])
-        return _make_select(args[0], None)
+    def select(self, parts):
+        return _make_select(parts, None)
 
-    def with_clause(self, _w, recursive, *ctes):
-        return ast.With(recursive is not None, ctes)
+    def select_with(self, _w, *args):
+        return _make_select(args[-1], ast.With(len(args) == 3, tuple(args[-2])))
+
+    def wqlist(self, *args):
+        if len(args) == 1:
+            return [args[0]]
+        args[0].append(args[1])
+        return args[0]
 
     def wqitem(self, nm, columns, materialized, select):
         return ast.CTE(_name(nm), columns, select, materialized)
@@ -666,78 +747,80 @@ class _Builder(Transformer):
         return "UNION ALL" if all_ is not None else tok.type
 
     def select_core(self, _s, distinct, columns, from_, where, group_by, having,
-                    windows, order_by, limit):
-        core = ast.SelectCore(columns, distinct, from_, where, group_by, having,
-                              windows)
+                    order_by, limit):
+        core = ast.SelectCore(tuple(columns), distinct, from_, where, group_by,
+                              having)
+        return (core, order_by, limit[0], limit[1])
+
+    def select_core_w(self, _s, distinct, columns, from_, where, group_by, having,
+                      windows, order_by, limit):
+        core = ast.SelectCore(tuple(columns), distinct, from_, where, group_by,
+                              having, windows)
         return (core, order_by, limit[0], limit[1])
 
     def values(self, _v, row):
-        return ([row],)
+        return ([tuple(row)],)
 
     def values_more(self, values, row):
-        values[0].append(row)
+        values[0].append(tuple(row))
         return values
 
     def distinct(self, tok=None):
         return tok is not None and tok.type == "DISTINCT"
 
-    def selcollist(self, *cols):
-        return cols
+    def sclp(self, lst=None):
+        return lst if lst is not None else []
 
-    def rc_expr(self, m1, expr, m2, alias):
-        return ast.ResultColumn(expr, alias, _span(_ctx.sql, m1[1], m2[1]))
+    def rc_expr(self, lst, m1, expr, m2, alias):
+        lst.append(ast.ResultColumn(expr, alias, _span(_ctx.sql, m1[1], m2[1])))
+        return lst
 
-    def rc_star(self, _m, _star):
-        return ast.ResultColumn(ast.Star(), None, "*")
+    def rc_star(self, lst, _m, _star):
+        lst.append(ast.ResultColumn(ast.Star(), None, "*"))
+        return lst
 
-    def rc_table_star(self, _m, nm, _star):
-        return ast.ResultColumn(ast.Star(_name(nm)), None, nm.text + ".*")
+    def rc_table_star(self, lst, _m, nm, _star):
+        lst.append(ast.ResultColumn(ast.Star(_name(nm)), None, nm.text + ".*"))
+        return lst
 
     def as_(self, *args):          # rule "as" (a Python keyword), see below
-        return _name(args[-1])
+        return _name(args[-1]) if args else None
 
-    def from_opt(self, _f=None, tree=None):
-        return tree
+    def from_(self, *args):         # rule "from"
+        return args[1] if args else None
 
-    def from_first(self, item):
-        node, on_using = item
-        if on_using is not None:
-            raise _error("a JOIN clause is required before "
-                         + ("ON" if on_using[0] == "ON" else "USING"))
-        return node
+    def stl_prefix(self, tree=None, joinop=None):
+        return (tree, joinop) if tree is not None else None
 
-    def from_join(self, left, joinop, item):
-        kind, natural = joinop
-        node, on_using = item
-        on = using = None
-        if on_using is not None:
-            if on_using[0] == "ON":
-                on = on_using[1]
-            else:
-                using = on_using[1]
-        return ast.Join(left, node, kind, natural, on, using)
+    def ti_table(self, prefix, nm, dbnm, alias, on_using):
+        schema, tok = _two_part(nm, dbnm)
+        return _join(prefix, ast.TableRef(_name(tok), schema, alias), on_using)
 
-    def ti_table(self, fullname, alias, indexed, on_using):
+    def ti_table_indexed(self, prefix, nm, dbnm, alias, indexed, on_using):
+        schema, tok = _two_part(nm, dbnm)
         idx, not_idx = _indexed(indexed)
-        return (ast.TableRef(_name(fullname[1]), fullname[0], alias, idx, not_idx),
-                on_using)
+        return _join(prefix, ast.TableRef(_name(tok), schema, alias, idx, not_idx),
+                     on_using)
 
-    def ti_function(self, fullname, args, alias, on_using):
-        return (ast.TableFunctionRef(_name(fullname[1]), args, fullname[0], alias),
-                on_using)
+    def ti_function(self, prefix, nm, dbnm, args, alias, on_using):
+        schema, tok = _two_part(nm, dbnm)
+        return _join(prefix, ast.TableFunctionRef(_name(tok), tuple(args), schema,
+                                                  alias), on_using)
 
-    def ti_subquery(self, select, alias, on_using):
-        return (ast.SubqueryRef(select, alias), on_using)
+    def ti_subquery(self, prefix, select, alias, on_using):
+        return _join(prefix, ast.SubqueryRef(select, alias), on_using)
 
-    def ti_nested(self, tree, alias, on_using):
+    def ti_nested(self, prefix, tree, alias, on_using):
+        if prefix is None and alias is None and on_using is None:
+            return tree                 # "FROM (a JOIN b)" is "FROM a JOIN b"
         if type(tree) is not ast.Join:
             if alias is not None:
                 tree = replace(tree, alias=alias)
-        elif alias is not None:
+        else:
             star = ast.ResultColumn(ast.Star(), None, "*")
             tree = ast.SubqueryRef(
                 ast.Select(ast.SelectCore((star,), False, tree)), alias)
-        return (tree, on_using)
+        return _join(prefix, tree, on_using)
 
     def jo_comma(self):
         return ("INNER", False)
@@ -753,7 +836,8 @@ class _Builder(Transformer):
         if ((jt & (_JT_INNER | _JT_OUTER)) == (_JT_INNER | _JT_OUTER)
                 or jt & _JT_ERROR
                 or (jt & (_JT_OUTER | _JT_LEFT | _JT_RIGHT)) == _JT_OUTER):
-            raise _error("unknown join type: " + " ".join(w.text for w in words))
+            _soft_error("unknown join type: " + " ".join(w.text for w in words))
+            return ("INNER", False)
         natural = bool(jt & _JT_NATURAL)
         if jt & _JT_LEFT and jt & _JT_RIGHT:
             return ("FULL", natural)
@@ -771,14 +855,17 @@ class _Builder(Transformer):
     def using_cols(self, _u, cols):
         return ("USING", cols)
 
-    def groupby_opt(self, _g=None, _b=None, exprs=()):
-        return exprs
+    def on_none(self):
+        return None
 
-    def having_opt(self, _h=None, expr=None):
-        return expr
+    def groupby_opt(self, *args):
+        return tuple(args[2]) if args else ()
 
-    def orderby_opt(self, _o=None, _b=None, terms=()):
-        return terms
+    def having_opt(self, *args):
+        return args[1] if args else None
+
+    def orderby_opt(self, *args):
+        return tuple(args[2]) if args else ()
 
     def limit(self, _l=None, expr=None):
         return (expr, None)
@@ -789,29 +876,37 @@ class _Builder(Transformer):
     def limit_comma(self, _l, offset, expr):
         return (expr, offset)
 
-    def sortlist(self, *items):
-        return items
+    def sortlist(self, *args):
+        if len(args) == 4:
+            lst, expr, order, nulls = args
+        else:
+            lst = []
+            expr, order, nulls = args
+        lst.append(ast.OrderingTerm(expr, order, nulls))
+        return lst
 
-    def sortitem(self, expr, order, nulls):
-        return ast.OrderingTerm(expr, order, nulls)
+    def nulls(self, *args):
+        return args[1].type if args else None
 
-    def nulls(self, _n, tok):
-        return tok.type
+    def window_clause(self, _w, defs):
+        return tuple(defs)
 
-    def window_opt(self, _w=None, *defs):
-        return defs
+    windowdefn_list = wqlist
 
     def windowdefn(self, nm, _as, window):
         return (_name(nm), window)
 
-    def window_partition(self, nm, _p, _b, exprs, order_by, frame):
-        return ast.Window(_name(nm) if nm is not None else None, exprs, order_by, frame)
+    def window_partition(self, *args):
+        base = _name(args[0]) if len(args) == 6 else None
+        return ast.Window(base, tuple(args[-3]), args[-2], args[-1])
 
-    def window_order(self, nm, _o, _b, order_by, frame):
-        return ast.Window(_name(nm) if nm is not None else None, (), order_by, frame)
+    def window_order(self, *args):
+        base = _name(args[0]) if len(args) == 5 else None
+        return ast.Window(base, (), tuple(args[-2]), args[-1])
 
-    def window_plain(self, nm, frame):
-        return ast.Window(_name(nm) if nm is not None else None, (), (), frame)
+    def window_plain(self, *args):
+        base = _name(args[0]) if len(args) == 2 else None
+        return ast.Window(base, (), (), args[-1])
 
     def frame_one(self, kind, bound, exclude):
         return (kind, bound, ("CURRENT ROW", None), exclude)
@@ -834,14 +929,23 @@ class _Builder(Transformer):
     def fb_current(self, _c, _r):
         return ("CURRENT ROW", None)
 
-    def frame_exclude(self, _e, *toks):
+    def frame_exclude_opt(self, *args):
+        return args[1] if args else None
+
+    def frame_exclude(self, *toks):
         return " ".join(t.type for t in toks)
 
-    def filter_over(self, _f, _w, expr, over):
-        return (expr, over)
+    def filter_over(self, *args):
+        flt = over = None
+        for a in args:
+            if isinstance(a, ast.Expr):
+                flt = a
+            else:
+                over = a
+        return (flt, over)
 
-    def over_only(self, over):
-        return (None, over)
+    def filter_clause(self, _f, _w, expr):
+        return expr
 
     def over_clause(self, _o, window):
         return window
@@ -855,6 +959,9 @@ class _Builder(Transformer):
         return ast.Binary(_BINOPS[t] if t != "PTR" else op.text, left, right)
 
     def unary(self, op, operand):
+        return ast.Unary(_UNOPS[op.type], operand)
+
+    def unary_sign(self, op, operand):
         if op.type == "MINUS" and _is_number(operand):
             return _negate(operand)
         return ast.Unary(_UNOPS[op.type], operand)
@@ -889,20 +996,17 @@ class _Builder(Transformer):
         return _in is not None
 
     def in_list(self, left, negated, items):
-        return ast.InList(left, items, negated)
+        return ast.InList(left, tuple(items), negated)
 
     def in_select(self, left, negated, select):
         return ast.InSelect(left, select, negated)
 
-    def in_table(self, left, negated, nm1, nm2):
-        if nm2 is None:
-            return ast.InTable(left, _name(nm1), None, None, negated)
-        return ast.InTable(left, _name(nm2), _name(nm1), None, negated)
+    def in_table(self, left, negated, nm, dbnm, args):
+        schema, tok = _two_part(nm, dbnm)
+        return ast.InTable(left, _name(tok), schema, args, negated)
 
-    def in_table_func(self, left, negated, nm1, nm2, args):
-        if nm2 is None:
-            return ast.InTable(left, _name(nm1), None, args, negated)
-        return ast.InTable(left, _name(nm2), _name(nm1), args, negated)
+    def paren_exprlist(self, args=None):
+        return tuple(args) if args is not None else None
 
     def isnull(self, left, _t):
         return ast.IsNull(left)
@@ -913,7 +1017,7 @@ class _Builder(Transformer):
     def collate(self, expr, _c, ids):
         return ast.Collate(expr, _name(ids))
 
-    def literal(self, tok):
+    def term(self, tok):
         return _literal(tok)
 
     def column_ref(self, *toks):
@@ -936,18 +1040,18 @@ class _Builder(Transformer):
         return _variable(tok)
 
     def cast(self, _c, expr, _as, type_name):
-        return ast.Cast(expr, type_name or "")
+        return ast.Cast(expr, dequote(type_name))
 
-    def function(self, tok, distinct, args, filter_over):
+    def function(self, tok, distinct, args, filter_over=None):
         flt, over = filter_over or (None, None)
-        return ast.Function(_name(tok), args, distinct, False, flt, over)
+        return ast.Function(_name(tok), tuple(args), distinct, False, flt, over)
 
-    def function_star(self, tok, _star, filter_over):
+    def function_star(self, tok, _star, filter_over=None):
         flt, over = filter_over or (None, None)
         return ast.Function(_name(tok), (), False, True, flt, over)
 
-    def vector(self, *items):
-        return ast.Tuple(items)
+    def vector(self, items, last):
+        return ast.Tuple(tuple(items) + (last,))
 
     def subquery(self, select):
         return ast.Subquery(select)
@@ -955,28 +1059,83 @@ class _Builder(Transformer):
     def exists(self, _e, select):
         return ast.Exists(select)
 
-    def case(self, _c, base, *rest):
-        whens = rest[:-3]
-        return ast.Case(base, whens, rest[-2])
+    def case(self, _c, base, whens, else_, _e):
+        return ast.Case(base, tuple(whens), else_)
 
-    def case_when(self, _w, cond, _t, result):
-        return (cond, result)
+    def case_exprlist(self, *args):
+        if len(args) == 5:
+            lst, _w, cond, _t, result = args
+        else:
+            lst = []
+            _w, cond, _t, result = args
+        lst.append((cond, result))
+        return lst
+
+    def case_else(self, *args):
+        return args[1] if args else None
+
+    def case_operand(self, expr=None):
+        return expr
 
     def raise_ignore(self, _r, _i):
         return ast.Raise("IGNORE")
 
     def raise_msg(self, _r, action, nm):
-        return ast.Raise(action.type, ast.Literal(_name(nm)))
+        return ast.Raise(action, ast.Literal(_name(nm)))
 
-    def exprlist(self, items=()):
-        return items
+    def exprlist(self, items=None):
+        return items if items is not None else []
 
-    def nexprlist(self, *items):
-        return items
+    def nexprlist(self, *args):
+        if len(args) == 1:
+            return [args[0]]
+        args[0].append(args[1])
+        return args[0]
 
 
-# "as" is a Python keyword: register the callback under the rule's name.
+# Rules named after Python keywords get their callbacks under the rule's name.
 setattr(_Builder, "as", _Builder.as_)
+setattr(_Builder, "from", _Builder.from_)
+setattr(_Builder, "with", _Builder.with_)
+
+
+def _two_part(nm, dbnm):
+    """sqlite3TwoPartName: "a" is (None, a); "a.b" is (schema a, name b)."""
+    if dbnm is None:
+        return (None, nm)
+    return (_name(nm), dbnm)
+
+
+_STD_TYPES = {t.lower(): t for t in ("ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT")}
+
+
+def _column_def(nm, typename, carglist):
+    """sqlite3AddColumn: a trailing "GENERATED ALWAYS" belongs to the
+    constraint, not the type; a standard type name is stored in its
+    canonical spelling; a quoted type is dequoted."""
+    if len(typename) >= 16 and typename[-6:].lower() == "always":
+        typename = typename[:-6].rstrip(_SPACE)
+        if len(typename) >= 9 and typename[-9:].lower() == "generated":
+            typename = typename[:-9].rstrip(_SPACE)
+    typename = _STD_TYPES.get(typename.lower()) or dequote(typename)
+    return ast.ColumnDef(_name(nm), typename, _column_constraints(carglist))
+
+
+def _join(prefix, node, on_using):
+    """Append a FROM item (sqlite3SrcListAppendFromTerm)."""
+    if prefix is None:
+        if on_using is not None:
+            _soft_error("a JOIN clause is required before "
+                        + ("ON" if on_using[0] == "ON" else "USING"))
+        return node
+    left, (kind, natural) = prefix
+    on = using = None
+    if on_using is not None:
+        if on_using[0] == "ON":
+            on = on_using[1]
+        else:
+            using = on_using[1]
+    return ast.Join(left, node, kind, natural, on, using)
 
 
 def _indexed(indexed):
@@ -1047,10 +1206,12 @@ def _make_select(parts, with_):
             part = parts[i][1]
             if len(part) == 4 and (part[1] or part[2] is not None):
                 clause = "ORDER BY" if part[1] else "LIMIT"
-                raise _error(f"{clause} clause should come after "
-                             f"{parts[i + 1][0]} not before")
-        if len(parts) > MAX_COMPOUND_SELECT:
-            raise _error("too many terms in compound SELECT")
+                _soft_error(f"{clause} clause should come after "
+                            f"{parts[i + 1][0]} not before")
+                break
+        else:
+            if len(parts) > MAX_COMPOUND_SELECT:
+                _soft_error("too many terms in compound SELECT")
     body = None
     order_by = ()
     limit = offset = None
@@ -1078,8 +1239,9 @@ def _variable(tok):
             digits = text[1:]
             x = int(digits) if len(digits) < 19 else 0
             if x < 1 or x > MAX_VARIABLE_NUMBER:
-                raise _error("variable number must be between ?1 and "
-                             f"?{MAX_VARIABLE_NUMBER}")
+                _soft_error("variable number must be between ?1 and "
+                            f"?{MAX_VARIABLE_NUMBER}")
+                return ast.Param(1, text)
             name = text
             if x > ctx.nvar:
                 ctx.nvar = x
@@ -1088,7 +1250,8 @@ def _variable(tok):
                 ctx.var_names.setdefault(text, x)
     else:
         if text[0] == "#" and text[1:2].isdigit():
-            raise _syntax_error(tok)
+            _soft_error(f'near "{text}": syntax error')
+            return ast.Param(0, text)
         name = text
         x = ctx.var_names.get(text)
         if x is None:
@@ -1097,11 +1260,96 @@ def _variable(tok):
             ctx.var_names[text] = x
             ctx.var_index[x] = text
     if ctx.nvar > MAX_VARIABLE_NUMBER:
-        raise _error("too many SQL variables")
+        _soft_error("too many SQL variables")
     return ast.Param(x, name)
 
 
 # -- the LALR table and the driver ------------------------------------------------
+
+# parse.y's operator precedence, lowest first: (associativity, terminals).
+_PRECEDENCE_LINES = (
+    ("left", "OR"),
+    ("left", "AND"),
+    ("right", "NOT"),
+    ("left", "IS MATCH LIKE_KW BETWEEN IN ISNULL NOTNULL NE EQ"),
+    ("left", "GT LE LT GE"),
+    ("right", "ESCAPE"),
+    ("left", "BITAND BITOR LSHIFT RSHIFT"),
+    ("left", "PLUS MINUS"),
+    ("left", "STAR SLASH REM"),
+    ("left", "CONCAT PTR"),
+    ("left", "COLLATE"),
+    ("right", "BITNOT"),
+    ("nonassoc", "ON"),
+)
+#: terminal -> (level, associativity)
+PRECEDENCE = {t: (level, assoc)
+              for level, (assoc, names) in enumerate(_PRECEDENCE_LINES, 1)
+              for t in names.split()}
+#: rules (by alias) with an explicit precedence in parse.y ("[BITNOT]" ...)
+RULE_PRECEDENCE = {
+    "like": "LIKE_KW", "unary_sign": "BITNOT", "between": "BETWEEN",
+    "in_list": "IN", "in_select": "IN", "in_table": "IN", "on_none": "OR",
+}
+
+
+def _rule_precedence(rule):
+    """lemon: a rule's precedence is its explicit one, else that of its
+    first terminal that has one."""
+    name = RULE_PRECEDENCE.get(rule.alias)
+    if name is not None:
+        return PRECEDENCE[name]
+    for sym in rule.expansion:
+        if sym.is_term and sym.name in PRECEDENCE:
+            return PRECEDENCE[sym.name]
+    return None
+
+
+class _LemonAnalyzer(lalr_analysis.LALR_Analyzer):
+    """lark's LALR(1) construction with conflicts resolved the way lemon
+    resolves them for parse.y (lemon.c: resolve_conflict).  A conflict that
+    precedence cannot settle is an error: the grammar must stay as
+    unambiguous as SQLite's."""
+
+    def compute_lalr1_states(self):
+        table = {}
+        unresolved = []
+        for itemset in self.lr0_itemsets:
+            actions = {la: (Shift, nxt.closure)
+                       for la, nxt in itemset.transitions.items()}
+            for la, rules in itemset.lookaheads.items():
+                rules = sorted(rules, key=str)
+                rule = rules[0]
+                for other in rules[1:]:           # reduce/reduce
+                    pa, pb = _rule_precedence(rule), _rule_precedence(other)
+                    if pa is None or pb is None or pa[0] == pb[0]:
+                        unresolved.append(f"reduce/reduce on {la.name}: {rule} | {other}")
+                    elif pb[0] > pa[0]:
+                        rule = other
+                if la in actions:                 # shift/reduce
+                    ps, pr = PRECEDENCE.get(la.name), _rule_precedence(rule)
+                    if ps is None or pr is None:
+                        unresolved.append(f"shift/reduce on {la.name}: {rule}")
+                    elif ps[0] < pr[0] or (ps[0] == pr[0] and ps[1] == "left"):
+                        actions[la] = (Reduce, rule)
+                    elif ps[0] == pr[0] and ps[1] == "nonassoc":
+                        del actions[la]
+                else:
+                    actions[la] = (Reduce, rule)
+            table[itemset] = {k.name: v for k, v in actions.items()}
+        if unresolved:
+            raise GrammarError("grammar conflicts:\n" + "\n".join(sorted(set(unresolved))))
+        states = {k.closure: v for k, v in table.items()}
+        end_states = {}
+        for state in states:
+            for rp in state:
+                for start in self.lr0_start_states:
+                    if rp.rule.origin.name == "$root_" + start and rp.is_satisfied:
+                        end_states[start] = state
+        start_states = {start: st.closure for start, st in self.lr0_start_states.items()}
+        self.parse_table = lalr_analysis.IntParseTable.from_ParseTable(
+            lalr_analysis.ParseTable(states, start_states, end_states))
+
 
 class _NoLexer(Lexer):
     """Placeholder: tokens come from lexer.tokens(), never from lark."""
@@ -1136,13 +1384,23 @@ class _Tables:
         path = os.path.join(os.path.dirname(__file__), "grammar.lark")
         with open(path, encoding="utf-8") as f:
             grammar = f.read()
+        # the precedence tables are part of what the cache must match
+        grammar += "\n// %r %r\n" % (PRECEDENCE, RULE_PRECEDENCE)
         options = dict(parser="lalr", lexer=_NoLexer, maybe_placeholders=True,
                        transformer=_Builder())
         cache = _cache_file()
+        # lark looks its analyzer up by name when it builds a table
+        saved = lalr_parser.LALR_Analyzer
+        lalr_parser.LALR_Analyzer = _LemonAnalyzer
         try:
-            lark = Lark(grammar, cache=cache or False, **options)
-        except Exception:                      # a damaged cache: build afresh
-            lark = Lark(grammar, **options)
+            try:
+                lark = Lark(grammar, cache=cache or False, **options)
+            except GrammarError:
+                raise
+            except Exception:                  # a damaged cache: build afresh
+                lark = Lark(grammar, **options)
+        finally:
+            lalr_parser.LALR_Analyzer = saved
         inner = lark.parser.parser.parser
         table = inner.parse_table
         self.states = table.states
@@ -1185,6 +1443,27 @@ def _peek(sql, pos, n=1):
     return out
 
 
+_CONTEXT_KEYWORDS = ("WINDOW", "OVER", "FILTER")
+
+
+def _context_keyword(sql, tok, prev_type):
+    """SQLite's analyzeWindowKeyword/analyzeOverKeyword/analyzeFilterKeyword:
+    WINDOW is a keyword before "name AS", OVER after ')' and before '(' or a
+    name, FILTER after ')' and before '('; otherwise they are identifiers."""
+    t = tok.type
+    if t == "WINDOW":
+        if _peek(sql, tok.end, 2) != ["ID", "AS"]:
+            tok.type = "ID"
+    elif prev_type != "_RP" or _peek(sql, tok.end) not in (
+            (["_LP"], ["ID"]) if t == "OVER" else (["_LP"],)):
+        tok.type = "ID"
+
+
+def _next_type(sql, pos):
+    tok = next(tokens(sql, pos), None)
+    return tok.type if tok is not None else None
+
+
 def _parse_at(sql, pos):
     """Parse the statement starting at sql[pos] (after any empty
     statements).  Returns (statement or None, position after its ';')."""
@@ -1210,7 +1489,12 @@ def _parse_at(sql, pos):
         if tok is None:
             if first is None:
                 return None, end_pos
-            tok = Token("$END", "", end_pos, end_pos)
+            if prev_type != "_SEMI" and _accepts_semi(states, default, stack):
+                # SQLite ends the input with a ';' of its own: inside a
+                # trigger body it is shifted before the end is seen
+                tok = Token("_SEMI", "", end_pos, end_pos)
+            else:
+                tok = Token("$END", "", end_pos, end_pos)
             next_pos = end_pos
         else:
             ttype = tok.type
@@ -1222,15 +1506,13 @@ def _parse_at(sql, pos):
                     tok = Token("$END", ";", tok.start, tok.end)
             elif ttype == "ILLEGAL":
                 raise _error(f'unrecognized token: "{tok.text}"')
-            elif ttype in ("WINDOW", "OVER", "FILTER"):
-                if ttype == "WINDOW":
-                    if _peek(sql, tok.end, 2) != ["ID", "AS"]:
-                        tok.type = "ID"
-                elif prev_type != "_RP" or _peek(sql, tok.end) not in (
-                        (["_LP"], ["ID"]) if ttype == "OVER" else (["_LP"],)):
-                    tok.type = "ID"
+            elif ttype in _CONTEXT_KEYWORDS:
+                _context_keyword(sql, tok, prev_type)
             if first is None:
                 first = tok
+                if ttype == "CREATE" and _next_type(sql, tok.end) == "VIRTUAL":
+                    stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
+                    return _finish(stmt, sql, first, _ctx.last), next_pos
         ttype = tok.type
         is_end = ttype == "$END"
         ctx.la = tok
@@ -1278,7 +1560,94 @@ def _parse_at(sql, pos):
             stack.append(goto[1])
             values.append(value)
             if is_end and stack[-1] == end_state:
+                if ctx.error is not None or ctx.late_error is not None:
+                    raise _error(ctx.error or ctx.late_error)
                 return _finish(value, sql, first, last), next_pos
+        if ctx.error is not None:
+            # an action reported an error and the token was shifted: SQLite
+            # stops here, with that error
+            raise _error(ctx.error)
+
+
+_NAME_TOKENS = frozenset(("ID", "INDEXED", "STRING", "JOIN_KW")) | FALLBACK
+
+
+def _create_vtab(sql, create, stream, end_pos):
+    """CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema.]name USING module
+    [(args)]: parse.y matches the arguments with lemon's ANY wildcard, which
+    an LALR table cannot express, so this statement is parsed by hand."""
+    ctx = _ctx
+
+    def take():
+        tok = next(stream, None)
+        if tok is None:
+            return Token("$END", "", end_pos, end_pos)
+        if tok.type == "ILLEGAL":
+            raise _error(f'unrecognized token: "{tok.text}"')
+        if tok.type in _CONTEXT_KEYWORDS:
+            _context_keyword(sql, tok, ctx.last.type)
+        return tok
+
+    def expect(*types):
+        tok = take()
+        if tok.type not in types:
+            raise _syntax_error(tok)
+        ctx.last = tok
+        return tok
+
+    ctx.last = create
+    expect("VIRTUAL")
+    expect("TABLE")
+    tok = take()
+    if_not_exists = tok.type == "IF"
+    if if_not_exists:
+        expect("NOT")
+        expect("EXISTS")
+        tok = take()
+    if tok.type not in _NAME_TOKENS:
+        raise _syntax_error(tok)
+    name, schema = tok, None
+    tok = take()
+    if tok.type == "_DOT":
+        schema = _name(name)
+        name = expect(*_NAME_TOKENS)
+        tok = take()
+    if tok.type != "USING":
+        raise _syntax_error(tok)
+    module = expect(*_NAME_TOKENS)
+    args = []
+    tok = take()
+    if tok.type == "_LP":
+        depth = 0
+        arg_start = arg_end = None
+        while True:
+            tok = take()
+            t = tok.type
+            if t == "$END":
+                raise _syntax_error(tok)
+            if depth == 0 and t in ("_COMMA", "_RP"):
+                if arg_start is not None:
+                    args.append(sql[arg_start:arg_end])
+                arg_start = None
+                if t == "_RP":
+                    ctx.last = tok
+                    break
+                continue
+            if t == "_LP":
+                depth += 1
+            elif t == "_RP":
+                depth -= 1
+            if arg_start is None:
+                arg_start = tok.start
+            arg_end = tok.end
+        tok = take()
+    if tok.type not in ("$END", "_SEMI"):
+        raise _syntax_error(tok)
+    next_pos = tok.end
+    stmt = ast.CreateVirtualTable(
+        _name(name), schema, _name(module), tuple(args), if_not_exists,
+        "CREATE VIRTUAL TABLE " + sql[name.start:ctx.last.end])
+    return stmt, next_pos
 
 
 def _accepts_semi(states, default, stack):

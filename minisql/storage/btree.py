@@ -58,9 +58,9 @@ from bisect import bisect_left
 from .. import errors
 from . import format as fmt
 from . import freelist, overflow
-from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LEAF_INDEX, LEAF_TABLE,
-                        Geometry, MemPage, local_size)
-from .record import (DEFAULT_KEYINFO, PREFIX_HIGH, decode_record,
+from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LAZY_PROBES, LEAF_INDEX,
+                        LEAF_TABLE, Geometry, MemPage, local_size)
+from .record import (DEFAULT_KEYINFO, decode_record,
                      decode_record_prefix, encode_record, put_varint)
 
 MAX_DEPTH = 20          # SQLite's BTCURSOR_MAX_DEPTH: deeper means a cycle
@@ -403,7 +403,7 @@ class BTree:
         nv.insert_cell(0, cell, key)
         v.ovfl_at = -1
         v.ovfl_cells = v.ovfl_keys = None
-        last = v.keys[-1]
+        last = v.rowid_at(v.ncell - 1)
         div = _pack32(page.pgno) + put_varint(last)
         n = pv.ncell
         pv.set_child(n, new.pgno)
@@ -417,7 +417,10 @@ class BTree:
         """All cells of a page including pending overflow cells, with keys
         (None when the view has no key cache)."""
         cells = v.all_cells()
-        keys = None if v.keys is None else list(v.keys)
+        if v.intkey:
+            keys = list(v.table_keys() if v.leaf else v.keys)
+        else:
+            keys = None if v.keys is None else list(v.keys)
         if v.ovfl_at >= 0:
             a = v.ovfl_at
             cells[a:a] = v.ovfl_cells
@@ -508,6 +511,8 @@ class BTree:
                 if keys is not None:
                     keys.append(pkeys[di] if listed else pv.keys[di])
         right_final = old_views[-1].right
+        if keys is None:
+            kinfo = None
 
         # Lay the cells out on pages.
         cap = usable - (8 if leaf else 12)
@@ -628,6 +633,8 @@ class BTree:
         if need > self._usable - rv.hdr - (8 if cv.leaf else 12):
             return
         cells = cv.all_cells()
+        if cv.intkey and cv.leaf:
+            cv.table_keys()
         keys = None if cv.keys is None else list(cv.keys)
         rv.reset(cv.type, self._geo)
         rv.rebuild(cells, keys, cv.right)
@@ -875,7 +882,8 @@ class TableCursor(_Cursor):
             raise errors.corrupt(f"page {self.root} is not a table b-tree")
 
     def _key_here(self):
-        return self._v.keys[self._i]
+        keys = self._v.keys
+        return keys[self._i] if keys is not None else self._v.rowid_at(self._i)
 
     def _seek_saved(self, rowid):
         return self.seek(rowid)
@@ -895,7 +903,8 @@ class TableCursor(_Cursor):
             idxs.append(i)
             page, v = self._child(v.children[i] if i < v.ncell else v.right, True)
         self._page, self._v = page, v
-        return bisect_left(v.keys, rowid)
+        keys = v.keys
+        return bisect_left(keys, rowid) if keys is not None else v.search_rowid(rowid)
 
     def _next_fast(self):
         i = self._i + 1
@@ -945,7 +954,8 @@ class TableCursor(_Cursor):
         if i < v.ncell:
             self._i = i
             self._state = VALID
-            return v.keys[i] == rowid
+            keys = v.keys
+            return (keys[i] if keys is not None else v.rowid_at(i)) == rowid
         if not v.ncell:
             self._invalidate()
             return False
@@ -961,7 +971,7 @@ class TableCursor(_Cursor):
     def seek_le(self, rowid):
         i = self._descend(rowid)
         v = self._v
-        if i < v.ncell and v.keys[i] == rowid:
+        if i < v.ncell and v.rowid_at(i) == rowid:
             self._i = i
             self._state = VALID
             return True
@@ -979,7 +989,8 @@ class TableCursor(_Cursor):
     def rowid(self):
         if self._state or self._page.extra is not self._v:
             self._ensure()
-        return self._v.keys[self._i]
+        keys = self._v.keys
+        return keys[self._i] if keys is not None else self._v.rowid_at(self._i)
 
     def payload(self):
         """The whole record of the current row (overflow chain followed)."""
@@ -1014,7 +1025,7 @@ class TableCursor(_Cursor):
         left on the last row)."""
         if not self.last():
             return 0
-        return self._v.keys[self._i]
+        return self._v.rowid_at(self._i)
 
     def insert(self, rowid, payload):
         """Insert a row, replacing any row with the same rowid; the cursor is
@@ -1029,7 +1040,7 @@ class TableCursor(_Cursor):
         page, v = self._page, self._v
         bt.pager.write(page)
         cell = bt._table_cell(rowid, payload)
-        if i < v.ncell and v.keys[i] == rowid:
+        if i < v.ncell and v.rowid_at(i) == rowid:
             if v.payload_info(i)[3] == 0 and v.cell_size(v.cells[i]) == len(cell):
                 v.overwrite_cell(i, cell)
                 self._i = i
@@ -1066,7 +1077,7 @@ class TableCursor(_Cursor):
             return -1
         v = self._v
         n = v.ncell
-        if self._i != n - 1 or v.keys[-1] >= rowid:
+        if self._i != n - 1 or v.rowid_at(n - 1) >= rowid:
             return -1
         for page, j in zip(self._pages, self._idxs):
             pv = page.extra
@@ -1085,7 +1096,7 @@ class TableCursor(_Cursor):
         if len(tree.cursors) > 1:
             tree.save_others(self)
         page, v, i = self._page, self._v, self._i
-        rowid = v.keys[i]
+        rowid = v.rowid_at(i)
         bt.pager.write(page)
         bt._free_cell_overflow(v, i)
         v.drop_cell(i)
@@ -1118,16 +1129,46 @@ class IndexCursor(_Cursor):
         if v.intkey:
             raise errors.corrupt(f"page {self.root} is not an index b-tree")
 
-    def _keys(self, v):
+    def _cached_keys(self, v):
+        """The page's key cache if it was built for this cursor's order."""
+        keys = v.keys
+        if keys is None:
+            return None
         if v.kinfo is self.kinfo:
-            return v.keys
-        if v.keys is not None and v.kinfo == self.kinfo:
+            return keys
+        if v.kinfo == self.kinfo:
             v.kinfo = self.kinfo
-            return v.keys
-        return self.bt._index_keys(v, self.kinfo)
+            return keys
+        return None
+
+    def _key_at(self, v, i):
+        keys = self._cached_keys(v)
+        if keys is not None:
+            return keys[i]
+        return self.kinfo.sort_key(self.bt._record(v, i))
+
+    def _search(self, v, sk):
+        """bisect_left of sk among the page's entries; like search_rowid, a
+        cold page decodes only the cells its first searches probe."""
+        keys = self._cached_keys(v)
+        if keys is None:
+            v.probes += 1
+            if v.probes <= LAZY_PROBES:
+                lo, hi = 0, v.ncell
+                sort_key = self.kinfo.sort_key
+                record = self.bt._record
+                while lo < hi:
+                    mid = (lo + hi) >> 1
+                    if sort_key(record(v, mid)) < sk:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                return lo
+            keys = self.bt._index_keys(v, self.kinfo)
+        return bisect_left(keys, sk)
 
     def _key_here(self):
-        return self._keys(self._v)[self._i]
+        return self._key_at(self._v, self._i)
 
     def _seek_saved(self, sk):
         i, hit = self._descend(sk)
@@ -1135,7 +1176,7 @@ class IndexCursor(_Cursor):
             self._state = VALID
             return True
         self._settle_ge(i)
-        return self._state == VALID and self._keys(self._v)[self._i] == sk
+        return self._state == VALID and self._key_at(self._v, self._i) == sk
 
     def _descend(self, sk):
         """Walk towards the first entry >= sk.  Returns (i, True) when an
@@ -1149,12 +1190,15 @@ class IndexCursor(_Cursor):
         self._pages, self._idxs, self._walked = pages, idxs, 0
         kinfo = self.kinfo
         while True:
-            keys = v.keys if v.kinfo is kinfo else self._keys(v)
-            i = bisect_left(keys, sk)
+            keys = v.keys
+            if keys is not None and v.kinfo is kinfo:
+                i = bisect_left(keys, sk)
+            else:
+                i = self._search(v, sk)
             if v.leaf:
                 self._page, self._v = page, v
                 return i, False
-            if i < v.ncell and keys[i] == sk:
+            if i < v.ncell and self._key_at(v, i) == sk:
                 self._page, self._v, self._i = page, v, i
                 return i, True
             pages.append(page)
@@ -1254,11 +1298,13 @@ class IndexCursor(_Cursor):
         return self._settle_ge(i)
 
     def seek_gt(self, key):
-        i, _ = self._descend(self.kinfo.sort_key(key) + (PREFIX_HIGH,))
+        kinfo = self.kinfo
+        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)))
         return self._settle_ge(i)
 
     def seek_le(self, key):
-        i, _ = self._descend(self.kinfo.sort_key(key) + (PREFIX_HIGH,))
+        kinfo = self.kinfo
+        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)))
         return self._settle_lt(i)
 
     def seek_lt(self, key):
@@ -1279,8 +1325,7 @@ class IndexCursor(_Cursor):
             return True
         if not self._settle_ge(i):
             return False
-        ek = self._keys(self._v)[self._i]
-        return ek[:len(sk)] == sk
+        return self._key_at(self._v, self._i)[:len(sk)] == sk
 
     # -- reading -----------------------------------------------------------
 
@@ -1327,7 +1372,7 @@ class IndexCursor(_Cursor):
             bt._free_cell_overflow(v, i)
             v.drop_cell(i)
             cell = _pack32(child) + _exact_index_cell(cell)
-        elif i < v.ncell and v.keys[i] == sk:
+        elif i < v.ncell and self._key_at(v, i) == sk:
             bt._free_cell_overflow(v, i)
             v.drop_cell(i)
         if v.insert_cell(i, cell, sk):
@@ -1353,7 +1398,7 @@ class IndexCursor(_Cursor):
         if len(tree.cursors) > 1:
             tree.save_others(self)
         page, v, i = self._page, self._v, self._i
-        sk = self._keys(v)[i]
+        sk = self._key_at(v, i)
         pager = bt.pager
         self._saved = sk
         if v.leaf:
@@ -1383,8 +1428,7 @@ class IndexCursor(_Cursor):
             lp, lv = self._child(lv.right, False)
         pages.append(lp)
         last = lv.ncell - 1
-        lkeys = self._keys(lv)
-        moved_key = lkeys[last]
+        moved_key = self._key_at(lv, last)
         moved = _pack32(child) + _exact_index_cell(lv.cell_bytes(last))
         pager.write(page)
         pager.write(lp)

@@ -48,7 +48,7 @@ Invariants kept by every edit here:
 """
 
 import struct
-from bisect import bisect_left  # noqa: F401  (re-exported for btree)
+from bisect import bisect_left
 from itertools import accumulate
 
 from .. import errors
@@ -70,6 +70,10 @@ _SIGN64 = 0x8000000000000000
 _TWO64 = 0x10000000000000000
 
 _PTR_STRUCTS = {}
+
+# Searches of a page answered by parsing probed cells before its key cache
+# is built: one lookup in a cold page costs ~log2(n) parses, not n.
+LAZY_PROBES = 2
 
 
 def _ptr_struct(n):
@@ -118,7 +122,7 @@ class MemPage:
 
     __slots__ = ("pgno", "data", "hdr", "type", "leaf", "intkey", "cell0",
                  "ncell", "cells", "keys", "kinfo", "children", "right",
-                 "nfree", "usable", "max_local", "min_local",
+                 "nfree", "usable", "max_local", "min_local", "probes",
                  "ovfl_at", "ovfl_cells", "ovfl_keys")
 
     # -- decoding ----------------------------------------------------------
@@ -132,6 +136,7 @@ class MemPage:
         hdr = self.hdr = 100 if pgno == 1 else 0
         usable = self.usable = geo.usable
         self.nfree = None
+        self.probes = 0
         self.ovfl_at = -1
         self.ovfl_cells = self.ovfl_keys = None
         self.kinfo = None
@@ -149,11 +154,9 @@ class MemPage:
                     raise _corrupt(pgno, "cell offset out of range")
             else:
                 cells = self.cells = []
-            if t == LEAF_TABLE:
-                self.keys = _table_leaf_keys(data, cells)
-                self.children = None
-                self.right = 0
-            elif t == INTERIOR_TABLE:
+            # Leaf keys are parsed lazily (see search_rowid): a page read for
+            # one lookup should not pay for parsing all of its cells.
+            if t == INTERIOR_TABLE:
                 self.right = _u32(data, hdr + 8)[0]
                 self.children = [_u32(data, off)[0] for off in cells]
                 self.keys = _table_interior_keys(data, cells)
@@ -177,6 +180,7 @@ class MemPage:
         self.data = data
         self.hdr = 100 if pgno == 1 else 0
         self.usable = geo.usable
+        self.probes = 0
         self.reset(t, geo)
         return self
 
@@ -319,6 +323,51 @@ class MemPage:
         """Page number of child i (i == ncell: the right-most child)."""
         return self.children[i] if i < self.ncell else self.right
 
+    def rowid_at(self, i):
+        """Rowid of cell i of a table leaf, parsed from the cell."""
+        data = self.data
+        off = self.cells[i]
+        try:
+            j = off
+            if data[j] >= 0x80:
+                j += 1
+                while data[j] >= 0x80 and j < off + 8:
+                    j += 1
+            c = data[j + 1]
+            if c < 0x80:
+                return c
+            v = get_varint(data, j + 1)[0]
+        except IndexError:
+            raise _corrupt(self.pgno, "cell extends off the page") from None
+        return v - _TWO64 if v >= _SIGN64 else v
+
+    def table_keys(self):
+        """The rowid cache of a table leaf, built on first need."""
+        keys = self.keys
+        if keys is None:
+            try:
+                keys = self.keys = _table_leaf_keys(self.data, self.cells)
+            except IndexError:
+                raise _corrupt(self.pgno, "cell extends off the page") from None
+        return keys
+
+    def search_rowid(self, rowid):
+        """bisect_left of rowid among a table leaf's cells.  The first few
+        searches of a page parse only the cells they probe; a page searched
+        again gets its whole rowid cache."""
+        self.probes += 1
+        if self.probes > LAZY_PROBES:
+            return bisect_left(self.table_keys(), rowid)
+        lo, hi = 0, self.ncell
+        rowid_at = self.rowid_at
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if rowid_at(mid) < rowid:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     # -- edits (the caller has called pager.write on the page) -------------
 
     def insert_cell(self, i, cell, key):
@@ -412,6 +461,7 @@ class MemPage:
         self.cells = []
         self.keys = [] if self.intkey else None
         self.kinfo = None
+        self.probes = 0
         self.children = None if self.leaf else []
         self.right = 0
         self.nfree = usable - self.cell0

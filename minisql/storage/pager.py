@@ -537,9 +537,10 @@ class Pager:
         if not self.memory:
             if self.wal is None:
                 self._reserve(fresh)
-                if self.wal is None:
-                    self._convert_to_wal()
-            self._begin_write_wal(fresh)
+            if self.wal is None:
+                self._convert_to_wal()
+            else:
+                self._begin_write_wal(fresh)
         self.state = WRITE
         self._orig_page_count = self.page_count
 
@@ -588,31 +589,17 @@ class Pager:
 
     def _convert_to_wal(self):
         """NOWAL -> WAL on the first write (see the module comment).  The
-        caller holds SHARED in a read transaction, and RESERVED."""
+        caller holds SHARED in a read transaction, and RESERVED; returns in
+        WAL mode holding the WAL write lock.  The WAL snapshot and write
+        lock are taken before EXCLUSIVE is released, so no other writer can
+        commit between our read of the old file and our first commit."""
         self._lock_exclusive()
         try:
             size = self.file.size()
             if size == 0:
-                img = empty_page1(self.page_size, self.reserved)
-                self.file.write(0, img)
+                self.file.write(0, empty_page1(self.page_size, self.reserved))
             else:
-                head = bytearray(self.file.read(0, fmt.HEADER_SIZE))
-                head[18] = head[19] = 2
-                counter = (fmt.U32.unpack_from(head, 24)[0] + 1) & 0xFFFFFFFF
-                fmt.U32.pack_into(head, fmt.OFF_CHANGE_COUNTER, counter)
-                fmt.U32.pack_into(head, fmt.OFF_VERSION_VALID_FOR, counter)
-                fmt.U32.pack_into(head, fmt.OFF_VERSION_NUMBER, fmt.SQLITE_VERSION_NUMBER)
-                self.file.write(0, bytes(head))
-                page1 = self.cache.get(1)
-                if page1 is not None:
-                    page1.data[:fmt.HEADER_SIZE] = head
-                    if self.checksums:
-                        put_crc(page1.data)
-                if self.checksums:
-                    # Keep page 1's CRC valid on disk too.
-                    p1 = bytearray(self.file.read(0, self.page_size))
-                    put_crc(p1)
-                    self.file.write(self.page_size - 4, bytes(p1[-4:]))
+                self._stamp_wal_header_in_place()
             if self.synchronous:
                 self.file.sync()
                 if size == 0:
@@ -622,14 +609,35 @@ class Pager:
             # Create the -wal while still EXCLUSIVE, so that no opener can
             # see it next to an empty database file.
             self.wal._open_wal(True)
+            self._busy_retry(self.wal.begin_read)
+            try:
+                self._busy_retry(self.wal.begin_write)
+            except BaseException:
+                self.wal.end_read()
+                raise
         finally:
             self._downgrade()
-        # Continue the transaction on a WAL snapshot of the same content.
-        self.state = NONE
-        saved = self.page_count
-        self._busy_retry(self.wal.begin_read)
-        self.state = READ
-        self.page_count = saved
+
+    def _stamp_wal_header_in_place(self):
+        """Bytes 18/19 = 2, change counter + 1 (so rollback-mode readers
+        notice), 92 and 96, written over the first 100 bytes of the file;
+        the cached page 1 follows."""
+        head = bytearray(self.file.read(0, fmt.HEADER_SIZE))
+        head[18] = head[19] = 2
+        counter = (fmt.U32.unpack_from(head, fmt.OFF_CHANGE_COUNTER)[0] + 1) & 0xFFFFFFFF
+        fmt.U32.pack_into(head, fmt.OFF_CHANGE_COUNTER, counter)
+        fmt.U32.pack_into(head, fmt.OFF_VERSION_VALID_FOR, counter)
+        fmt.U32.pack_into(head, fmt.OFF_VERSION_NUMBER, fmt.SQLITE_VERSION_NUMBER)
+        self.file.write(0, bytes(head))
+        if self.checksums:
+            p1 = bytearray(self.file.read(0, self.page_size))
+            put_crc(p1)
+            self.file.write(self.page_size - 4, bytes(p1[-4:]))
+        page1 = self.cache.get(1)
+        if page1 is not None:
+            page1.data[:fmt.HEADER_SIZE] = head
+            if self.checksums:
+                put_crc(page1.data)
 
     def commit(self):
         if self.state != WRITE:
@@ -753,11 +761,11 @@ class Pager:
     # -- pages --------------------------------------------------------------
 
     def get(self, pgno):
-        page = self.cache.get(pgno)
-        if page is None:
-            page = self._fetch(pgno)
         self._snapshot_used = True
-        return page
+        try:
+            return self.cache[pgno]
+        except KeyError:
+            return self._fetch(pgno)
 
     def _fetch(self, pgno):
         if pgno < 1 or pgno > self.page_count:
@@ -862,9 +870,12 @@ class Pager:
         excess = len(self.cache) - target
         victims = []
         getrefcount = sys.getrefcount
-        for pgno, page in self.cache.items():
-            # Referenced by: the dict, the loop variable, getrefcount's
-            # argument.  Anything more is a cursor holding the page.
+        cache = self.cache
+        for pgno in cache:
+            page = cache[pgno]
+            # Referenced by: the dict, ``page``, getrefcount's argument.
+            # Anything more is a cursor holding the page.  (Not iterating
+            # items(): its reused result tuple holds one more reference.)
             if not page.dirty and getrefcount(page) <= 3:
                 victims.append(pgno)
                 if len(victims) >= excess:

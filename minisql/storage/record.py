@@ -38,10 +38,10 @@ Index key order (SQLite's sqlite3VdbeRecordCompare)
     NULL < INTEGER/REAL (compared numerically, exactly) < TEXT (by the
     column's collation) < BLOB (memcmp); a DESC column reverses its order;
     when one key has fewer columns the keys compare on the common prefix.
-    ``KeyInfo.sort_key`` turns a key into a flat tuple (class, value, class,
-    value, ...) whose Python ordering is exactly that order, so the b-tree
-    can bisect over cached tuples in C.  A prefix tuple sorts before every
-    key that extends it; appending ``PREFIX_HIGH`` makes it sort after them.
+    ``KeyInfo.sort_key`` turns a key into a bytes string (or a tuple, see
+    below) whose Python ordering is exactly that order, so the b-tree can
+    bisect over cached keys in C.  A prefix's key sorts before every key
+    that extends it; ``KeyInfo.after`` makes it sort after them.
 """
 
 import struct
@@ -360,16 +360,62 @@ def record_serial_types(buf, start=0, end=None):
 
 
 # -- index key order -------------------------------------------------------
+#
+# ``KeyInfo.sort_key`` maps a key (list of values) to an object whose Python
+# order is SQLite's order, so the b-tree can cache one per entry and bisect
+# in C.  Two encodings:
+#
+# bytes (the default): a memcmp-ordered byte string, one self-delimiting
+#   piece per column, so a key's encoding is a prefix of the encoding of any
+#   longer key that starts with it:
+#       NULL   01
+#       number 02 . 8 bytes: the double, sign bit flipped (negatives: all
+#                   bits inverted) so that bytes order = numeric order
+#                 . 2 bytes: 0x8000 + (int - float(int)), which orders an
+#                   integer beyond 2**53 against the double it rounds to
+#       text   03 . UTF-8 of the collation key, 00 escaped as 00 FF . 00 00
+#       blob   04 . bytes, 00 escaped as 00 FF . 00 00
+#   A DESC column's piece is inverted bytewise (classes become FE..FB).
+#   ``after(k)`` appends FF, which outranks every class byte, so it sorts
+#   after every key extending k.
+# tuple: (class, value, class, value, ...) compared by Python, used when a
+#   collation key function does not return str (e.g. functools.cmp_to_key
+#   over a user collation); DESC text/blob values are wrapped in _Desc.
 
-# Type classes of the flat sort key.  PREFIX_HIGH sits in a class slot and
-# outranks every class, so ``sort_key(prefix) + (PREFIX_HIGH,)`` sorts after
-# every key that starts with ``prefix``.
 _NULL, _NUM, _TEXT, _BLOB = 0, 1, 2, 3
-PREFIX_HIGH = 4
+PREFIX_HIGH = 4                       # tuple mode's "after" class
+
+_pack_d = _D.pack
+_INVERT = bytes(255 - i for i in range(256))
+_NUM_HEAD = [bytes((0x02, b | 0x80)) for b in range(256)]   # class + byte 0
+_B_NULL = b"\x01"
+_B_NUM_NEG = b"\x02"
+_B_TEXT = b"\x03"
+_B_BLOB = b"\x04"
+_B_END = b"\x00\x00"
+_B_RES0 = b"\x80\x00"
+_B_AFTER = b"\xff"
+_EXACT = 1 << 53
+
+
+def _num_piece(v):
+    f = float(v)
+    if type(v) is int and not -_EXACT <= v <= _EXACT:
+        res = (v - int(f) + 0x8000).to_bytes(2, "big")
+    else:
+        res = _B_RES0
+    if f >= 0.0:
+        b = _pack_d(f + 0.0)            # + 0.0 folds -0.0 into 0.0
+        return _NUM_HEAD[b[0]] + b[1:] + res
+    return _B_NUM_NEG + _pack_d(f).translate(_INVERT) + res
+
+
+def _escape(b):
+    return b.replace(b"\x00", b"\x00\xff") if b"\x00" in b else b
 
 
 class _Desc:
-    """A text or blob value in a DESC column: orders in reverse."""
+    """A text or blob value in a DESC column (tuple mode): orders in reverse."""
 
     __slots__ = ("v",)
 
@@ -400,24 +446,33 @@ class _Desc:
         return f"_Desc({self.v!r})"
 
 
+def _returns_str(fn):
+    try:
+        return isinstance(fn("a"), str)
+    except Exception:
+        return False
+
+
 class KeyInfo:
     """How an index orders its keys: one collation key function (or None for
     BINARY) and one DESC flag per indexed column.  Columns past the listed
-    ones (the trailing rowid) are BINARY ascending.
+    ones (the trailing rowid) are BINARY ascending.  A collation key
+    function maps a str to what it compares by (NOCASE: ASCII lowercase,
+    RTRIM: rstrip(' ')); one returning str gives the fast bytes keys.
 
     Instances compare equal when they order keys the same way; the b-tree
     caches sort keys per page and reuses them for an equal KeyInfo, so reuse
     one instance per index where possible (identity is checked first)."""
 
-    __slots__ = ("collations", "desc", "_plain", "_sig")
+    __slots__ = ("collations", "desc", "_plain", "_bytes", "_sig")
 
     def __init__(self, collations=(), desc=None):
         self.collations = tuple(collations or ())
         n = len(self.collations)
-        self.desc = tuple(bool(d) for d in desc) if desc is not None else (False,) * n
-        if len(self.desc) < n:
-            self.desc += (False,) * (n - len(self.desc))
+        self.desc = tuple(bool(d) for d in desc) if desc is not None else ()
+        self.desc = (self.desc + (False,) * n)[:max(n, len(self.desc))]
         self._plain = not any(self.desc) and all(c is None for c in self.collations)
+        self._bytes = all(c is None or _returns_str(c) for c in self.collations)
         self._sig = (self.collations, self.desc)
 
     def __eq__(self, other):
@@ -429,37 +484,51 @@ class KeyInfo:
     def __repr__(self):
         return f"KeyInfo({list(self.collations)!r}, desc={list(self.desc)!r})"
 
+    def after(self, sk):
+        """A probe that sorts after every key starting with ``sk``."""
+        return sk + (_B_AFTER if self._bytes else (PREFIX_HIGH,))
+
     def sort_key(self, values):
-        """The flat tuple whose Python order is SQLite's order of ``values``."""
-        out = []
-        append = out.append
+        """The object whose Python order is SQLite's order of ``values``."""
+        if not self._bytes:
+            return self._tuple_key(values)
+        parts = []
+        append = parts.append
         if self._plain:
             for v in values:
                 tv = type(v)
                 if tv is int or tv is float:
-                    append(_NUM)
-                    append(v)
+                    append(_num_piece(v))
                 elif tv is str:
-                    append(_TEXT)
-                    append(v)
+                    append(_B_TEXT)
+                    append(_escape(v.encode("utf-8", "surrogateescape")))
+                    append(_B_END)
                 elif v is None:
-                    append(_NULL)
-                    append(None)
-                elif tv is bytes:
-                    append(_BLOB)
-                    append(v)
+                    append(_B_NULL)
                 else:
-                    c, x = _classify(v)
-                    append(c)
-                    append(x)
-            return tuple(out)
+                    append(_piece(v, None))
+            return b"".join(parts)
         colls = self.collations
         desc = self.desc
-        n = len(colls)
+        n = len(desc)
+        for j, v in enumerate(values):
+            if j < n:
+                piece = _piece(v, colls[j] if j < len(colls) else None)
+                append(piece.translate(_INVERT) if desc[j] else piece)
+            else:
+                append(_piece(v, None))
+        return b"".join(parts)
+
+    def _tuple_key(self, values):
+        out = []
+        append = out.append
+        colls = self.collations
+        desc = self.desc
+        n = len(desc)
         for j, v in enumerate(values):
             c, x = _classify(v)
             if j < n:
-                if c == _TEXT and colls[j] is not None:
+                if c == _TEXT and j < len(colls) and colls[j] is not None:
                     x = colls[j](x)
                 if desc[j]:
                     # Reverse the column: classes run BLOB..NULL, numbers
@@ -479,6 +548,19 @@ class KeyInfo:
         ka = self.sort_key(a[:n])
         kb = self.sort_key(b[:n])
         return (ka > kb) - (ka < kb)
+
+
+def _piece(v, coll):
+    c, x = _classify(v)
+    if c == _NUM:
+        return _num_piece(x)
+    if c == _TEXT:
+        if coll is not None:
+            x = coll(x)
+        return _B_TEXT + _escape(x.encode("utf-8", "surrogateescape")) + _B_END
+    if c == _NULL:
+        return _B_NULL
+    return _B_BLOB + _escape(x) + _B_END
 
 
 def _classify(v):

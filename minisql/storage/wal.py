@@ -59,6 +59,7 @@ Invariants:
      after a complete checkpoint; FULL also syncs the WAL at every commit.
 """
 
+import bisect
 import operator
 import os
 import struct
@@ -199,10 +200,6 @@ def _busy_snapshot():
     return errors.OperationalError("database is locked", code=SQLITE_BUSY_SNAPSHOT)
 
 
-def _random_u32():
-    return int.from_bytes(os.urandom(4), "big")
-
-
 class Wal:
     """One connection's use of the WAL and wal-index of database ``db_path``."""
 
@@ -223,6 +220,13 @@ class Wal:
         self.min_frame = 1
         self.n_ckpt = 0            # this connection's checkpoint sequence
         self._changed = False
+        # pgno -> its frames (ascending) among frames 1.._mapped of the WAL
+        # generation with salts _map_salt, read from the wal-index's aPgno.
+        # Committed aPgno entries never change until the log restarts
+        # (which changes the salts), so the map only ever grows.
+        self._map = {}
+        self._mapped = 0
+        self._map_salt = None
 
     # -- the -wal file -----------------------------------------------------
 
@@ -255,7 +259,7 @@ class Wal:
     # -- reading the wal-index header (walIndexReadHdr) --------------------
 
     def _read_index_header(self):
-        h = self.index.try_header()
+        h = self.index.try_header(self.hdr)
         if h is None:
             had_write = self.write_lock
             if not had_write and not self.index.lock(wi.WRITE, 1, True):
@@ -423,7 +427,26 @@ class Wal:
             index.unlock(wi.READ(best))
             return _RETRY
         self.read_lock = best
+        self._sync_map()
         return None
+
+    def _sync_map(self):
+        """Bring the page -> frames map up to the snapshot's mxFrame."""
+        h = self.hdr
+        if h.salt != self._map_salt or h.mx_frame < self._mapped:
+            self._map = {}
+            self._mapped = 0
+            self._map_salt = h.salt
+        first = self._mapped + 1
+        if h.mx_frame >= first:
+            m = self._map
+            for frame, pgno in enumerate(self.index.page_numbers(first, h.mx_frame), first):
+                frames = m.get(pgno)
+                if frames is None:
+                    m[pgno] = [frame]
+                else:
+                    frames.append(frame)
+            self._mapped = h.mx_frame
 
     def end_read(self):
         self.end_write()
@@ -443,13 +466,21 @@ class Wal:
         return h.page_size if h is not None and h.mx_frame else 0
 
     def find_frame(self, pgno):
-        """Newest frame within the snapshot holding ``pgno``, or 0."""
+        """Newest frame within the snapshot holding ``pgno``, or 0 (then the
+        page comes from the database file).  Frames before min_frame were
+        backfilled already, so the file holds what they held."""
         if self.read_lock <= 0:
             return 0
-        mx = self.hdr.mx_frame
-        if mx == 0:
+        frames = self._map.get(pgno)
+        if not frames:
             return 0
-        return self.index.find(pgno, self.min_frame, mx)
+        f = frames[-1]
+        if f > self.hdr.mx_frame:
+            i = bisect.bisect_right(frames, self.hdr.mx_frame)
+            if not i:
+                return 0
+            f = frames[i - 1]
+        return f if f >= self.min_frame else 0
 
     def read_frame(self, frame):
         ps = self.hdr.page_size
@@ -520,6 +551,7 @@ class Wal:
                           change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
         index.write_header(new)
         self.hdr = new
+        self._sync_map()
 
     def _write_wal_header(self, sync):
         """Start the -wal from frame 1 (new or restarted log)."""

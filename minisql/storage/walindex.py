@@ -31,7 +31,10 @@ WalIndexHdr (48 bytes)::
 
 Hash: slot ``(pgno * 383) & 8191``, linear probing, never more than half
 full (4096 entries per 8192 slots), so a probe chain always ends at an
-empty slot; 8192 probes without one means the -shm is corrupt.
+empty slot; 8192 probes without one means the -shm is corrupt.  We write
+aHash exactly as SQLite does (sqlite3 readers use it); our own lookups go
+through aPgno instead (wal.py keeps a per-connection map built from it),
+which gives the same answers without walking long probe chains in Python.
 
 Lock bytes (offset 120 + n), taken with the VFS's OFD byte-range locks::
 
@@ -100,6 +103,29 @@ def wal_checksum(data, s0=0, s1=0, big_endian=False):
     return s0, s1
 
 
+def _free_slot(slots, h):
+    """First empty slot at or after ``h`` (wrapping), or -1 if none.
+
+    Every frame of a page probes from the same start, so a page written
+    many times builds a long run of occupied slots; it is skipped with C
+    speed list scans over growing windows rather than one Python step per
+    slot."""
+    if not slots[h]:
+        return h
+    for lo, end in ((h + 1, NSLOT), (0, h)):
+        size = 32
+        while lo < end:
+            hi = min(lo + size, end)
+            run = slots[lo:hi]
+            if not isinstance(run, list):
+                run = run.tolist()
+            try:
+                return lo + run.index(0)
+            except ValueError:
+                lo, size = hi, size * 4
+    return -1
+
+
 def block_of(frame):
     """Hash block holding ``frame`` (1-based): 4062 frames in block 0, 4096
     in each later one."""
@@ -157,7 +183,6 @@ class WalIndex:
         self.path = path
         self.file = vfs.open(path, readonly=False, create=True)
         self.maps = []          # per block: (mmap, u8 view, u32 view, u16 view)
-        self.held = {}          # lock byte -> "shared" / "exclusive"
         try:
             self._attach()
         except BaseException:
@@ -188,7 +213,6 @@ class WalIndex:
             # attach to the old inode in between.
             self.vfs.delete(self.path)
         self.file.close()
-        self.held.clear()
 
     def _unmap(self):
         for mm, u8, u32, u16 in self.maps:
@@ -222,14 +246,12 @@ class WalIndex:
         m = maps[k]
         return m[1], m[2], m[3]
 
-    def mapped(self):
-        return bool(self.maps) or self.block(0) is not None
-
     # -- header ------------------------------------------------------------
 
-    def try_header(self):
+    def try_header(self, known=None):
         """walIndexTryHdr: the header if both copies agree, isInit is set
-        and the checksum matches; else None (being written, or garbage)."""
+        and the checksum matches; else None (being written, or garbage).
+        ``known``: a header validated before; returned as is if unchanged."""
         b = self.block(0)
         if b is None:
             return None
@@ -238,6 +260,8 @@ class WalIndex:
         h2 = bytes(u8[48:96])
         if h1 != h2:
             return None
+        if known is not None and h1 == known.raw:
+            return known
         h = IndexHeader.decode(h1)
         if not h.is_init or wal_checksum(h1[:40]) != h.cksum:
             return None
@@ -290,17 +314,10 @@ class WalIndex:
         """Non-blocking; False if another connection holds a conflicting
         lock.  SQLite never converts a held lock between shared and
         exclusive, and neither do we (an OFD lock would convert silently)."""
-        if not self.file.lock(LOCK_BASE + n, count, exclusive):
-            return False
-        kind = "exclusive" if exclusive else "shared"
-        for i in range(n, n + count):
-            self.held[i] = kind
-        return True
+        return self.file.lock(LOCK_BASE + n, count, exclusive)
 
     def unlock(self, n, count=1):
         self.file.unlock(LOCK_BASE + n, count)
-        for i in range(n, n + count):
-            self.held.pop(i, None)
 
     # -- hash blocks -------------------------------------------------------
 
@@ -317,13 +334,9 @@ class WalIndex:
             self.maps[k][1][base * 4:BLOCK] = bytes(BLOCK - base * 4)
         elif u32[base + idx - 1]:
             self.cleanup(mx_frame)
-        h = (pgno * 383) & (NSLOT - 1)
-        probes = 0
-        while u16[HASH_U16 + h]:
-            probes += 1
-            if probes >= NSLOT:
-                raise errors.corrupt(f"wal-index hash block {k} is full")
-            h = (h + 1) & (NSLOT - 1)
+        h = _free_slot(u16[HASH_U16:HASH_U16 + NSLOT], (pgno * 383) & (NSLOT - 1))
+        if h < 0:
+            raise errors.corrupt(f"wal-index hash block {k} is full")
         u32[base + idx - 1] = pgno
         u16[HASH_U16 + h] = idx
 
@@ -344,39 +357,6 @@ class WalIndex:
         start = (base + limit) * 4
         end = (base + (NPAGE_ONE if k == 0 else NPAGE)) * 4
         self.maps[k][1][start:end] = bytes(end - start)
-
-    def find(self, pgno, min_frame, max_frame):
-        """walFindFrame: the newest frame F with min_frame <= F <= max_frame
-        holding ``pgno``, or 0.  Searches hash blocks newest first and stops
-        at the first block that has one."""
-        k = block_of(max_frame)
-        kmin = block_of(min_frame)
-        h0 = (pgno * 383) & (NSLOT - 1)
-        while k >= kmin:
-            b = self.block(k)
-            if b is None:
-                raise errors.corrupt(f"wal-index block {k} missing")
-            _, u32, u16 = b
-            iz = izero(k)
-            base = 33 if k == 0 else -1     # aPgno[v-1] as a u32 index
-            best = 0
-            h = h0
-            probes = 0
-            while True:
-                v = u16[HASH_U16 + h]
-                if not v:
-                    break
-                f = iz + v
-                if min_frame <= f <= max_frame and u32[base + v] == pgno:
-                    best = f
-                probes += 1
-                if probes >= NSLOT:
-                    raise errors.corrupt(f"wal-index hash block {k} loops")
-                h = (h + 1) & (NSLOT - 1)
-            if best:
-                return best
-            k -= 1
-        return 0
 
     def page_numbers(self, first, last):
         """Page numbers of frames first..last (inclusive), from aPgno."""
@@ -403,10 +383,7 @@ class WalIndex:
         apgno = list(pgnos) + [0] * (cap - len(pgnos))
         ahash = [0] * NSLOT
         for idx, pgno in enumerate(pgnos, 1):
-            h = (pgno * 383) & (NSLOT - 1)
-            while ahash[h]:
-                h = (h + 1) & (NSLOT - 1)
-            ahash[h] = idx
+            ahash[_free_slot(ahash, (pgno * 383) & (NSLOT - 1))] = idx
         u8 = self.maps[k][1]
         u8[base * 4:(base + cap) * 4] = struct.pack("=%dI" % cap, *apgno)
         u8[HASH_U16 * 2:BLOCK] = struct.pack("=%dH" % NSLOT, *ahash)
