@@ -15,6 +15,7 @@ Python's DB-API.  What lives here:
 """
 
 import collections.abc
+import itertools
 import datetime
 import threading
 import time
@@ -486,14 +487,17 @@ class Cursor:
         if stmt.column_names and not stmt.is_dml:
             raise ProgrammingError("executemany() can only execute DML statements.")
         db = self.connection._db
-        total = 0
-        for parameters in seq_of_parameters:
-            params = _bind(stmt, parameters)
-            self._begin_implicit(stmt)
-            result = db.run(stmt, params)
-            for _ in result:
-                pass
-            total += result.changes
+
+        def bound():
+            for parameters in seq_of_parameters:
+                params = _bind(stmt, parameters)
+                self._begin_implicit(stmt)
+                yield params
+        # The first set is bound (and the implicit BEGIN issued) before the
+        # engine sees the batch, so it knows the transaction state.
+        params = bound()
+        first = next(params, None)
+        total = 0 if first is None else db.run_many(stmt, itertools.chain((first,), params))
         self.rowcount = total if stmt.is_dml else -1
         self.lastrowid = db.last_insert_rowid
         return self
@@ -562,7 +566,7 @@ class Cursor:
         conn = self.connection
         if conn.text_factory is not str:
             tf = conn.text_factory
-            values = tuple(tf(v.encode("utf-8", "surrogatepass")) if type(v) is str else v
+            values = tuple(tf(v.encode("utf-8", "surrogateescape")) if type(v) is str else v
                            for v in values)
         if self._converters:
             values = tuple(v if c is None or v is None else

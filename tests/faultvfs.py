@@ -54,6 +54,7 @@ class FaultFile(vfsmod.File):
         v = self.vfs
         if v.dead:
             raise PowerLoss()
+        v.log.append((op, os.path.basename(self.path)))
         if v.predicate is not None:
             exc = v.predicate(op, self.path)
             if exc is not None:
@@ -108,6 +109,7 @@ class FaultVFS(vfsmod.VFS):
         self.durable = {}        # path -> bytes as of the last sync (None: absent)
         self.pending = {}        # path -> ops since then
         self.files = []
+        self.log = []            # (op, file name) of every write/truncate/sync
         self.ops = 0
         self.power_off_at = None
         self.dead = False
@@ -134,7 +136,8 @@ class FaultVFS(vfsmod.VFS):
         self.pending.pop(path, None)
 
     def sync_directory(self, path):
-        pass                     # directory entries are modelled as durable
+        # Directory entries are modelled as durable; the call is logged.
+        self.log.append(("dirsync", os.path.basename(os.path.dirname(os.path.abspath(path)))))
 
     def power_off_after(self, n):
         self.power_off_at = self.ops + n

@@ -99,10 +99,17 @@ class Col:
 
 
 @dataclass(frozen=True)
+class Index:
+    sql: str
+    unique: bool
+    columns: tuple      # names
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     cols: tuple
-    indexes: tuple      # CREATE INDEX statements
+    indexes: tuple      # Index
 
 
 @st.composite
@@ -121,9 +128,10 @@ def tables(draw, index):
         terms = ", ".join(
             c.name + draw(st.sampled_from(["", "", " COLLATE NOCASE", " COLLATE BINARY"]))
             + draw(st.sampled_from(["", " DESC"])) for c in picked)
-        unique = "UNIQUE " if draw(st.integers(0, 3)) == 0 else ""
+        unique = draw(st.integers(0, 3)) == 0
         where = f" WHERE {picked[0].name} IS NOT NULL" if draw(st.integers(0, 4)) == 0 else ""
-        indexes.append(f"CREATE {unique}INDEX {name}_i{j} ON {name}({terms}){where}")
+        indexes.append(Index(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name}_i{j} ON "
+                             f"{name}({terms}){where}", unique, tuple(c.name for c in picked)))
     return Table(name, tuple(cols), tuple(indexes))
 
 
@@ -441,9 +449,13 @@ def queries(draw, schema):
 def dml(draw, table):
     scope = [Ref(c.name, c) for c in table.cols]
     where = draw(predicates(scope, 1))
-    if draw(st.booleans()):
+    # Not a column under a uniqueness constraint: whether an UPDATE of several rows
+    # meets a transient duplicate depends on the order it visits them.
+    keyed = {n for i in table.indexes if i.unique for n in i.columns}
+    targets = [c for c in table.cols if not (c.unique or c.ipk or c.name in keyed)]
+    if not targets or draw(st.booleans()):
         return f"DELETE FROM {table.name} WHERE {where.sql}"
-    col = draw(st.sampled_from(table.cols))
+    col = draw(st.sampled_from(targets))
     value = draw(exprs(scope, 1))
     return f"UPDATE {table.name} SET {col.name} = {value.sql} WHERE {where.sql}"
 
@@ -532,10 +544,12 @@ def run_scenario(module, scenario):
                     problems.append(f"{sql} {params or ''}\n  sqlite3 {util.outcome_view(ref)}"
                                     f"\n  target  {util.outcome_view(got)}")
 
+            # One transaction for the whole setup: one commit (and fsync) per engine.
+            same_outcome("BEGIN")
             for table in scenario.schema:
                 same_outcome(create_sql(table))
                 for index in table.indexes:
-                    same_outcome(index)
+                    same_outcome(index.sql)
                 for row in scenario.rows[table.name]:
                     if scenario.use_params:
                         marks = ", ".join("?" * len(row))
@@ -543,8 +557,7 @@ def run_scenario(module, scenario):
                     else:
                         same_outcome(f"INSERT INTO {table.name} VALUES "
                                      f"({', '.join(literal(v) for v in row)})")
-            sbs.ref.commit()
-            sbs.conn.commit()
+            same_outcome("COMMIT")
             for query in scenario.queries:
                 ref, got = sbs.run(query.sql)
                 why = difference(query, ref, got)
@@ -568,7 +581,7 @@ COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
 
 
 @pytest.mark.parametrize("engine", util.ENGINES)
-@settings(max_examples=60, **COMMON)
+@settings(max_examples=50, **COMMON)
 @given(scenario=scenarios())
 def test_differential(engine, scenario):
     _check(engine, scenario)

@@ -70,7 +70,7 @@ def test_minisql_wal_with_uncheckpointed_frames_opens_in_sqlite3(tmp_path):
     shutil.copyfile(path, crash / "live.db")
     shutil.copyfile(path + "-wal", crash / "live.db-wal")
     con.close()
-    contents = sqlite3_contents(str(crash / "live.db"))
+    contents = sqlite3_contents(str(crash / "live.db"))[0]
     assert contents["integrity"] == ["ok"]
     assert sorted(map(tuple, contents["tables"]["t"])) == sorted(rows)
 

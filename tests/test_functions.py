@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from minisql import errors
 from minisql.engine import functions as F, collation as C
-from test_values import POOL, Oracle, agree, mine, same, sql_values
+from test_values import POOL, Oracle, agree, mine, sql_values
 
 
 @pytest.fixture(scope="module")

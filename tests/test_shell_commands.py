@@ -21,16 +21,26 @@ select 4;
 """
 
 
-@engines
-@pytest.mark.parametrize("command", [
+DOT_COMMANDS = [
     ".tables", ".tables %e%", ".tables nomatch", ".indexes", ".indexes t", ".schema",
     ".schema t", ".schema w%", ".schema v", ".schema nomatch", ".dump", ".dump t",
     ".dump w%", ".dump --data-only", ".dump --newlines", ".dump --nosys", ".show",
     ".print a 'b c' \"d\\te\" f\\x", ".mode", ".headers", ".bogus", ".mode bogus",
-    ".exit 7", ".quit", ".nullvalue", ".separator", ".timer bogus", ".width 3 x -4",
-])
-def test_dot_command(engine, command, tmp_path):
-    assert_same(engine, tmp_path, ["x.db", command, "select count(*) from t"], setup=FIXTURE)
+    ".nullvalue", ".separator", ".timer bogus", ".width 3 x -4", ".show",
+]
+
+
+@engines
+def test_dot_commands(engine, tmp_path):
+    script = "".join(".print === %s\n%s\n" % (c.split()[0], c) for c in DOT_COMMANDS)
+    assert_same(engine, tmp_path, ["x.db"], stdin=script, setup=FIXTURE)
+
+
+@engines
+@pytest.mark.parametrize("command", [".exit 7", ".quit", ".exit"])
+def test_exit_commands(engine, command, tmp_path):
+    assert_same(engine, tmp_path, [":memory:", command, "select 1"])
+    assert_same(engine, tmp_path / "stdin", [":memory:"], stdin="select 1;\n%s\nselect 2;\n" % command)
 
 
 @engines
@@ -270,7 +280,7 @@ def test_import_usage_errors(engine, tmp_path):
 
 @engines
 def test_import_large_csv(engine, tmp_path):
-    rows = "".join("%d,name %d,%s\n" % (i, i, i * 0.5) for i in range(20000))
+    rows = "".join("%d,name %d,%s\n" % (i, i, i * 0.5) for i in range(3000))
     for d in ("sqlite3", "minisql"):
         (tmp_path / d).mkdir()
         (tmp_path / d / "big.csv").write_text("id,name,val\n" + rows)

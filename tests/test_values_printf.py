@@ -120,3 +120,23 @@ def test_printf_null_and_empty_results(oracle):
 @functools.lru_cache(maxsize=None)
 def _oracle():
     return Oracle()
+
+
+@pytest.mark.slow
+def test_torture_real_text_and_printf():
+    """Many more values than the default run: REAL -> text (fast path and
+    emulation both), quote() and round() against sqlite3."""
+    o = Oracle()
+    rnd = random.Random(99)
+    for _ in range(200000):
+        r = struct.unpack("<d", struct.pack("<Q", rnd.getrandbits(64)))[0]
+        if r != r:
+            continue
+        if rnd.random() < 0.5:
+            r = float(f"{rnd.randint(1, 10**15)}5e{rnd.randint(-320, 290)}")
+        want = o.value("CAST(? AS TEXT)", (r,))[1]
+        assert want == P.real_to_text(r), r
+        assert want == P._float_text(r, P._GENERIC, 15, "", False, True, "e")[0], r
+        assert o.value("quote(?)", (r,))[1] == F.quote(r), r
+        n = rnd.randint(0, 20)
+        assert agree(o.value("round(?, ?)", (r, n)), mine(F.round_, r, n)), (r, n)

@@ -449,3 +449,53 @@ def test_free_slot_scan_equals_linear_probe():
         expect = next(((h + i) % WI.NSLOT for i in range(WI.NSLOT)
                        if not slots[(h + i) % WI.NSLOT]), -1)
         assert WI._free_slot(slots, h) == expect
+
+
+# -- fsync placement (formats doc section 5) ---------------------------------
+
+@pytest.mark.parametrize("sync", [0, 1, 2])
+def test_sync_placement_per_synchronous_level(tmp_path, sync):
+    from faultvfs import BankDb, FaultVFS, rng_for
+    bank = BankDb(str(tmp_path / "b.db"))
+    vfs = FaultVFS()
+    p = Pager(bank.path, vfs=vfs, synchronous=sync, wal_autocheckpoint=0)
+    rng = rng_for(1)
+
+    def syncs(fn):
+        vfs.log.clear()
+        fn()
+        return [x for x in vfs.log if x[0] in ("sync", "dirsync")]
+    # First commit: a new WAL header, synced before any frame (NORMAL and
+    # FULL), plus the directory once; FULL also syncs after the commit frame.
+    vfs.log.clear()
+    bank.transfer(p, rng)
+    log = [x for x in vfs.log if x[1] != "b.db-shm"]
+    assert log[0] == ("write", "b.db-wal")                # the WAL header
+    frames = log.index(("write", "b.db-wal"), 1)          # then the frames
+    assert log[1:frames] == ([("sync", "b.db-wal"), ("dirsync", tmp_path.name)] if sync else [])
+    assert log[frames + 1:] == ([("sync", "b.db-wal")] if sync == 2 else [])
+    # Later commits: FULL syncs once per commit, NORMAL and OFF never.
+    assert syncs(lambda: bank.transfer(p, rng)) == ([("sync", "b.db-wal")] if sync == 2 else [])
+    # A checkpoint that copies everything: WAL synced before the db is
+    # written, db synced after (not under OFF).
+    vfs.log.clear()
+    p.checkpoint("PASSIVE")
+    log = [x for x in vfs.log if x != ("write", "b.db")]
+    expect = [("sync", "b.db-wal"), ("truncate", "b.db"), ("sync", "b.db")] if sync \
+        else [("truncate", "b.db")]
+    assert log == expect
+    if sync:
+        assert vfs.log.index(("sync", "b.db-wal")) < vfs.log.index(("write", "b.db"))
+    # A partial checkpoint (a reader pins the WAL): no db sync, no truncate.
+    bank.transfer(p, rng)
+    r = Pager(bank.path)
+    r.begin_read()
+    r.get(2)
+    bank.transfer(p, rng)
+    vfs.log.clear()
+    busy, frames, done = p.checkpoint("PASSIVE")
+    assert 0 < done < frames
+    assert [x for x in vfs.log if x[0] != "write"] == ([("sync", "b.db-wal")] if sync else [])
+    r.end_read()
+    r.close()
+    p.close()

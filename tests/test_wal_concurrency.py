@@ -360,3 +360,83 @@ def test_reader_processes_pinned_while_writer_commits(bank):
         assert again == (5, bank.total)
         assert latest == (bank.total, 55)
     w.close()
+
+
+# -- lock protocol edges -------------------------------------------------------
+
+def ofd_lock(path, start, exclusive=True, length=1):
+    """Hold an OFD lock on ``path`` from a fresh descriptor (another
+    connection, as far as every lock owner is concerned)."""
+    import fcntl
+    fd = os.open(path, os.O_RDWR)
+    kind = fcntl.F_WRLCK if exclusive else fcntl.F_RDLCK
+    fcntl.fcntl(fd, 37, struct.pack("hhqqi4x", kind, 0, start, length, 0))
+    return fd
+
+
+def test_we_attach_to_sqlite3s_live_shm_without_recovery(bank):
+    with SqliteProc(bank.path, timeout=5) as s:
+        s.sql("UPDATE t SET v = '00000007' || substr(v, 9) WHERE id = 1")
+        change = shm_header(bank.path).change
+        assert change > 0
+        p = Pager(bank.path)
+        assert bank.state(p) == (bank.total, 7)
+        assert shm_header(bank.path).change == change      # no recovery
+        p.close()
+
+
+def test_dms_held_exclusively_means_busy(bank):
+    open(bank.path + "-shm", "ab").close()
+    fd = ofd_lock(bank.path + "-shm", WI.LOCK_BASE + WI.DMS)   # an opener resetting it
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(errors.OperationalError, match="database is locked"):
+            Pager(bank.path, busy_timeout=0.1)
+        assert time.monotonic() - t0 >= 0.1
+    finally:
+        os.close(fd)
+    p = Pager(bank.path)
+    assert bank.state(p) == (bank.total, 0)
+    p.close()
+
+
+def test_reader_waits_while_another_connection_recovers(bank):
+    p = Pager(bank.path, busy_timeout=0.1)
+    bank.transfer(p, rng_for(1))
+    # Another connection found the header bad and is recovering: it holds
+    # WRITE and CKPT+RECOVER, and the header is garbage meanwhile.
+    with open(bank.path + "-shm", "r+b") as f:
+        f.write(bytes(96))
+    fd = ofd_lock(bank.path + "-shm", WI.LOCK_BASE + WI.WRITE, length=3)
+    try:
+        with pytest.raises(errors.OperationalError, match="database is locked") as ei:
+            p.begin_read()
+        assert ei.value.sqlite_errorcode & 0xFF == errors.SQLITE_BUSY
+    finally:
+        os.close(fd)
+    # The "recovering" connection died: we recover ourselves.
+    assert bank.state(p) == (bank.total, 1)
+    p.close()
+
+
+def test_restart_increments_salt1_and_sqlite3_follows(bank):
+    p = Pager(bank.path, wal_autocheckpoint=0)
+    rng = rng_for(2)
+    for _ in range(3):
+        bank.transfer(p, rng)
+
+    def wal_header():
+        with open(bank.path + "-wal", "rb") as f:
+            return struct.unpack(">IIIIII", f.read(24))
+    before = wal_header()
+    size = os.path.getsize(bank.path + "-wal")
+    assert p.checkpoint("PASSIVE") == (0, p.wal.frame_count(), p.wal.frame_count())
+    bank.transfer(p, rng)                     # restarts the fully copied log
+    after = wal_header()
+    assert after[3] == before[3] + 1          # checkpoint sequence
+    assert after[4] == (before[4] + 1) & 0xFFFFFFFF
+    assert after[5] != before[5]
+    assert p.wal.frame_count() < 10           # frames start again at 1
+    assert os.path.getsize(bank.path + "-wal") == size   # reused, not shrunk
+    p.close()
+    assert sqlite_bank_state(bank.path) == ([("ok",)], bank.total, 4)

@@ -75,8 +75,18 @@ def db_path(tmp_path):
 
 _INSPECT = r"""
 import json, os, shutil, sqlite3, sys, tempfile
-src = sys.argv[1]
-with tempfile.TemporaryDirectory() as tmp:
+what, sources = sys.argv[1], sys.argv[2:]
+
+
+def enc(v):
+    if isinstance(v, bytes):
+        return {"blob": v.hex()}
+    if isinstance(v, float):
+        return {"real": v.hex()}
+    return v
+
+
+def inspect(src, tmp):
     copy = os.path.join(tmp, "copy.db")
     shutil.copyfile(src, copy)
     # The -wal holds committed transactions not yet checkpointed; sqlite3 recovers
@@ -85,33 +95,33 @@ with tempfile.TemporaryDirectory() as tmp:
         shutil.copyfile(src + "-wal", copy + "-wal")
     con = sqlite3.connect(copy)
     out = {"integrity": [r[0] for r in con.execute("PRAGMA integrity_check")]}
-    if sys.argv[2] == "contents":
-        def enc(v):
-            if isinstance(v, bytes):
-                return {"blob": v.hex()}
-            if isinstance(v, float):
-                return {"real": v.hex()}
-            return v
-        schema = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema"
-                             " ORDER BY type, name").fetchall()
+    if what == "contents":
+        out["schema"] = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema"
+                                    " ORDER BY type, name").fetchall()
         tables = {}
         for (name,) in con.execute("SELECT name FROM sqlite_schema WHERE type='table'"
-                                   " ORDER BY name"):
+                                   " ORDER BY name").fetchall():
             rows = con.execute('SELECT * FROM "%s"' % name.replace('"', '""')).fetchall()
             tables[name] = sorted(([enc(v) for v in r] for r in rows), key=json.dumps)
-        out["schema"] = schema
         out["tables"] = tables
         out["user_version"] = con.execute("PRAGMA user_version").fetchone()[0]
     con.close()
-print(json.dumps(out))
+    return out
+
+
+results = []
+for src in sources:
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(inspect(src, tmp))
+print(json.dumps(results))
 """
 
 
-def _inspect(path, what):
-    proc = subprocess.run([sys.executable, "-c", _INSPECT, str(path), what],
+def _inspect(what, paths):
+    proc = subprocess.run([sys.executable, "-c", _INSPECT, what, *map(str, paths)],
                           capture_output=True, text=True, timeout=120)
     if proc.returncode:
-        raise AssertionError(f"sqlite3 could not read {path}:\n{proc.stderr.strip()}")
+        raise AssertionError(f"sqlite3 could not read {paths}:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
 
 
@@ -120,13 +130,14 @@ def sqlite3_check(path):
 
     Runs on copies of the db and -wal in a subprocess, so the files are not mutated.
     """
-    return _inspect(path, "check")["integrity"]
+    return _inspect("check", [path])[0]["integrity"]
 
 
-def sqlite3_contents(path):
-    """What sqlite3 reads in ``path``: integrity, schema, every table's rows (sorted),
-    user_version.  Comparable between two files with ``==``."""
-    return _inspect(path, "contents")
+def sqlite3_contents(*paths):
+    """What sqlite3 reads in each of ``paths``: a dict per file with its integrity
+    check, schema, every table's rows (sorted) and user_version; two files hold the
+    same data when their dicts are equal."""
+    return _inspect("contents", paths)
 
 
 # -- scripts ---------------------------------------------------------------------

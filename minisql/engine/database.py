@@ -223,6 +223,27 @@ class Database:
         self._statement_done()
         return Result(self, None, n if p.is_dml else 0)
 
+    def run_many(self, p, param_seq):
+        """executemany(): returns the total rows changed.  Inside an explicit
+        transaction an INSERT that supports it runs all parameter sets in
+        one execution; otherwise each set is a statement of its own."""
+        if self.explicit and p.is_dml and isinstance(p.stmt, ast.Insert):
+            self._begin(write=True)
+            self._compile(p)
+            many = getattr(p.compiled, "many", None)
+            if many is not None:
+                self.interrupted = False
+                try:
+                    return many(param_seq)
+                except BaseException as e:
+                    self._write_failed(None, e) if not self.explicit else \
+                        self._schema_may_have_changed()
+                    raise
+        total = 0
+        for params in param_seq:
+            total += self.run(p, params).changes
+        return total
+
     def _write_failed(self, depth, exc):
         from .dml import FailKeepChanges, RollbackTransaction
         if isinstance(exc, FailKeepChanges):

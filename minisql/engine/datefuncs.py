@@ -19,11 +19,12 @@ and 'utc' use the process time zone, through time.localtime() as date.c
 uses localtime_r().
 """
 
+import struct
 import time
 
 from .. import errors
 from .atof import atof
-from .printf import sql_printf, to_double
+from .printf import sql_printf, to_double, to_text, c_int, cut_nul
 
 _JD_MAX = 464269060799999          # 9999-12-31 23:59:59.999
 _UNIX_EPOCH_JD_S = 210866760000    # julian day of 1970-01-01 00:00:00, in seconds
@@ -92,13 +93,13 @@ _YMD = [(4, 0, 9999, "-"), (2, 1, 12, "-"), (2, 1, 31, None)]
 
 
 def _parse_timezone(z, i, p):
-    while _char(z, i) in _SPACES and i < len(z):
+    while i < len(z) and z[i] in _SPACES:
         i += 1
     p.tz = 0
     c = _char(z, i)
-    if c in "zZ" and c != "\0":
+    if c == "z" or c == "Z":
         i += 1
-    elif c in "+-" and c != "\0":
+    elif c == "+" or c == "-":
         sgn = -1 if c == "-" else 1
         i += 1
         got = _get_digits(z, i, _TZ)
@@ -298,35 +299,74 @@ def _clear_ymd_hms_tz(p):
     p.validTZ = False
 
 
-def _localtime_offset(p):
-    """Milliseconds to add to a UTC time to get local time (date.c's
-    localtimeOffset; outside 1971..2037 the offset of 2000-01-01 is used)."""
-    x = p.copy()
-    _compute_ymd_hms(x)
-    if x.Y < 1971 or x.Y >= 2038:
-        x.Y, x.M, x.D, x.h, x.m, x.s = 2000, 1, 1, 0, 0, 0.0
+def _to_localtime(p):
+    """Move a UTC time to local time (date.c's toLocaltime).  Outside
+    1970..2037 the year is mapped into 2000..2003 for localtime() and back."""
+    _compute_jd(p)
+    if p.jd < 210866760000000 or p.jd > 213014145600000:
+        x = p.copy()
+        _compute_ymd_hms(x)
+        year_diff = (2000 + _cmod(x.Y, 4)) - x.Y
+        x.Y += year_diff
+        x.validJD = False
+        _compute_jd(x)
+        t = _cdiv(x.jd, 1000) - _UNIX_EPOCH_JD_S
     else:
-        x.s = float(int(x.s + 0.5))
-    x.tz = 0
-    x.validJD = False
-    _compute_jd(x)
-    t = _cdiv(x.jd, 1000) - _UNIX_EPOCH_JD_S
+        year_diff = 0
+        t = _cdiv(p.jd, 1000) - _UNIX_EPOCH_JD_S
+    tm = _localtime(t)
+    p.Y = tm.tm_year - year_diff
+    p.M = tm.tm_mon
+    p.D = tm.tm_mday
+    p.h = tm.tm_hour
+    p.m = tm.tm_min
+    p.s = tm.tm_sec + _cmod(p.jd, 1000) * 0.001
+    p.validYMD = p.validHMS = True
+    p.validJD = p.rawS = p.validTZ = p.isError = False
+
+
+def _localtime(t):
     try:
-        tm = time.localtime(t)
+        return time.localtime(t)
     except (OverflowError, OSError, ValueError):
-        raise errors.OperationalError("local time unavailable")
-    y = _DateTime()
-    y.Y, y.M, y.D = tm.tm_year, tm.tm_mon, tm.tm_mday
-    y.h, y.m, y.s = tm.tm_hour, tm.tm_min, float(tm.tm_sec)
-    y.validYMD = y.validHMS = True
-    _compute_jd(y)
-    return y.jd - x.jd
+        raise errors.OperationalError("local time unavailable") from None
 
 
-# 'NNN units': name, limit on |NNN|, milliseconds per unit / 1000
-_XFORMS = (("second", 4.6427e+14, 1.0), ("minute", 7.7379e+12, 60.0),
-           ("hour", 1.2897e+11, 3600.0), ("day", 5373485.0, 86400.0),
-           ("month", 176546.0, 2592000.0), ("year", 14713.0, 31536000.0))
+def _to_utc(p):
+    """The 'utc' modifier: find the UTC time whose local time is p, by up to
+    four rounds of guess and correct, as date.c does -- including its
+    keeping the error of a guess in a 32-bit C int."""
+    _compute_jd(p)
+    orig = guess = p.jd
+    err = 0
+    cnt = 0
+    while True:
+        guess -= err
+        new = _DateTime()
+        new.jd = guess
+        new.validJD = True
+        _to_localtime(new)
+        _compute_jd(new)
+        err = c_int(new.jd - orig)
+        if not err or cnt >= 3:
+            break
+        cnt += 1
+    p.clear()
+    p.jd = guess
+    p.validJD = True
+    p.tzSet = True
+
+
+def _f32(x):
+    """A C ``float`` constant: date.c keeps these limits in single precision."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+# 'NNN units': name, limit on |NNN|, seconds per unit
+_XFORMS = tuple((name, _f32(limit), xform) for name, limit, xform in (
+    ("second", 4.6427e+14, 1.0), ("minute", 7.7379e+12, 60.0),
+    ("hour", 1.2897e+11, 3600.0), ("day", 5373485.0, 86400.0),
+    ("month", 176546.0, 2592000.0), ("year", 14713.0, 31536000.0)))
 
 
 def _parse_modifier(ctx, z, p, idx):
@@ -357,9 +397,7 @@ def _parse_modifier(ctx, z, p, idx):
         return True
     if c == "l":
         if lz == "localtime":
-            _compute_jd(p)
-            p.jd += _localtime_offset(p)
-            _clear_ymd_hms_tz(p)
+            _to_localtime(p)
             return False
         return True
     if c == "u":
@@ -376,12 +414,7 @@ def _parse_modifier(ctx, z, p, idx):
             return True
         if lz == "utc":
             if not p.tzSet:
-                _compute_jd(p)
-                c1 = _localtime_offset(p)
-                p.jd -= c1
-                _clear_ymd_hms_tz(p)
-                p.jd += c1 - _localtime_offset(p)
-                p.tzSet = True
+                _to_utc(p)
             return False
         return True
     if c == "w":
@@ -482,15 +515,6 @@ def _parse_amount(z, p):
     return err
 
 
-def _text(v):
-    if type(v) is str:
-        return v
-    if type(v) is bytes:
-        return v.decode("utf-8", "surrogateescape")
-    from .values import to_text
-    return to_text(v)
-
-
 def _is_date(ctx, args):
     """date.c's isDate(): -> a _DateTime, or None (the result is NULL)."""
     p = _DateTime()
@@ -504,18 +528,13 @@ def _is_date(ctx, args):
     else:
         if a0 is None:
             return None
-        z = _text(a0)
-        i = z.find("\0")
-        if i >= 0:
-            z = z[:i]
+        z = cut_nul(to_text(a0))
         if _parse_date_or_time(ctx, z, p):
             return None
     for idx, a in enumerate(args[1:], 1):
         if a is None:
             return None
-        z = _text(a)
-        if "\0" in z:
-            z = z[:z.index("\0")]
+        z = cut_nul(to_text(a))
         if _parse_modifier(ctx, z, p, idx):
             return None
     _compute_jd(p)
@@ -538,13 +557,17 @@ def unixepoch(ctx, *args):
     return _cdiv(p.jd, 1000) - _UNIX_EPOCH_JD_S
 
 
+def _ymd_text(p):
+    """YYYY-MM-DD, a negative year as '-' and four digits."""
+    return "%s%04d-%02d-%02d" % ("-" if p.Y < 0 else "", abs(p.Y) % 10000, p.M, p.D)
+
+
 def datetime_(ctx, *args):
     p = _is_date(ctx, args)
     if p is None:
         return None
     _compute_ymd_hms(p)
-    return sql_printf("%04d-%02d-%02d %02d:%02d:%02d",
-                      [p.Y, p.M, p.D, p.h, p.m, int(p.s)])
+    return "%s %02d:%02d:%02d" % (_ymd_text(p), p.h, p.m, int(p.s))
 
 
 def time_(ctx, *args):
@@ -552,7 +575,7 @@ def time_(ctx, *args):
     if p is None:
         return None
     _compute_hms(p)
-    return sql_printf("%02d:%02d:%02d", [p.h, p.m, int(p.s)])
+    return "%02d:%02d:%02d" % (p.h, p.m, int(p.s))
 
 
 def date_(ctx, *args):
@@ -560,15 +583,13 @@ def date_(ctx, *args):
     if p is None:
         return None
     _compute_ymd(p)
-    return sql_printf("%04d-%02d-%02d", [p.Y, p.M, p.D])
+    return _ymd_text(p)
 
 
 def strftime_(ctx, *args):
     if not args or args[0] is None:
         return None
-    fmt = _text(args[0])
-    if "\0" in fmt:
-        fmt = fmt[:fmt.index("\0")]
+    fmt = cut_nul(to_text(args[0]))
     p = _is_date(ctx, args[1:])
     if p is None:
         return None
@@ -591,7 +612,7 @@ def strftime_(ctx, *args):
             out.append(sql_printf("%06.3f", [min(p.s, 59.999)]))
         elif c == "H":
             out.append("%02d" % p.h)
-        elif c in "Wj" and c != "\0":
+        elif c == "W" or c == "j":
             y = p.copy()
             y.validJD = False
             y.M = 1

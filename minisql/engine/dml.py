@@ -75,7 +75,14 @@ class TableWriter:
         self.ipk = table.rowid_alias
         self.ncols = len(table.columns)
         self.affs = [c.affinity for c in table.columns]
+        # Per column: the type that needs no conversion under its affinity,
+        # and the conversion for everything else (the common case costs one
+        # type() test).
+        self.convs = [(i, _EXACT[a], V.affinity_fn(a)) for i, a in enumerate(self.affs)
+                      if a in _EXACT]
         self.read = table_reader(table)
+        self.cur = None     # the insert cursor of the running statement
+        self.max_rowid = None   # largest rowid seen by it (None: unknown)
 
     def cursor(self):
         return self.btree.table(self.table.root)
@@ -132,7 +139,7 @@ class TableWriter:
         self.db.total_changes += 1
 
     def new_rowid(self):
-        cur = self.cursor()
+        cur = self.cursor() if self.cur is None else self.cur
         mx = cur.max_rowid()
         if self.table.autoincrement:
             mx = max(mx, sequence_value(self.db, self.table.name))
@@ -148,6 +155,9 @@ class TableWriter:
         raise errors.full()
 
 
+_EXACT = {"INTEGER": int, "NUMERIC": int, "REAL": float, "TEXT": str}
+
+
 def _conflict(stmt_conflict, constraint_conflict):
     return stmt_conflict or constraint_conflict or "ABORT"
 
@@ -161,6 +171,7 @@ class RowChecker:
         self.checks = []
         for name, expr, text in table.checks:
             self.checks.append((name or text, comp.compile(expr, scope)))
+        self.active = bool(self.notnull or self.checks)
 
     def check(self, seg, conflict, defaults):
         """Validate ``seg`` (columns + rowid).  May replace NULLs by defaults
@@ -356,31 +367,68 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
     conflict = stmt.or_conflict
     top = parent is None
 
-    def run():
+    # Where each supplied value goes; a repeated column: the first wins.
+    placed, seen = [], set()
+    for k, pos in enumerate(targets):
+        if pos < 0 or pos not in seen:
+            placed.append((k, pos if pos >= 0 else ncols))
+            seen.add(pos)
+    direct = [pos for _, pos in placed] == list(range(ncols)) and len(targets) == ncols
+    filled = [i for i in range(ncols) if i not in seen and table.columns[i].default is not None]
+    blank = [None] * (ncols + 1)
+
+    def insert_rows(rows):
         n = 0
-        rows = source() if source is not None else [[]]
         for supplied in rows:
             if db.interrupted:
                 raise errors.interrupted()
-            seg = [None] * (ncols + 1)
-            given = set()
-            for pos, v in zip(targets, supplied):
-                if pos < 0:
-                    seg[ncols] = v
-                elif pos not in given:      # a repeated column: the first wins
-                    seg[pos] = v
-                    given.add(pos)
-            for i in range(ncols):
-                if i not in given and table.columns[i].default is not None:
-                    seg[i] = defaults(i)
+            if direct:
+                seg = list(supplied)
+                seg.append(None)
+            else:
+                seg = blank[:]
+                for k, pos in placed:
+                    seg[pos] = supplied[k]
+            for i in filled:
+                seg[i] = defaults(i)
             try:
-                if _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
-                    n += 1
+                _insert_one(db, writer, checker, triggers, seg, conflict, defaults)
+                n += 1
             except _Ignore:
                 continue
+        return n
+
+    def start():
+        # A fresh cursor per execution: a cursor kept across transactions
+        # could hold pages another connection has since changed.
+        writer.cur = writer.btree.table(table.root)
+        writer.max_rowid = None
+
+    def run():
+        start()
+        n = insert_rows(source() if source is not None else [[]])
         if top:
             db.changes = n
         return n
+
+    def run_many(param_seq):
+        """executemany(): one execution per parameter set, sharing the
+        cursor.  Only used when a failing row cannot have changed anything
+        before it fails (no triggers, no REPLACE), so no per-row savepoint
+        is needed and earlier rows stay, as with sqlite3."""
+        start()
+        env = db.env
+        n = 0
+        for params in param_seq:
+            env.params = params
+            env.generation += 1
+            n += insert_rows(source() if source is not None else [[]])
+        db.changes = n
+        return n
+    if top and not triggers.before and not triggers.after and conflict != "REPLACE" and \
+            not any(ix.conflict == "REPLACE" for ix in table.indexes) and \
+            table.pk_conflict != "REPLACE" and not table.autoincrement:
+        run.many = run_many
     return run
 
 
@@ -398,8 +446,10 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
     table = writer.table
     ncols = writer.ncols
     ipk = writer.ipk
-    for i, aff in enumerate(writer.affs):
-        seg[i] = V.apply_affinity(seg[i], aff)
+    for i, exact, conv in writer.convs:
+        v = seg[i]
+        if type(v) is not exact and v is not None:
+            seg[i] = conv(v)
     rowid = seg[ncols] if ipk is None or seg[ncols] is not None else None
     if ipk is not None and seg[ipk] is not None:
         rowid = seg[ipk]
@@ -414,15 +464,24 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
         if ipk is not None:
             seg[ipk] = seg[ncols] if rowid is not None else None
         _run_trigger(triggers, triggers.before, None, seg)
+        writer.max_rowid = None     # the trigger may have written this table
     if rowid is None:
         rowid = writer.new_rowid()
     seg[ncols] = rowid
     if ipk is not None:
         seg[ipk] = rowid
-    checker.check(seg, conflict, defaults)
-    cur = writer.cursor()
-    # rowid / INTEGER PRIMARY KEY conflict
-    if cur.seek(rowid):
+    if checker.active:
+        checker.check(seg, conflict, defaults)
+    cur = writer.cur
+    # rowid / INTEGER PRIMARY KEY conflict.  Appending past the largest rowid
+    # (the bulk-load case) cannot conflict, and the cursor already sits on
+    # the last row, so the b-tree appends without a seek.
+    mx = writer.max_rowid
+    if mx is None:
+        mx = cur.max_rowid()
+    if rowid > mx:
+        writer.max_rowid = rowid
+    elif cur.seek(rowid):
         how = _conflict(conflict, table.pk_conflict if ipk is not None else None)
         if how == "REPLACE":
             old = writer.read(cur)
@@ -449,15 +508,16 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
         if how == "IGNORE":
             raise _Ignore()
         raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
-    cur = writer.cursor()
     cur.insert(rowid, writer.record(seg[:ncols]))
-    writer.insert_index_entries(seg, rowid)
+    if writer.indexes:
+        writer.insert_index_entries(seg, rowid)
     db.total_changes += 1
     if table.autoincrement:
         update_sequence(db, table.name, rowid)
     db.last_insert_rowid = rowid
     if triggers.after:
         _run_trigger(triggers, triggers.after, None, seg)
+        writer.max_rowid = None
     return True
 
 
@@ -566,6 +626,9 @@ def _row_source(db, comp, table, alias, where, parent):
     for t in terms:
         term_levels(scope, t)
         lv.where.append(comp.compile(t, scope))
+    # A write reads whole rows: index entries, triggers and the new record
+    # need every column, whatever the statement's expressions name.
+    src.used.update(range(-1, len(table.columns)))
     lv.access = choose_access(db, comp, scope, 0, lv, terms)
     return scope, _loop([lv], []), lv
 

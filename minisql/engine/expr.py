@@ -38,7 +38,7 @@ class Source:
     """One FROM-clause item as seen by name resolution."""
 
     __slots__ = ("name", "alias", "columns", "offset", "table", "affinities",
-                 "collations", "decltypes", "rowid", "join_using")
+                 "collations", "decltypes", "rowid", "join_using", "used")
 
     def __init__(self, alias, columns, offset, table=None, affinities=None,
                  collations=None, decltypes=None, has_rowid=True):
@@ -53,6 +53,9 @@ class Source:
         # The rowid sits right after the columns (None for subqueries).
         self.rowid = offset + n if has_rowid else None
         self.join_using = set()              # columns hidden by USING/NATURAL
+        # Columns the statement reads (-1 = rowid), filled in as expressions
+        # compile: the planner decodes only these, or answers from an index.
+        self.used = set()
 
     @property
     def width(self):
@@ -78,6 +81,7 @@ class Scope:
         self.agg_map = None         # aggregate Function node -> row slot
         self.alias_map = None       # result alias -> expression (ORDER BY / WHERE)
         self.ctes = parent.ctes if parent is not None else None
+        self.subplans = {}          # id(ast.Subquery) -> (node, its QueryPlan)
 
     def add_source(self, src):
         src.offset = self.width
@@ -150,17 +154,14 @@ def affinity(scope, e):
             return "INTEGER" if i < 0 else src.affinities[i]
         if isinstance(e, ast.Cast):
             return V.affinity_of(e.type_name)
-        if isinstance(e, ast.Collate) or (isinstance(e, ast.Unary) and e.op == "+"):
+        if isinstance(e, ast.Collate):
+            # (A unary + keeps the collation but drops the affinity.)
             e = e.operand
             continue
         if isinstance(e, ast.Subquery):
-            core = e.select.body
-            while isinstance(core, ast.Compound):
-                core = core.left
-            if isinstance(core, ast.SelectCore) and core.columns and \
-                    not isinstance(core.columns[0].expr, ast.Star) and core.from_ is None:
-                return None
-            return None
+            # Its first column's, known once the subquery has compiled.
+            plan = scope.subplans.get(id(e)) if scope is not None else None
+            return plan[1].fields[0][0] if plan is not None else None
         return None
 
 
@@ -204,21 +205,13 @@ def binary_collation(scope, left, right):
 
 def comparison_affinity(scope, left, right):
     """What to apply to both operands before comparing: 'NUMERIC', 'TEXT' or None."""
-    a1, a2 = affinity(scope, left), affinity(scope, right)
-    if a1 and a1 != "BLOB" and a2 and a2 != "BLOB":
-        if a1 in NUMERIC_AFFS or a2 in NUMERIC_AFFS:
-            return "NUMERIC"
-        return None
-    if a1 and a1 != "BLOB":
-        return "NUMERIC" if a1 in NUMERIC_AFFS else "TEXT"
-    if a2 and a2 != "BLOB":
-        return "NUMERIC" if a2 in NUMERIC_AFFS else "TEXT"
-    return None
+    return V.comparison_affinity(affinity(scope, left), affinity(scope, right))
 
 
 def is_aggregate_call(db, e):
-    return isinstance(e, ast.Function) and F.is_aggregate(e.name, len(e.args), e.star,
-                                                         db.functions if db else None)
+    """An aggregate of its query (``f(...) OVER ...`` is a window function)."""
+    return isinstance(e, ast.Function) and e.over is None and \
+        F.is_aggregate(e.name, len(e.args), e.star, db.functions if db else None)
 
 
 def contains_aggregate(db, e):
@@ -318,6 +311,7 @@ class Compiler:
             name = e.name if e.table is None else f"{e.table}.{e.name}"
             raise errors.OperationalError(f"no such column: {name}")
         owner, src, i = hit
+        src.used.add(i)
         pos = src.rowid if i < 0 else src.offset + i
         if owner is scope:
             return itemgetter(pos)
@@ -404,43 +398,70 @@ class Compiler:
 
     def comparison(self, op, left, right, scope):
         """Compile ``left op right`` with SQLite's affinity and collation rules."""
+        if isinstance(left, _VECTORISH) or isinstance(right, _VECTORISH):
+            return self._row_comparison(op, left, right, scope)
         lf = self.compile(left, scope)
         rf = self.compile(right, scope)
         conv = self.converter(comparison_affinity(scope, left, right))
         coll = binary_collation(scope, left, right)
         cmp = V.compare_fn(C.lookup(coll, self.db.collations) if coll else None)
-        test = _CMP_TESTS[op]
-        if op in ("IS", "IS NOT"):
-            want = op == "IS"
+        return _scalar_comparison(op, lf, rf, conv, cmp)
 
-            def is_(row):
-                a, b = lf(row), rf(row)
-                if a is None or b is None:
-                    return 1 if (a is None and b is None) == want else 0
-                if conv is not None:
-                    a, b = conv(a), conv(b)
-                return 1 if (cmp(a, b) == 0) == want else 0
-            return is_
-        if conv is None:
-            def compare(row):
-                a = lf(row)
-                if a is None:
-                    return None
-                b = rf(row)
-                if b is None:
-                    return None
-                return 1 if test(cmp(a, b)) else 0
-        else:
-            def compare(row):
-                a = lf(row)
-                if a is None:
-                    return None
-                b = rf(row)
-                if b is None:
-                    return None
-                return 1 if test(cmp(conv(a), conv(b))) else 0
-        return compare
+    # -- row values ---------------------------------------------------------------
 
+    def operand(self, e, scope):
+        """A comparison operand as fields: -> (getter, fields, is_row).
+
+        ``fields`` holds (affinity, explicit collation, implicit collation)
+        per field; ``getter(row)`` returns the value, or for a row value
+        (``(a, b)``, a subquery of several columns) the list of values."""
+        if isinstance(e, ast.Tuple):
+            fs = [self.compile(x, scope) for x in e.items]
+            fields = [(affinity(scope, x), explicit_collation(x), collation(scope, x))
+                      for x in e.items]
+            return (lambda row: [f(row) for f in fs]), fields, True
+        if isinstance(e, ast.Subquery):
+            sub, cache = self._subquery(e, scope)
+            cell = scope.cell
+            n = len(sub.names)
+            if n == 1:
+                # A scalar subquery compares with its column's affinity but
+                # not its collation (SQLite's sqlite3ExprCollSeq stops there).
+                def scalar(row):
+                    cell.row = row
+                    r = cache.first(row)
+                    return None if r is _NONE else r[0]
+                return scalar, [(sub.fields[0][0], None, None)], False
+            nulls = [None] * n
+
+            def first_row(row):
+                cell.row = row
+                r = cache.first(row)
+                return nulls if r is _NONE else list(r)
+            return first_row, list(sub.fields), True
+        f = self.compile(e, scope)
+        return f, [(affinity(scope, e), explicit_collation(e), collation(scope, e))], False
+
+    def field_comparator(self, lf, rf):
+        """(convert, compare) for two fields described as in ``operand``."""
+        conv = self.converter(V.comparison_affinity(lf[0], rf[0]))
+        coll = lf[1] or rf[1]
+        if coll is None:
+            coll = lf[2] if lf[2] is not None else rf[2]
+        if isinstance(coll, str):
+            coll = C.lookup(coll, self.db.collations)
+        return conv, V.compare_fn(coll)
+
+    def _row_comparison(self, op, left, right, scope):
+        lget, lfields, lrow = self.operand(left, scope)
+        rget, rfields, rrow = self.operand(right, scope)
+        if not lrow and not rrow:
+            conv, cmp = self.field_comparator(lfields[0], rfields[0])
+            return _scalar_comparison(op, lget, rget, conv, cmp)
+        if not (lrow and rrow) or len(lfields) != len(rfields):
+            raise errors.OperationalError("row value misused")
+        pairs = [self.field_comparator(a, b) for a, b in zip(lfields, rfields)]
+        return _row_compare(op, lget, rget, pairs)
     def c_IsNull(self, e, scope):
         f = self.compile(e.operand, scope)
         if e.negated:
@@ -492,63 +513,120 @@ class Compiler:
         if not e.items:
             v = 1 if e.negated else 0
             return lambda row: v
-        f = self.compile(e.operand, scope)
-        tests = [self.comparison("=", e.operand, item, scope) for item in e.items]
-        neg = e.negated
+        hit, miss = (0, 1) if e.negated else (1, 0)
+        lget, lfields, lrow = self.operand(e.operand, scope)
+        if lrow:
+            return self._row_in_list(e, lget, lfields, hit, miss, scope)
+        if any(isinstance(i, ast.Tuple) for i in e.items):
+            raise errors.OperationalError("row value misused")
+        # SQLite compares with the left operand's affinity and collation only
+        # (a list has neither).
+        aff, explicit, implicit = lfields[0]
+        conv = self.converter(V.comparison_affinity(aff, None))
+        coll = C.lookup(explicit or implicit, self.db.collations) \
+            if (explicit or implicit) else None
+        items = [_strip(i) for i in e.items]
+        if all(isinstance(i, ast.Literal) and i.value is not None for i in items) and \
+                (coll is None or coll.key is not None):
+            # Constants: one set lookup.  Python's ==/hash agree with SQLite's
+            # equality here: int against float exactly, text never equal to
+            # numbers or blobs, text compared by the collation's key.
+            tkey = coll.key if coll is not None else None
+            keyset = set()
+            for i in items:
+                v = conv(i.value) if conv is not None else i.value
+                keyset.add(tkey(v) if tkey is not None and type(v) is str else v)
+
+            def in_set(row):
+                a = lget(row)
+                if a is None:
+                    return None
+                if conv is not None:
+                    a = conv(a)
+                if tkey is not None and type(a) is str:
+                    a = tkey(a)
+                return hit if a in keyset else miss
+            return in_set
+        fs = [self.compile(i, scope) for i in e.items]
+        cmp = V.compare_fn(coll)
 
         def in_list(row):
-            saw_null = False
-            for t in tests:
-                r = t(row)
-                if r == 1:
-                    return 0 if neg else 1
-                if r is None:
-                    saw_null = True
-            if saw_null:
-                return None
-            return 1 if neg else 0
-        if all(isinstance(_strip(i), ast.Literal) for i in e.items) and f is not None:
-            return in_list
-        return in_list
-
-    def c_InSelect(self, e, scope):
-        from .select import compile_subquery
-        f = self.compile(e.operand, scope)
-        sub = compile_subquery(self.db, e.select, scope, self.env)
-        if len(sub.names) != 1:
-            raise errors.OperationalError(
-                f"sub-select returns {len(sub.names)} columns - expected 1")
-        aff_l = affinity(scope, e.operand)
-        aff_r = sub.first_affinity
-        conv = self.converter(_pair_affinity(aff_l, aff_r))
-        coll = collation(scope, e.operand)
-        cmp = V.compare_fn(C.lookup(coll, self.db.collations) if coll else None)
-        neg = e.negated
-        cell = scope.cell
-        cache = _SubqueryCache(self.env, sub)
-
-        def in_select(row):
-            a = f(row)
-            cell.row = row
-            values, has_null = cache.values(row)
-            if not values and not has_null:
-                return 1 if neg else 0
+            a = lget(row)
             if a is None:
                 return None
             if conv is not None:
                 a = conv(a)
-            hit = False
-            for b in values:
+            saw_null = False
+            for f in fs:
+                b = f(row)
+                if b is None:
+                    saw_null = True
+                    continue
                 if conv is not None:
                     b = conv(b)
                 if cmp(a, b) == 0:
-                    hit = True
-                    break
-            if hit:
-                return 0 if neg else 1
-            if has_null:
+                    return hit
+            return None if saw_null else miss
+        return in_list
+
+    def _row_in_list(self, e, lget, lfields, hit, miss, scope):
+        n = len(lfields)
+        tests = []
+        for item in e.items:
+            k = len(item.items) if isinstance(item, ast.Tuple) else 1
+            if k != n:
+                raise errors.OperationalError(
+                    f"IN(...) element has {k} term{'s' if k != 1 else ''} - expected {n}")
+            rget, rfields, _ = self.operand(item, scope)
+            pairs = [self.field_comparator(a, b) for a, b in zip(lfields, rfields)]
+            tests.append(_row_compare("=", lget, rget, pairs))
+        return _any_equal(tests, hit, miss)
+
+    def c_InSelect(self, e, scope):
+        lget, lfields, lrow = self.operand(e.operand, scope)
+        sub, cache = self._subquery(e, scope)
+        n = len(sub.names)
+        if n != len(lfields):
+            raise errors.OperationalError(
+                f"sub-select returns {n} columns - expected {len(lfields)}")
+        hit, miss = (0, 1) if e.negated else (1, 0)
+        cell = scope.cell
+        if lrow:
+            pairs = [self.field_comparator(a, b) for a, b in zip(lfields, sub.fields)]
+            eq = _row_compare("=", itemgetter(0), itemgetter(1), pairs)
+
+            def row_in_select(row):
+                a = lget(row)
+                cell.row = row
+                unknown = False
+                for b in cache.rows(row):
+                    r = eq((a, b))
+                    if r == 1:
+                        return hit
+                    if r is None:
+                        unknown = True
+                return None if unknown else miss
+            return row_in_select
+        conv, cmp = self.field_comparator(lfields[0], sub.fields[0])
+
+        def in_select(row):
+            a = lget(row)
+            cell.row = row
+            values, has_null = cache.values(row)
+            if not values and not has_null:
+                return miss
+            if a is None:
                 return None
-            return 1 if neg else 0
+            if conv is not None:
+                a = conv(a)
+                for b in values:
+                    if cmp(a, conv(b)) == 0:
+                        return hit
+            else:
+                for b in values:
+                    if cmp(a, b) == 0:
+                        return hit
+            return None if has_null else miss
         return in_select
 
     def c_InTable(self, e, scope):
@@ -559,10 +637,8 @@ class Compiler:
         return self.c_InSelect(ast.InSelect(e.operand, sel, e.negated), scope)
 
     def c_Exists(self, e, scope):
-        from .select import compile_subquery
-        sub = compile_subquery(self.db, e.select, scope, self.env)
+        sub, cache = self._subquery(e, scope)
         cell = scope.cell
-        cache = _SubqueryCache(self.env, sub)
 
         def exists(row):
             cell.row = row
@@ -570,27 +646,31 @@ class Compiler:
         return exists
 
     def c_Subquery(self, e, scope):
+        get, fields, is_row = self.operand(e, scope)
+        if is_row:
+            raise errors.OperationalError(
+                f"sub-select returns {len(fields)} columns - expected 1")
+        return get
+
+    def _subquery(self, e, scope):
+        """Compile the query of a Subquery / Exists / InSelect node once:
+        -> (QueryPlan, _SubqueryCache)."""
         from .select import compile_subquery
         sub = compile_subquery(self.db, e.select, scope, self.env)
-        if len(sub.names) != 1:
-            raise errors.OperationalError(
-                f"sub-select returns {len(sub.names)} columns - expected 1")
-        cell = scope.cell
-        cache = _SubqueryCache(self.env, sub)
-
-        def scalar(row):
-            cell.row = row
-            r = cache.first(row)
-            return None if r is _NONE else r[0]
-        return scalar
+        scope.subplans[id(e)] = (e, sub)
+        return sub, _SubqueryCache(self.env, sub)
 
     def c_Function(self, e, scope):
         if scope.agg_map is not None and e in scope.agg_map:
             return itemgetter(scope.agg_map[e])
+        if e.over is not None:
+            raise errors.NotSupportedError(
+                f"window functions ({e.name}() OVER ...) are not supported by minisql")
         if is_aggregate_call(self.db, e):
             raise errors.OperationalError(f"misuse of aggregate function {e.name}()")
-        if e.over is not None:
-            raise errors.OperationalError(f"no such function: {e.name}")
+        if e.filter is not None:
+            raise errors.OperationalError(
+                f"FILTER may not be used with non-aggregate {e.name}()")
         name = e.name.lower()
         args = [self.compile(a, scope) for a in e.args]
         fd = F.lookup(name, len(args), self.db.functions)
@@ -674,13 +754,103 @@ class Compiler:
         return raise_
 
 
-def _pair_affinity(a1, a2):
-    if a1 and a1 != "BLOB" and a2 and a2 != "BLOB":
-        return "NUMERIC" if (a1 in NUMERIC_AFFS or a2 in NUMERIC_AFFS) else None
-    a = a1 if (a1 and a1 != "BLOB") else a2 if (a2 and a2 != "BLOB") else None
-    if a is None:
-        return None
-    return "NUMERIC" if a in NUMERIC_AFFS else "TEXT"
+def _scalar_comparison(op, lf, rf, conv, cmp):
+    """``a op b`` for two scalars; ``conv`` the affinity applied to both."""
+    test = _CMP_TESTS[op]
+    if op in ("IS", "IS NOT"):
+        want = op == "IS"
+
+        def is_(row):
+            a, b = lf(row), rf(row)
+            if a is None or b is None:
+                return 1 if (a is None and b is None) == want else 0
+            if conv is not None:
+                a, b = conv(a), conv(b)
+            return 1 if (cmp(a, b) == 0) == want else 0
+        return is_
+    if conv is None:
+        def compare(row):
+            a = lf(row)
+            if a is None:
+                return None
+            b = rf(row)
+            if b is None:
+                return None
+            return 1 if test(cmp(a, b)) else 0
+    else:
+        def compare(row):
+            a = lf(row)
+            if a is None:
+                return None
+            b = rf(row)
+            if b is None:
+                return None
+            return 1 if test(cmp(conv(a), conv(b))) else 0
+    return compare
+
+
+def _row_compare(op, lget, rget, pairs):
+    """``(a, b, ...) op (x, y, ...)`` field by field, as SQLite: = and !=
+    are the AND / OR of the fields' results, IS / IS NOT the same with NULLs
+    equal, and the orderings decide at the first unequal field (a NULL met
+    before that makes the answer NULL)."""
+    n = len(pairs)
+    if op in ("=", "!=", "IS", "IS NOT"):
+        nulls_equal = op in ("IS", "IS NOT")
+        yes, no = (1, 0) if op in ("=", "IS") else (0, 1)
+
+        def equal(row):
+            a, b = lget(row), rget(row)
+            unknown = False
+            for i in range(n):
+                x, y = a[i], b[i]
+                if x is None or y is None:
+                    if nulls_equal:
+                        if x is not y:
+                            return no
+                        continue
+                    unknown = True
+                    continue
+                conv, cmp = pairs[i]
+                if conv is not None:
+                    x, y = conv(x), conv(y)
+                if cmp(x, y) != 0:
+                    return no
+            return None if unknown else yes
+        return equal
+    test = _CMP_TESTS[op]
+
+    def order(row):
+        a, b = lget(row), rget(row)
+        for i in range(n):
+            x, y = a[i], b[i]
+            if x is None or y is None:
+                return None
+            conv, cmp = pairs[i]
+            if conv is not None:
+                x, y = conv(x), conv(y)
+            c = cmp(x, y)
+            if c != 0 or i == n - 1:
+                return 1 if test(c) else 0
+    return order
+
+
+_VECTORISH = (ast.Tuple, ast.Subquery)
+
+
+def _any_equal(tests, hit, miss):
+    """``x IN (row, row, ...)``: hit when a test is 1, NULL when none is but
+    one is NULL."""
+    def in_rows(row):
+        unknown = False
+        for t in tests:
+            r = t(row)
+            if r == 1:
+                return hit
+            if r is None:
+                unknown = True
+        return None if unknown else miss
+    return in_rows
 
 
 _CMP_TESTS = {
@@ -716,6 +886,13 @@ class _SubqueryCache:
         self.first_row = r
         self.gen = self.env.generation
         return r
+
+    def rows(self, row):
+        """Every row (tuples), for row-value IN."""
+        if self.sub.correlated or self.gen != self.env.generation or self.vals is None:
+            self.vals = list(self.sub.rows())
+            self.gen = self.env.generation
+        return self.vals
 
     def values(self, row):
         if self.sub.correlated or self.gen != self.env.generation or self.vals is None:

@@ -1,5 +1,7 @@
-"""SQL functions: the built-in scalar functions of SQLite 3.40 (func.c, the
-math functions of this build) and the function registry.
+"""SQL functions: the built-in scalar functions of SQLite 3.40 (func.c and
+the math functions of this build), the registry that also holds the
+aggregates (aggregates.py) and date/time functions (datefuncs.py), and the
+wrappers for application-defined functions.
 
 Registry
     ``lookup(name, nargs, registry)`` finds a FuncDef the way
@@ -16,7 +18,9 @@ Calling a FuncDef
     scalar:     ``fd.scalar(collation)(*args)``, or ``(ctx, *args)`` when
                 ``fd.needs_context`` -- ctx is the connection state, any
                 object with ``changes()``, ``total_changes()`` and
-                ``last_insert_rowid()``.
+                ``last_insert_rowid()``, and optionally ``statement_time()``
+                (the julian day * 86400000 at which the statement started,
+                for 'now' in the date and time functions).
     aggregate:  ``agg = fd.aggregate(collation)(); agg.step(*args) ...;
                 agg.finalize()``.
     ``collation`` (a collation.Collation or None for BINARY) matters only
@@ -38,9 +42,10 @@ import re
 from .. import errors
 from . import values as V
 from . import aggregates as A
+from . import datefuncs as D
 from . import likeglob
 from .printf import (sql_printf, quote_real, round_real, to_int64, to_double,
-                     to_utf8, MAX_LENGTH, too_big)
+                     to_text, to_utf8, c_int, cut_nul, MAX_LENGTH, too_big)
 
 SQLITE_VERSION = "3.40.1"
 SQLITE_SOURCE_ID = ("2022-12-28 14:03:47 "
@@ -59,20 +64,9 @@ COMPILE_OPTIONS = (
 _rng = _random.Random(os.urandom(16))
 
 
-def _c_int(v):
-    """sqlite3_value_int(): the int64 narrowed to a C int."""
-    v &= 0xFFFFFFFF
-    return v - (1 << 32) if v >= 1 << 31 else v
-
-
 def _text(v):
     """sqlite3_value_text() for a non-NULL value."""
-    return v if type(v) is str else V.to_text(v)
-
-
-def _cut_nul(s):
-    i = s.find("\0")
-    return s if i < 0 else s[:i]
+    return v if type(v) is str else to_text(v)
 
 
 # -- scalar functions ----------------------------------------------------
@@ -162,7 +156,7 @@ def length(x):
     t = type(x)
     if t is str:
         if "\0" in x:
-            x = _cut_nul(x)
+            x = cut_nul(x)
         if x.isascii() or not _SURROGATE.search(x):
             return len(x)
         # Invalid UTF-8 carried as escapes: count as SQLite does, one per
@@ -228,7 +222,7 @@ def upper(x):
 def _trim_chars(chars):
     if chars is None:
         return None
-    return _cut_nul(_text(chars))
+    return cut_nul(_text(chars))
 
 
 def ltrim(x, chars=" "):
@@ -296,7 +290,7 @@ def printf(*args):
 def quote(x):
     t = type(x)
     if t is str:
-        return "'" + _cut_nul(x).replace("'", "''") + "'"
+        return "'" + cut_nul(x).replace("'", "''") + "'"
     if t is int:
         return str(x)
     if t is float:
@@ -346,7 +340,7 @@ def round_(x, n=Ellipsis):
     if n is Ellipsis:
         n = 0
     else:
-        n = min(max(_c_int(to_int64(n)), 0), 30)
+        n = min(max(c_int(to_int64(n)), 0), 30)
     if x is None:
         return None
     r = to_double(x)
@@ -397,7 +391,7 @@ def soundex(x):
 
 
 def sqlite_compileoption_get(n):
-    n = _c_int(to_int64(n))
+    n = c_int(to_int64(n))
     if 0 <= n < len(COMPILE_OPTIONS):
         return COMPILE_OPTIONS[n]
     return None
@@ -435,10 +429,10 @@ def substr(x, start, length=Ellipsis):
         return None
     if x is None:
         return None
-    p1 = _c_int(to_int64(start))
+    p1 = c_int(to_int64(start))
     neg_p2 = False
     if length is not Ellipsis:
-        p2 = _c_int(to_int64(length))
+        p2 = c_int(to_int64(length))
         if p2 < 0:
             p2 = -p2
             neg_p2 = True
@@ -451,7 +445,7 @@ def substr(x, start, length=Ellipsis):
     else:
         z = _text(x)
         if "\0" in z:
-            z = _cut_nul(z)
+            z = cut_nul(z)
     n = len(z)
     if p1 < 0:
         p1 += n
@@ -810,6 +804,14 @@ def _builtins():
     _def("power", 2, _math2(_c_pow))
     _def("mod", 2, _math2(_c_fmod))
     _def("pi", 0, pi)
+    # date and time (datefuncs.py); they read the statement's clock from ctx
+    for name, f in (("date", D.date_), ("time", D.time_), ("datetime", D.datetime_),
+                    ("julianday", D.julianday), ("unixepoch", D.unixepoch),
+                    ("strftime", D.strftime_)):
+        _def(name, -1, f, needs_context=True)
+    for name, f in (("current_date", D.current_date), ("current_time", D.current_time),
+                    ("current_timestamp", D.current_timestamp)):
+        _def(name, 0, f, needs_context=True)
     # aggregates
     _def("avg", 1, A.Avg, is_agg=True)
     _def("count", 0, A.CountStar, is_agg=True)
@@ -885,12 +887,6 @@ def lookup(name, nargs, registry=None):
                 f"wrong number of arguments to function {name}()")
         raise errors.OperationalError(f"no such function: {name}")
     return fd
-
-
-def exists(name, registry=None):
-    """Is there any function of this name (any arity)?"""
-    key = name.lower()
-    return key in _BUILTIN or bool(registry is not None and registry.user.get(key))
 
 
 def lookup_scalar(name, nargs, registry=None, collation=None):

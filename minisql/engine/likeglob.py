@@ -29,6 +29,7 @@ import re
 from functools import lru_cache
 
 from .. import errors
+from .printf import to_text, cut_nul
 
 LIKE_PATTERN_LIMIT = 50000      # SQLITE_MAX_LIKE_PATTERN_LENGTH
 _FLAGS = re.DOTALL | re.ASCII
@@ -36,24 +37,6 @@ _FLAGS = re.DOTALL | re.ASCII
 
 def _never(s):
     return False
-
-
-def _to_text(v):
-    """sqlite3_value_text(): numbers rendered as SQLite renders them."""
-    t = type(v)
-    if t is str:
-        return v
-    if t is int:
-        return str(v)
-    if t is float:
-        from .printf import real_to_text
-        return real_to_text(v)
-    return bytes(v).decode("utf-8", "surrogateescape")
-
-
-def _cut_nul(s):
-    i = s.find("\0")
-    return s if i < 0 else s[:i]
 
 
 def _assemble(segments, flags):
@@ -73,7 +56,7 @@ def compile_like(pattern, escape=None, case_sensitive=False):
     """A matcher ``f(text) -> bool`` for ``text LIKE pattern [ESCAPE escape]``.
 
     ``pattern`` and ``escape`` are str (escape a single character or None)."""
-    pattern = _cut_nul(pattern)
+    pattern = cut_nul(pattern)
     segments = []
     cur = []
     i = 0
@@ -132,7 +115,7 @@ def _glob_set(pattern, i):
 @lru_cache(maxsize=512)
 def compile_glob(pattern):
     """A matcher ``f(text) -> bool`` for ``text GLOB pattern``."""
-    pattern = _cut_nul(pattern)
+    pattern = cut_nul(pattern)
     segments = []
     cur = []
     i = 0
@@ -173,21 +156,21 @@ def like(pattern, string, escape=_MISSING, case_sensitive=False):
     if pattern is None:
         p = None
     else:
-        p = pattern if tp is str else _to_text(pattern)
+        p = pattern if tp is str else to_text(pattern)
         _check_pattern_length(p)
     if escape is not _MISSING:
         if escape is None:
             return None
-        esc = _cut_nul(_to_text(escape))
+        esc = cut_nul(to_text(escape))
         if len(esc) != 1:
             raise errors.OperationalError("ESCAPE expression must be a single character")
     else:
         esc = None
     if p is None or string is None:
         return None
-    s = string if type(string) is str else _to_text(string)
+    s = string if type(string) is str else to_text(string)
     if "\0" in s:
-        s = _cut_nul(s)
+        s = cut_nul(s)
     return 1 if compile_like(p, esc, case_sensitive)(s) else 0
 
 
@@ -196,12 +179,12 @@ def like_fn(pattern, escape=_MISSING, case_sensitive=False):
     ``f(string) -> 1, 0 or None`` with exactly like()'s results and errors."""
     if type(pattern) is bytes or pattern is None or escape is None:
         return lambda string, _p=pattern, _e=escape: like(_p, string, _e, case_sensitive)
-    p = pattern if type(pattern) is str else _to_text(pattern)
+    p = pattern if type(pattern) is str else to_text(pattern)
     try:
         _check_pattern_length(p)
         esc = None
         if escape is not _MISSING:
-            esc = _cut_nul(_to_text(escape))
+            esc = cut_nul(to_text(escape))
             if len(esc) != 1:
                 raise errors.OperationalError("ESCAPE expression must be a single character")
     except errors.OperationalError:
@@ -213,13 +196,13 @@ def like_fn(pattern, escape=_MISSING, case_sensitive=False):
         t = type(string)
         if t is str:
             if "\0" in string:
-                string = _cut_nul(string)
+                string = cut_nul(string)
             return 1 if match(string) else 0
         if string is None:
             return None
         if t is bytes:
             return 0
-        return 1 if match(_to_text(string)) else 0
+        return 1 if match(to_text(string)) else 0
     return like_const
 
 
@@ -227,7 +210,7 @@ def glob_fn(pattern):
     """``glob`` for a constant pattern: ``f(string) -> 1, 0 or None``."""
     if type(pattern) is bytes or pattern is None:
         return lambda string, _p=pattern: glob(_p, string)
-    p = pattern if type(pattern) is str else _to_text(pattern)
+    p = pattern if type(pattern) is str else to_text(pattern)
     try:
         _check_pattern_length(p)
     except errors.OperationalError:
@@ -238,13 +221,13 @@ def glob_fn(pattern):
         t = type(string)
         if t is str:
             if "\0" in string:
-                string = _cut_nul(string)
+                string = cut_nul(string)
             return 1 if match(string) else 0
         if string is None:
             return None
         if t is bytes:
             return 0
-        return 1 if match(_to_text(string)) else 0
+        return 1 if match(to_text(string)) else 0
     return glob_const
 
 
@@ -255,11 +238,11 @@ def glob(pattern, string):
         return 0
     if pattern is None:
         return None
-    p = pattern if tp is str else _to_text(pattern)
+    p = pattern if tp is str else to_text(pattern)
     _check_pattern_length(p)
     if string is None:
         return None
-    s = string if type(string) is str else _to_text(string)
+    s = string if type(string) is str else to_text(string)
     if "\0" in s:
-        s = _cut_nul(s)
+        s = cut_nul(s)
     return 1 if compile_glob(p)(s) else 0

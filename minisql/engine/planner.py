@@ -23,30 +23,50 @@ import math
 
 from .. import errors
 from ..sql import ast
-from ..storage.record import KeyInfo, decode_record
+from ..storage.record import KeyInfo, decode_record, decode_record_prefix
 from . import collation as C
 from .expr import binary_collation, comparison_affinity, resolve, walk
 
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def table_reader(table):
+def table_reader(table, used=None):
     """-> read(cursor): the row segment of ``table`` (columns, then rowid).
 
     Fills in what the record leaves out: the rowid alias column (stored as
     NULL), trailing columns added by ALTER TABLE (their defaults), and the
-    integer form SQLite uses on disk for integral REAL values."""
+    integer form SQLite uses on disk for integral REAL values.  With
+    ``used`` (the column positions a query reads) only the record's prefix
+    up to the last used column is decoded; the rest of the segment stays
+    NULL, unread."""
     n = len(table.columns)
     ipk = table.rowid_alias
-    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL"]
     defaults = [_constant_default(c) for c in table.columns]
+    want = n
+    if used is not None:
+        want = max([i for i in used if i >= 0 and i != ipk], default=-1) + 1
+    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL" and i < want]
+    tails = [defaults[k:] for k in range(n + 1)]
+    if want == 0:
+        blank = [None] * n
+
+        def read_rowid(cur):
+            vals = blank[:]
+            rid = cur.rowid()
+            if ipk is not None:
+                vals[ipk] = rid
+            vals.append(rid)
+            return vals
+        return read_rowid
+    decode = decode_record if want == n else \
+        (lambda buf: decode_record_prefix(buf, want))
 
     def read(cur):
-        vals = decode_record(cur.payload())
+        vals = decode(cur.payload())
         k = len(vals)
         if k != n:
             if k < n:
-                vals.extend(defaults[k:])
+                vals += tails[k]
             else:
                 del vals[n:]
         rid = cur.rowid()
@@ -80,10 +100,10 @@ def keyinfo_for(db, index):
 
 
 class _Term:
-    __slots__ = ("col", "op", "expr", "node")
+    __slots__ = ("col", "op", "expr", "node", "term")
 
-    def __init__(self, col, op, expr, node):
-        self.col, self.op, self.expr, self.node = col, op, expr, node
+    def __init__(self, col, op, expr, node, term):
+        self.col, self.op, self.expr, self.node, self.term = col, op, expr, node, term
 
 
 def _usable_terms(scope, i, src, terms):
@@ -106,7 +126,7 @@ def _usable_terms(scope, i, src, terms):
                 continue
             if not _only_earlier(scope, other, i):
                 continue
-            out.append(_Term(hit[2], op, other, (col, other)))
+            out.append(_Term(hit[2], op, other, (col, other), t))
             break
     return out
 
@@ -133,7 +153,7 @@ def choose_access(db, comp, scope, i, lv, terms):
     if lv.sub is not None:
         return _subquery_access(db, lv)
     table = lv.table
-    read = table_reader(table)
+    read = table_reader(table, src.used)
     btree = db.btree
     root = table.root
     name = src.alias if src.alias == table.name.lower() else f"{table.name} AS {src.alias}"
@@ -151,6 +171,7 @@ def choose_access(db, comp, scope, i, lv, terms):
             kf = comp.compile(t.expr, scope)
             conv = comp.converter(comparison_affinity(scope, *t.node))
             lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"
+            lv.consumed.add(id(t.term))
 
             def rowid_eq(prefix, kf=kf, conv=conv):
                 key = _int_key(kf(prefix), conv)
@@ -294,7 +315,13 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
         parts.append(f"{nxt}{lo.op}?")
     if hi is not None:
         parts.append(f"{nxt}{hi.op}?")
-    lv.detail = f"SEARCH {name} USING INDEX {index.name} ({' AND '.join(parts)})"
+    table = lv.table
+    ipk = table.rowid_alias
+    covering = all(c == -1 or c == ipk or c in index.columns for c in lv.src.used)
+    lv.consumed.update(id(t.term) for t in eqs)
+    kind = "COVERING INDEX" if covering else "INDEX"
+    lv.detail = f"SEARCH {name} USING {kind} {index.name} ({' AND '.join(parts)})"
+    from_key = _key_reader(table, index) if covering else None
     eqfs = [(comp.compile(t.expr, scope), comp.converter(comparison_affinity(scope, *t.node)))
             for t in eqs]
     lof = (comp.compile(lo.expr, scope), comp.converter(comparison_affinity(scope, *lo.node)),
@@ -341,12 +368,38 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
                 c = ki.compare(k[n:n + 1], (hi_v,))
                 if c > 0 or (c == 0 and hif[2] == "<"):
                     return
-            if tcur.seek(k[-1]):
+            if from_key is not None:
+                yield from_key(k)
+            elif tcur.seek(k[-1]):
                 yield read(tcur)
             else:
                 raise errors.corrupt(f"index {index.name} points at missing rowid {k[-1]}")
             ok = icur.next()
     return access
+
+
+def _key_reader(table, index):
+    """-> read(key): a row segment built from an index key alone (a covering
+    index: every column the query reads is in the key)."""
+    ncols = len(table.columns)
+    ipk = table.rowid_alias
+    places = [(j, c) for j, c in enumerate(index.columns) if c >= 0]
+    reals = {c for _, c in places if table.columns[c].affinity == "REAL"}
+    blank = [None] * (ncols + 1)
+
+    def read(key):
+        seg = blank[:]
+        for j, c in places:
+            v = key[j]
+            if c in reals and type(v) is int:
+                v = float(v)
+            seg[c] = v
+        rid = key[-1]
+        seg[ncols] = rid
+        if ipk is not None:
+            seg[ipk] = rid
+        return seg
+    return read
 
 
 def _colname(cols, i):

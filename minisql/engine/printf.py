@@ -381,6 +381,26 @@ def to_double(v):
     return real_value(v)
 
 
+def to_text(v):
+    """sqlite3_value_text(): the text of any non-NULL value (None for NULL)."""
+    t = type(v)
+    if t is str:
+        return v
+    if t is int:
+        return str(v)
+    if t is float:
+        return real_to_text(v)
+    if v is None:
+        return None
+    return v.decode("utf-8", "surrogateescape")
+
+
+def cut_nul(s):
+    """A text as C string functions see it: up to its first NUL."""
+    i = s.find("\0")
+    return s if i < 0 else s[:i]
+
+
 def to_utf8(v):
     """sqlite3_value_text() as bytes (the text of a number, a blob's bytes)."""
     t = type(v)
@@ -469,7 +489,7 @@ def sql_printf(fmt, args):
             c = chr(f[i]) if i < n else "\0"
         # width
         if c == "*":
-            width = _c_int(a.int())
+            width = c_int(a.int())
             if width < 0:
                 leftjustify = True
                 width = -width if width >= -2147483647 else 0
@@ -487,7 +507,7 @@ def sql_printf(fmt, args):
             i += 1
             c = chr(f[i]) if i < n else "\0"
             if c == "*":
-                precision = _c_int(a.int())
+                precision = c_int(a.int())
                 if precision < 0:
                     precision = -precision if precision >= -2147483647 else -1
                 i += 1
@@ -646,8 +666,8 @@ def sql_printf(fmt, args):
     return out.decode("utf-8", "surrogateescape")
 
 
-def _c_int(v):
-    """An int64 narrowed to a C int, as (int)getIntArg() does."""
+def c_int(v):
+    """An int64 narrowed to a C int (sqlite3_value_int(), (int) casts)."""
     v &= 0xFFFFFFFF
     return v - (1 << 32) if v >= 1 << 31 else v
 

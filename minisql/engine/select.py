@@ -25,7 +25,7 @@ from . import aggregates as A
 from . import functions as F
 from . import values as V
 from .expr import Compiler, Scope, Source, contains_aggregate, is_aggregate_call, \
-    affinity, walk, resolve
+    affinity, explicit_collation, walk, resolve
 from .planner import choose_access
 
 _subquery_counter = 0
@@ -35,18 +35,25 @@ class QueryPlan:
     """A compiled query: ``rows()`` yields tuples."""
 
     __slots__ = ("names", "decltypes", "first_affinity", "correlated", "_run",
-                 "explain", "affinities", "collations")
+                 "explain", "affinities", "collations", "fields")
 
     def __init__(self, names, run, decltypes=None, affinities=None, correlated=False,
-                 explain=(), collations=None):
+                 explain=(), collations=None, fields=None):
         self.names = names
         self._run = run
         self.decltypes = decltypes or [None] * len(names)
         self.affinities = affinities or [None] * len(names)
-        self.first_affinity = self.affinities[0] if self.affinities else None
         self.correlated = correlated
         self.explain = list(explain)
         self.collations = collations or [None] * len(names)
+        # How the query's columns compare when the query is an operand
+        # (scalar subquery, IN, row values): (affinity, explicit collation,
+        # implicit collation) per column.  SQLite takes them from the
+        # rightmost SELECT of a compound, its FROM-clause columns from the
+        # leftmost: the two may differ.
+        self.fields = fields or [(a, None, c) for a, c in zip(self.affinities,
+                                                               self.collations)]
+        self.first_affinity = self.fields[0][0] if self.fields else None
 
     def rows(self):
         return self._run()
@@ -64,7 +71,11 @@ def compile_select(db, sel, env, parent=None, ctes=None):
     if isinstance(body, ast.Values):
         plan = compile_values(db, body, env, parent, ctes)
     else:
-        plan = compile_compound(db, body, env, parent, ctes)
+        # SQLite merges the sorted arms for an ORDER BY, unless a term has a
+        # COLLATE: then the compound becomes a subquery that is sorted.
+        merge = bool(sel.order_by) and not any(
+            isinstance(n, ast.Collate) for t in sel.order_by for n in walk(t.expr))
+        plan = compile_compound(db, body, env, parent, ctes, merge=merge)
     return finish_output(db, plan, env, parent, sel.order_by, sel.limit, sel.offset)
 
 
@@ -209,7 +220,7 @@ def _make_source(db, env, scope, item, ctes):
 
 class Level:
     __slots__ = ("src", "kind", "on", "where", "access", "null_seg", "table", "sub",
-                 "on_exprs", "detail")
+                 "on_exprs", "detail", "where_nodes", "consumed")
 
     def __init__(self, src, kind, table, sub):
         self.src = src
@@ -218,6 +229,8 @@ class Level:
         self.sub = sub
         self.on = []
         self.where = []
+        self.where_nodes = []       # the AST term of each compiled WHERE filter
+        self.consumed = set()       # ids of terms the access path guarantees
         self.on_exprs = []
         self.access = None
         self.null_seg = [None] * src.width
@@ -313,13 +326,10 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         used = term_levels(scope, t)
         lvl = len(levels) - 1 if used is None else max(used, default=0)
         levels[lvl].where.append(f)
-    for i, lv in enumerate(levels):
+        levels[lvl].where_nodes.append(t)
+    for lv in levels:
         if lv.kind == "LEFT":
             lv.on = [comp.compile(t, scope) for t in lv.on_exprs]
-            candidates = lv.on_exprs
-        else:
-            candidates = inner_terms
-        lv.access = choose_access(db, comp, scope, i, lv, candidates)
 
     group_by = [_resolve_output_ref(e, exprs, alias_map, scope, k)
                 for k, e in enumerate(core.group_by)]
@@ -336,9 +346,12 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
     if core.having is not None and not group_by and not any(
             contains_aggregate(db, e) for e in exprs) and not contains_aggregate(db, core.having):
         raise errors.OperationalError("a GROUP BY clause is required before HAVING")
-    source_rows = _loop(levels, pre)
+    # The loop is built once the access paths are known (below).
+    loop = []
+
+    def source_rows():
+        return loop[0]()
     width = scope.width
-    affs = [affinity(scope, e) for e in exprs]
     decls = [_decltype(scope, e) for e in exprs]
 
     if aggregate:
@@ -351,10 +364,10 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             if n not in agg_map:
                 agg_map[n] = width + len(agg_map)
         aggs = []
+        driver = None
         for n in agg_map:
             argfs = [comp.compile(a, scope) for a in n.args]
-            if n.filter is not None:
-                raise errors.OperationalError("FILTER clause is not supported")
+            filterf = comp.compile(n.filter, scope) if n.filter is not None else None
             coll = None
             if n.args and n.name.lower() in ("min", "max") or n.distinct:
                 c = _coll_name(scope, n.args[0]) if n.args else None
@@ -366,17 +379,22 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                     raise errors.OperationalError(
                         f"DISTINCT aggregates must have exactly one argument")
                 factory = A.distinct(factory, coll)
-            aggs.append((factory, argfs))
+            elif len(n.args) == 1 and factory.__name__ in ("Min", "Max"):
+                driver = len(aggs)
+            aggs.append((factory, argfs, filterf))
         gfs = [comp.compile(g, scope) for g in group_by]
         gcolls = [_coll_obj(db, scope, g) for g in group_by]
         scope.agg_map = agg_map
         outfs = [comp.compile(e, scope) for e in exprs]
         havf = comp.compile(core.having, scope) if core.having is not None else None
-        rows_fn = _aggregate(source_rows, width, aggs, gfs, gcolls, havf)
+        rows_fn = _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver)
     else:
         outfs = [comp.compile(e, scope) for e in exprs]
         rows_fn = source_rows
     scope.alias_map = None
+    # After compiling: a subquery's affinity is known once it has compiled.
+    affs = [affinity(scope, e) for e in exprs]
+    fields = [(a, explicit_collation(e), _coll_name(scope, e)) for a, e in zip(affs, exprs)]
 
     # ORDER BY keys are computed on the pre-projection row.
     sort_terms = []
@@ -393,6 +411,17 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         sort_terms.append((k, order_key_fn(ck, term.order == "DESC", term.nulls),
                            term.order == "DESC"))
     limit_get = _limit_offset(comp, scope, limit, offset)
+    # Access paths last: by now every expression has compiled, so each
+    # source knows which of its columns the query reads.
+    for i, lv in enumerate(levels):
+        candidates = lv.on_exprs if lv.kind == "LEFT" else inner_terms
+        lv.access = choose_access(db, comp, scope, i, lv, candidates)
+        if lv.consumed:
+            # Terms the access path answers exactly need no re-check per row.
+            keep = [(f, n) for f, n in zip(lv.where, lv.where_nodes) if id(n) not in lv.consumed]
+            lv.where = [f for f, _ in keep]
+            lv.where_nodes = [n for _, n in keep]
+    loop.append(_loop(levels, pre))
     distinct = core.distinct
     out_colls = [_coll_obj(db, scope, e) for e in exprs]
     rowkey = row_key_fn(out_colls)
@@ -435,7 +464,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         explain.append(lv.detail or f"SCAN {lv.src.alias}")
     if sort_terms:
         explain.append("USE TEMP B-TREE FOR ORDER BY")
-    return QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls)
+    return QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls, fields)
 
 
 def _first_agg_name(db, e):
@@ -584,10 +613,11 @@ def _coll_obj(db, scope, e):
 
 def _loop(levels, pre):
     """The nested loop over all levels; returns a generator factory."""
+    is_true = V.is_true
+
     def all_true(fs, row):
         for f in fs:
-            v = f(row)
-            if v is None or not V.truth(v):
+            if not is_true(f(row)):
                 return False
         return True
 
@@ -600,24 +630,25 @@ def _loop(levels, pre):
         return none
     if n == 1 and levels[0].kind == "INNER":
         lv = levels[0]
-        access, where = lv.access, lv.where
+        where = lv.where
+        # lv.access is read when the query runs: the planner picks it after
+        # this loop is built.
         if not where:
             def scan1():
-                yield from access(None)
+                return lv.access(None)
             return scan1
         if len(where) == 1:
             w0 = where[0]
-            truth = V.truth
+            is_true = V.is_true
 
             def scan1f():
-                for row in access(None):
-                    v = w0(row)
-                    if v is not None and truth(v):
+                for row in lv.access(None):
+                    if is_true(w0(row)):
                         yield row
             return scan1f
 
         def scan1w():
-            for row in access(None):
+            for row in lv.access(None):
                 if all_true(where, row):
                     yield row
         return scan1w
@@ -682,50 +713,70 @@ def _distinct(rows, rowkey):
         yield r
 
 
-def _aggregate(source_rows, width, aggs, gfs, gcolls, havf):
-    """GROUP BY + aggregate evaluation.  Output rows: last source row of the
-    group followed by the aggregate results."""
-    truth = V.truth
+def _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver):
+    """GROUP BY + aggregate evaluation.  ``aggs`` holds (factory, argument
+    functions, FILTER function or None) per aggregate.  Output rows: a
+    source row of the group followed by the aggregate results.
+
+    The source row is the one SQLite's "bare" columns report: the group's
+    first row, or with min()/max() (``driver``: the index of the last
+    distinct one) the row that set its current value -- the last row seen
+    while it has none."""
+    is_true = V.is_true
     gkey = row_key_fn(gcolls)
+    plain = all(ff is None for _, _, ff in aggs)
+    calls = [(i, argfs, ff) for i, (_, argfs, ff) in enumerate(aggs)]
 
     def new_states():
-        return [factory() for factory, _ in aggs]
+        return [factory() for factory, _, _ in aggs]
 
     def step(states, row):
-        for state, (_, argfs) in zip(states, aggs):
-            state.step(*[f(row) for f in argfs])
+        """Step every aggregate; True when the driver took this row."""
+        hit = False
+        for i, argfs, ff in calls:
+            if ff is not None and not is_true(ff(row)):
+                if i == driver and not states[i].seen:
+                    hit = True
+                continue
+            r = states[i].step(*[f(row) for f in argfs])
+            if i == driver and (r or not states[i].seen):
+                hit = True
+        return hit
+
+    if plain and driver is None:
+        def step(states, row):  # noqa: F811 - the common case, no bookkeeping
+            for state, (_, argfs, _) in zip(states, aggs):
+                state.step(*[f(row) for f in argfs])
 
     def run():
         if not gfs:
             states = new_states()
-            last = None
+            bare = None
             for row in source_rows():
-                step(states, row)
-                last = row
-            base = list(last) if last is not None else [None] * width
+                if step(states, row) or bare is None:
+                    bare = row
+            base = list(bare) if bare is not None else [None] * width
             out = base + [s.finalize() for s in states]
-            if havf is None or truth(havf(out) or 0):
+            if havf is None or is_true(havf(out)):
                 yield out
             return
         groups = {}
         for row in source_rows():
-            key = tuple(f(row) for f in gfs)
+            key = tuple([f(row) for f in gfs])
             gk = gkey(key)
             g = groups.get(gk)
             if g is None:
                 g = groups[gk] = [key, new_states(), row]
-            step(g[1], row)
-            g[2] = row
+            if step(g[1], row):
+                g[2] = row
         # SQLite emits groups in GROUP BY order (it sorts or walks an index).
         keyfns = [order_key_fn(ck, False, None) for ck in gcolls]
         ordered = sorted(groups.values(),
-                         key=lambda g: tuple(kf(v) for kf, v in zip(keyfns, g[0])))
+                         key=lambda g: tuple([kf(v) for kf, v in zip(keyfns, g[0])]))
         for key, states, row in ordered:
             out = list(row) + [s.finalize() for s in states]
-            if havf is not None:
-                v = havf(out)
-                if v is None or not truth(v):
-                    continue
+            if havf is not None and not is_true(havf(out)):
+                continue
             yield out
     return run
 
@@ -742,47 +793,69 @@ def compile_values(db, body, env, parent, ctes):
             raise errors.OperationalError("all VALUES must have the same number of terms")
     compiled = [[comp.compile(e, scope) for e in r] for r in body.rows]
     names = [f"column{i + 1}" for i in range(width)]
+    # Each row is a SELECT of a UNION ALL to SQLite: the columns take the
+    # first row's affinity, operands the last row's.
+    affs = [affinity(scope, e) for e in body.rows[0]]
+    fields = [(affinity(scope, e), explicit_collation(e), _coll_name(scope, e))
+              for e in body.rows[-1]]
 
     def run():
         for fs in compiled:
             yield tuple(f(None) for f in fs)
-    return QueryPlan(names, run, correlated=scope.correlated)
+    return QueryPlan(names, run, affinities=affs, correlated=scope.correlated, fields=fields)
 
 
-def _arm(db, node, env, parent, ctes):
+def _arm(db, node, env, parent, ctes, merge=False):
     if isinstance(node, ast.SelectCore):
         return compile_core(db, node, env, parent, ctes)
     if isinstance(node, ast.Values):
         return compile_values(db, node, env, parent, ctes)
-    return compile_compound(db, node, env, parent, ctes)
+    return compile_compound(db, node, env, parent, ctes, merge)
 
 
-def compile_compound(db, body, env, parent, ctes):
-    left = _arm(db, body.left, env, parent, ctes)
-    right = _arm(db, body.right, env, parent, ctes)
+def compile_compound(db, body, env, parent, ctes, merge=False):
+    """``left op right``.  Which of several equal rows (3 and 3.0, 'a' and
+    'A' under NOCASE) survives follows SQLite: without ORDER BY it keeps
+    rows in a temporary index where a later equal row replaces an earlier
+    one (UNION: the last of all; INTERSECT/EXCEPT: the left's last); with
+    ORDER BY (``merge``) it merges the sorted arms, emitting the right arm's
+    row first on a tie (UNION) and otherwise the left's first."""
+    left = _arm(db, body.left, env, parent, ctes, merge)
+    right = _arm(db, body.right, env, parent, ctes, merge)
     if len(left.names) != len(right.names):
         raise errors.OperationalError(
             f"SELECTs to the left and right of {body.op} do not have the same number "
             "of result columns")
     op = body.op
-    colls = left.collations
+    # Each column's collation is the leftmost arm's that has one.
+    colls = [lc if lc is not None else rc for lc, rc in zip(left.collations, right.collations)]
     key = row_key_fn(colls)
     kfs = [order_key_fn(c, False, None) for c in colls]
 
     def ordered(rows):
         return sorted(rows, key=lambda r: tuple([kf(v) for kf, v in zip(kfs, r)]))
 
+    def keep_left(rows):
+        kept = {}
+        for r in rows:
+            if merge:
+                kept.setdefault(key(r), r)
+            else:
+                kept[key(r)] = r
+        return kept
+
     def run():
         if op == "UNION ALL":
             yield from left.rows()
             yield from right.rows()
             return
-        lrows = {}
-        for r in left.rows():
-            lrows.setdefault(key(r), r)
+        lrows = keep_left(left.rows())
         if op == "UNION":
-            for r in right.rows():
-                lrows.setdefault(key(r), r)
+            if merge:
+                lrows.update(keep_left(right.rows()))
+            else:
+                for r in right.rows():
+                    lrows[key(r)] = r
             yield from ordered(lrows.values())
         elif op == "INTERSECT":
             rk = {key(r) for r in right.rows()}
@@ -791,7 +864,8 @@ def compile_compound(db, body, env, parent, ctes):
             rk = {key(r) for r in right.rows()}
             yield from ordered(r for k, r in lrows.items() if k not in rk)
     return QueryPlan(left.names, run, left.decltypes, left.affinities,
-                     left.correlated or right.correlated, left.explain + right.explain, colls)
+                     left.correlated or right.correlated, left.explain + right.explain, colls,
+                     right.fields)
 
 
 def finish_output(db, plan, env, parent, order_by, limit, offset):
@@ -821,7 +895,7 @@ def finish_output(db, plan, env, parent, order_by, limit, offset):
         else:
             raise errors.OperationalError(
                 f"{_ordinal(k + 1)} ORDER BY term does not match any column in the result set")
-        ck = C.lookup(coll, db.collations) if coll else None
+        ck = C.lookup(coll, db.collations) if coll else plan.collations[idx]
         terms.append((idx, order_key_fn(ck, term.order == "DESC", term.nulls),
                       term.order == "DESC"))
     limit_get = _limit_offset(comp, scope, limit, offset)

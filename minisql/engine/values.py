@@ -27,23 +27,15 @@ from functools import lru_cache
 from .. import errors
 from . import likeglob
 from .atof import atof, atoi64, LARGEST_INT64, SMALLEST_INT64
-from .printf import (real_to_text, to_int64, to_double, to_utf8,  # noqa: F401
-                     double_to_int64)
+from .printf import (real_to_text, to_int64, to_double, to_text,  # noqa: F401
+                     to_utf8, double_to_int64)
 from .collation import BINARY
 
-INTEGER, REAL, TEXT, BLOB, NULL = 1, 2, 3, 4, 5      # sqlite3_value_type() codes
-
-_TYPECODE = {int: INTEGER, float: REAL, str: TEXT, bytes: BLOB, type(None): NULL}
 _TYPENAME = {int: "integer", float: "real", str: "text", bytes: "blob",
              type(None): "null"}
 
 AFFINITIES = ("INTEGER", "TEXT", "BLOB", "REAL", "NUMERIC")
 _NUMERIC_AFFS = ("INTEGER", "REAL", "NUMERIC")
-
-
-def storage_class(v):
-    """sqlite3_value_type(): INTEGER, REAL, TEXT, BLOB or NULL (1..5)."""
-    return _TYPECODE[type(v)]
 
 
 def typeof(v):
@@ -54,42 +46,6 @@ def typeof(v):
 def real(r):
     """A float result as SQLite stores it: NaN becomes NULL."""
     return None if r != r else r
-
-
-# -- text <-> bytes ----------------------------------------------------------
-
-def text_from_bytes(b):
-    """Bytes read as TEXT (CAST(blob AS TEXT), record decoding)."""
-    return b.decode("utf-8", "surrogateescape")
-
-
-def text_to_bytes(s):
-    """The UTF-8 bytes of a TEXT value (inverse of text_from_bytes)."""
-    return s.encode("utf-8", "surrogateescape")
-
-
-def to_text(v):
-    """sqlite3_value_text(): the text of any non-NULL value (None for NULL)."""
-    t = type(v)
-    if t is str:
-        return v
-    if t is int:
-        return str(v)
-    if t is float:
-        return real_to_text(v)
-    if v is None:
-        return None
-    return v.decode("utf-8", "surrogateescape")
-
-
-def to_blob(v):
-    """sqlite3_value_blob(): the bytes of any non-NULL value (None for NULL)."""
-    t = type(v)
-    if t is bytes:
-        return v
-    if v is None:
-        return None
-    return to_utf8(v)
 
 
 # -- affinity ---------------------------------------------------------------
@@ -335,12 +291,6 @@ def sort_key_fn(collation=None):
             return (0, 0)
         return (3, v)
     return key
-
-
-def is_distinct(a, b):
-    """``a IS NOT b`` with BINARY collation and no affinity, as DISTINCT and
-    GROUP BY compare values (NULLs equal to each other)."""
-    return _compare_binary(a, b) != 0
 
 
 # -- truth --------------------------------------------------------------------

@@ -155,10 +155,13 @@ Upsert(target, target_where, action, assignments, where)
     [WHERE where]``; ``target`` is a tuple of :class:`IndexedColumn` or None;
     ``action`` is ``'NOTHING'`` or ``'UPDATE'``.
 Update(table, schema, assignments, where, or_conflict, alias, from_,
-       indexed_by, not_indexed, returning, with_)
+       indexed_by, not_indexed, returning, with_, order_by, limit, offset)
+    ``order_by`` / ``limit`` / ``offset`` as in Select (the sqlite3 build
+    minisql mirrors has SQLITE_ENABLE_UPDATE_DELETE_LIMIT).
 Assignment(columns, expr)
     ``col = expr`` (``columns=('col',)``) or ``(a, b) = expr``.
-Delete(table, schema, where, alias, indexed_by, not_indexed, returning, with_)
+Delete(table, schema, where, alias, indexed_by, not_indexed, returning, with_,
+       order_by, limit, offset)
 CreateTable(name, schema, columns, constraints, temp, if_not_exists,
             without_rowid, strict, as_select, sql)
     ``columns`` is a tuple of :class:`ColumnDef`, ``constraints`` a tuple of
@@ -535,6 +538,9 @@ class Update(Statement):
     not_indexed: bool = False
     returning: tuple = ()
     with_: Optional[With] = None
+    order_by: tuple = ()
+    limit: Optional[Expr] = None
+    offset: Optional[Expr] = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -547,6 +553,9 @@ class Delete(Statement):
     not_indexed: bool = False
     returning: tuple = ()
     with_: Optional[With] = None
+    order_by: tuple = ()
+    limit: Optional[Expr] = None
+    offset: Optional[Expr] = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

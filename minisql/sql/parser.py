@@ -253,18 +253,19 @@ class _Builder(Transformer):
     def drop_view(self, _d, _v, ife, fullname):
         return ast.DropView(_name(fullname[1]), fullname[0], ife)
 
-    def delete(self, with_, _d, _f, xfullname, indexed, where_ret):
+    def delete(self, with_, _d, _f, xfullname, indexed, where_ret, order_by, limit):
         schema, tok, alias = xfullname
         idx, not_idx = _indexed(indexed)
         return ast.Delete(_name(tok), schema, where_ret[0], alias, idx, not_idx,
-                          where_ret[1], with_)
+                          where_ret[1], with_, order_by, limit[0], limit[1])
 
     def update(self, with_, _u, orconf, xfullname, indexed, _s, setlist, from_,
-               where_ret):
+               where_ret, order_by, limit):
         schema, tok, alias = xfullname
         idx, not_idx = _indexed(indexed)
         return ast.Update(_name(tok), schema, tuple(setlist), where_ret[0], orconf,
-                          alias, from_, idx, not_idx, where_ret[1], with_)
+                          alias, from_, idx, not_idx, where_ret[1], with_,
+                          order_by, limit[0], limit[1])
 
     def insert(self, with_, orconf, _i, xfullname, columns, select, upsert):
         schema, tok, alias = xfullname
@@ -659,6 +660,10 @@ class _Builder(Transformer):
             lst = []
             target, _eq, expr = args
         if type(target) is tuple:
+            # sqlite3ExprListAppendVector
+            n = len(expr.items) if type(expr) is ast.Tuple else 1
+            if type(expr) is not ast.Subquery and n != len(target):
+                _soft_error(f"{len(target)} columns assigned {n} values")
             lst.append(ast.Assignment(target, expr))
         else:
             lst.append(ast.Assignment((_name(target),), expr))

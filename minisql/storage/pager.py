@@ -14,8 +14,8 @@ Pages
     ``page.data``.
 
 Where a page comes from (read path)
-    cache -> newest WAL frame for it within the read snapshot (wal-index
-    hash lookup) -> the database file.  A ``:memory:`` database has no files
+    cache -> newest WAL frame for it within the read snapshot (looked up in
+    the wal-index, never by scanning the WAL) -> the database file.  A ``:memory:`` database has no files
     at all: its pages live only in the cache, which is then unbounded.
 
 Journal modes
@@ -179,6 +179,7 @@ class Pager:
         self._shared = False               # SHARED held on the database file
         self._snapshot_used = False        # a page was fetched in this snapshot
         self._nowal_stamp = None           # NOWAL: (size, bytes 24..39) of last snapshot
+        self._wal_page_count = None        # WAL: page count of the last snapshot
         self._want_checkpoint = False
         self.cache_size = cache_size
         self._limit = self._cache_limit()
@@ -437,7 +438,7 @@ class Pager:
         if sum(name) & 0xFFFFFFFF != cksum:
             return False
         name = name.split(b"\0", 1)[0]
-        return bool(name) and not os.path.exists(os.fsdecode(name))
+        return bool(name) and not self.vfs.exists(os.fsdecode(name))
 
     # -- read transactions --------------------------------------------------
 
@@ -452,16 +453,23 @@ class Pager:
             self._begin_read_nowal()
             if self.wal is None:
                 return
-        changed = self._busy_retry(self.wal.begin_read)
         try:
-            if changed:
-                self.cache.clear()
-            wps = self.wal.snapshot_page_size()
-            if wps and wps != self.page_size:
-                raise errors.corrupt(f"WAL page size {wps} differs from the "
-                                     f"database's {self.page_size}")
+            changed = self.wal.begin_read()
+        except errors.OperationalError:
+            changed = self._busy_retry(self.wal.begin_read)
+        try:
             self.state = READ
-            self.page_count = self._snapshot_page_count(self.wal.db_size())
+            if changed or self._wal_page_count is None:
+                self.cache.clear()
+                wps = self.wal.snapshot_page_size()
+                if wps and wps != self.page_size:
+                    raise errors.corrupt(f"WAL page size {wps} differs from the "
+                                         f"database's {self.page_size}")
+                self._wal_page_count = None
+                self._wal_page_count = self._snapshot_page_count(self.wal.db_size())
+            # else: same wal-index header, same database (checkpoints
+            # change the file's bytes, never its content).
+            self.page_count = self._wal_page_count
             self._snapshot_used = False
         except BaseException:
             self.state = NONE
@@ -653,6 +661,7 @@ class Pager:
                     raise
         self._finish_write()
         if not self.memory:
+            self._wal_page_count = self.page_count     # our commit is the snapshot now
             self.wal.end_write()
             # Like SQLite's wal hook: checkpoint once the read mark is gone.
             self._want_checkpoint = (self.wal_autocheckpoint > 0 and

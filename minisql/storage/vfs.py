@@ -12,6 +12,12 @@ interoperate with the real sqlite3's classic locks (they conflict across
 owners in both directions).  All lock calls are non-blocking; the caller
 decides whether and how long to retry (the busy handler).
 
+One process-wide hazard remains with the stdlib sqlite3 in the *same*
+process on the *same* files: closing any descriptor of a file (ours, or the
+dup() that ``mmap`` keeps for the -shm) drops every classic POSIX lock the
+process holds on it, i.e. that sqlite3 connection's locks.  Run sqlite3 in
+another process when both use one database at once (formats doc 4.3).
+
 Invariants:
   1. ``read`` returns fewer bytes than asked only at end of file.
   2. ``sync`` is the only durability point: data written since the last
@@ -118,6 +124,14 @@ class File:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+    def __del__(self):
+        # A connection dropped without close() must not keep its locks
+        # (and descriptor) for the rest of the process's life.
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 class VFS:

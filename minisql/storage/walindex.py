@@ -76,8 +76,8 @@ NOT_USED = 0xFFFFFFFF                       # READMARK_NOT_USED
 NREADER = 5
 
 # u32 item indexes of the checkpoint-info fields in block 0.
-_NBACKFILL = 96 // 4
-_READMARK = 100 // 4
+NBACKFILL_U32 = 96 // 4
+READMARK_U32 = 100 // 4
 _NBACKFILL_ATTEMPTED = 128 // 4
 _MXFRAME1 = 16 // 4                          # mxFrame of header copy 1
 
@@ -140,7 +140,7 @@ class IndexHeader:
     """One decoded WalIndexHdr.  ``raw`` (48 bytes) is what snapshots are
     compared by, as SQLite memcmp()s the whole structure."""
 
-    __slots__ = ("raw", "version", "change", "is_init", "big_end", "page_size",
+    __slots__ = ("raw", "raw2", "version", "change", "is_init", "big_end", "page_size",
                  "mx_frame", "n_page", "frame_cksum", "salt", "cksum")
 
     @classmethod
@@ -152,6 +152,7 @@ class IndexHeader:
         h.frame_cksum = (c0, c1)
         h.cksum = (k0, k1)
         h.raw = raw
+        h.raw2 = raw + raw          # both copies, as a consistent -shm holds them
         return h
 
     @classmethod
@@ -285,11 +286,11 @@ class WalIndex:
 
     @property
     def nbackfill(self):
-        return self.maps[0][2][_NBACKFILL]
+        return self.maps[0][2][NBACKFILL_U32]
 
     @nbackfill.setter
     def nbackfill(self, v):
-        self.maps[0][2][_NBACKFILL] = v
+        self.maps[0][2][NBACKFILL_U32] = v
 
     @property
     def nbackfill_attempted(self):
@@ -300,13 +301,13 @@ class WalIndex:
         self.maps[0][2][_NBACKFILL_ATTEMPTED] = v
 
     def read_mark(self, i):
-        return self.maps[0][2][_READMARK + i]
+        return self.maps[0][2][READMARK_U32 + i]
 
     def set_read_mark(self, i, v):
-        self.maps[0][2][_READMARK + i] = v
+        self.maps[0][2][READMARK_U32 + i] = v
 
     def read_marks(self):
-        return self.maps[0][2][_READMARK:_READMARK + NREADER].tolist()
+        return self.maps[0][2][READMARK_U32:READMARK_U32 + NREADER].tolist()
 
     # -- locks -------------------------------------------------------------
 
