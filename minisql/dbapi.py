@@ -416,6 +416,18 @@ class Connection:
         target._check()
         self._db.backup(target._db, pages=pages, progress=progress, sleep=sleep)
 
+    # -- minisql's own: what the shell's .wal / .page / .dbinfo show ----------
+    def minisql_info(self):
+        """The journal mode and the WAL / wal-index state (frames, nBackfill,
+        salts, read marks and whether a reader holds each)."""
+        self._check()
+        return self._db.info()
+
+    def minisql_page(self, pgno):
+        """The bytes of page ``pgno`` as this connection sees it."""
+        self._check()
+        return self._db.page_image(pgno)
+
     def __enter__(self):
         return self
 
@@ -610,6 +622,13 @@ class Cursor:
         return out
 
     def fetchall(self):
+        rows = self._rows
+        conn = self.connection
+        if rows is not None and self.row_factory is None and conn.text_factory is str \
+                and not self._converters:
+            self._check()
+            self._rows = None
+            return rows.drain()
         return list(self)
 
     def close(self):

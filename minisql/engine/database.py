@@ -86,42 +86,79 @@ class Prepared:
 
 
 class Result:
-    """A running statement: iterates rows (tuples); ``changes`` for DML."""
+    """A running statement: iterates rows (tuples); ``changes`` for DML.
 
-    __slots__ = ("db", "it", "changes", "done")
+    Like sqlite3's cursor it keeps one row ahead: the statement is known to
+    be finished as soon as its last row is handed out, and its read
+    transaction ends then, not at some later fetch (so ``execute(...)
+    .fetchone()`` does not pin a snapshot).  A result dropped unfinished is
+    closed when it is garbage-collected, as sqlite3 resets its statements."""
+
+    __slots__ = ("db", "it", "changes", "done", "pending")
 
     def __init__(self, db, it, changes=0):
         self.db = db
         self.it = it
         self.changes = changes
         self.done = it is None
+        self.pending = _END
         if not self.done:
             db.active += 1
+            self._advance()
+
+    def _advance(self):
+        try:
+            self.pending = next(self.it)
+        except StopIteration:
+            self.pending = _END
+            self.close()
+        except errors.Error:
+            self.pending = _END
+            self.close()
+            raise
+        except RecursionError:
+            self.pending = _END
+            self.close()
+            raise errors.OperationalError("Expression tree is too large (maximum depth 1000)")
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        if self.done:
+        row = self.pending
+        if row is _END:
             raise StopIteration
+        self._advance()
+        return row
+
+    def drain(self):
+        """Every remaining row, at once."""
+        row = self.pending
+        if row is _END:
+            return []
+        out = [row]
         try:
-            return next(self.it)
-        except StopIteration:
+            out.extend(self.it)
+        finally:
+            self.pending = _END
             self.close()
-            raise
-        except errors.Error:
-            self.close()
-            raise
-        except RecursionError:
-            self.close()
-            raise errors.OperationalError("Expression tree is too large (maximum depth 1000)")
+        return out
 
     def close(self):
         if not self.done:
             self.done = True
-            self.it.close()
+            close = getattr(self.it, "close", None)
+            if close is not None:
+                close()
             self.db.active -= 1
             self.db._statement_done()
+
+    def __del__(self):
+        if not self.done:
+            try:
+                self.close()
+            except Exception:
+                pass
 
 
 class Database:
@@ -197,11 +234,10 @@ class Database:
             try:
                 self._compile(p)
                 it = p.compiled()
-                first = next(it, _END)
             except BaseException:
                 self._statement_done()
                 raise
-            return Result(self, _prepend(first, it))
+            return Result(self, iter(it))
         if isinstance(stmt, ast.Pragma):
             from .pragma import run_pragma
             return run_pragma(self, p)
@@ -477,6 +513,42 @@ class Database:
             self.active -= 1
             self._statement_done()
 
+    # -- inspection (the shell's .wal, .page, .btree, .dbinfo) --------------------
+
+    def page_image(self, pgno):
+        """Page ``pgno`` as this connection sees it (WAL frames included)."""
+        self._begin(write=False)
+        try:
+            if not 1 <= pgno <= self.pager.page_count:
+                raise errors.OperationalError(
+                    f"page {pgno} is outside the database ({self.pager.page_count} pages)")
+            return bytes(self.pager.get(pgno).data)
+        finally:
+            self._statement_done()
+
+    def info(self):
+        """The journal mode and, in WAL mode, the WAL and wal-index state."""
+        if self.pager.memory:
+            return {"journal_mode": "memory", "wal": None}
+        from ..storage import walindex as wi
+        wal = self.pager.wal
+        raw = wal.info()
+        out = {"file": raw.get("wal_file"), "size": raw.get("wal_size", 0),
+               "page_size": raw.get("page_size"), "frames": raw.get("frames_in_file", 0),
+               "mx_frame": raw.get("last_commit_frame", 0),
+               "n_backfill": raw.get("nbackfill", 0)}
+        for key in ("checkpoint_seq", "salt1", "salt2"):
+            if key in raw:
+                out[key] = raw[key]
+        marks = raw.get("read_marks")
+        if marks is not None:
+            out["read_marks"] = [0xFFFFFFFF if m is None else m for m in marks]
+            index = getattr(wal, "index", None)
+            if index is not None:
+                out["readers"] = [index.file.lock_holder(wi.LOCK_BASE + wi.READ(i), 1) is not None
+                                  for i in range(len(marks))]
+        return {"journal_mode": "wal", "wal": out}
+
     def close(self):
         try:
             if self.pager.in_write:
@@ -488,9 +560,3 @@ class Database:
 
 _END = object()
 
-
-def _prepend(first, it):
-    if first is _END:
-        return
-    yield first
-    yield from it

@@ -45,6 +45,16 @@ def _check_schema_name(schema):
         raise errors.OperationalError(f"unknown database {schema}")
 
 
+def _is_temp(stmt):
+    return stmt.temp or (stmt.schema is not None and stmt.schema.lower() == "temp")
+
+
+def _temp_unsupported(kind):
+    # TEMP objects live in a separate in-memory database in SQLite; creating
+    # them in the main file instead would make them persistent.
+    return errors.NotSupportedError(f"TEMP {kind}s are not supported by minisql")
+
+
 def insert_schema_row(db, typ, name, tbl_name, root, sql):
     cur = db.btree.table(S.SCHEMA_ROOT)
     rowid = cur.max_rowid() + 1
@@ -79,11 +89,19 @@ def create_table(db, stmt):
             return 0
         raise err
     _check_name(stmt.name)
+    if _is_temp(stmt):
+        raise _temp_unsupported("table")
     if stmt.as_select is not None:
         return _create_table_as(db, stmt)
-    if stmt.without_rowid:
-        raise errors.NotSupportedError("WITHOUT ROWID tables are not supported by minisql")
     table = S.table_from_ast(stmt, 0)
+    if stmt.without_rowid:
+        if not table.pk_columns:
+            raise errors.OperationalError(f"PRIMARY KEY missing on table {stmt.name}")
+        raise errors.NotSupportedError("WITHOUT ROWID tables are not supported by minisql")
+    if stmt.strict:
+        raise errors.NotSupportedError("STRICT tables are not supported by minisql")
+    if table.generated:
+        raise errors.NotSupportedError("generated columns are not supported by minisql")
     _validate_table(db, stmt, table)
     _store_table(db, table, stmt.sql)
     return 0
@@ -135,9 +153,9 @@ def _is_keyword(name):
 
 
 def _create_table_as(db, stmt):
-    from .select import compile_select
+    from .select import compile_select, unique_column_names
     plan = compile_select(db, stmt.as_select, db.env)
-    names = _unique_names(plan.names)
+    names = unique_column_names(plan.names)
     cols = []
     for name, aff in zip(names, plan.affinities):
         t = _AS_TYPES.get(aff, "")
@@ -151,18 +169,6 @@ def _create_table_as(db, stmt):
     from .dml import insert_rows
     insert_rows(db, table, rows)
     return 0
-
-
-def _unique_names(names):
-    out, seen = [], set()
-    for n in names:
-        base, k, cand = n, 0, n
-        while cand.lower() in seen:
-            k += 1
-            cand = f"{base}:{k}"
-        seen.add(cand.lower())
-        out.append(cand)
-    return out
 
 
 # -- CREATE INDEX -------------------------------------------------------------------
@@ -209,11 +215,11 @@ def create_view(db, stmt):
             return 0
         raise err
     _check_name(stmt.name)
-    from .select import compile_select
-    plan = compile_select(db, stmt.select, db.env)      # validates the query
-    if stmt.columns is not None and len(stmt.columns) != len(plan.names):
-        raise errors.OperationalError(
-            f"expected {len(plan.names)} columns for '{stmt.name}' but got {len(stmt.columns)}")
+    # Like SQLite, the query is not checked until the view is used.
+    if _is_temp(stmt):
+        raise _temp_unsupported("view")
+    if stmt.n_params:
+        raise errors.OperationalError("parameters are not allowed in views")
     insert_schema_row(db, "view", stmt.name, stmt.name, 0, stmt.sql)
     db.bump_schema_cookie()
     db.load_schema()
@@ -228,6 +234,8 @@ def create_trigger(db, stmt):
             return 0
         raise errors.OperationalError(f"trigger {stmt.name} already exists")
     _check_name(stmt.name)
+    if _is_temp(stmt):
+        raise _temp_unsupported("trigger")
     tl = stmt.table.lower()
     if tl in db.schema.views:
         if stmt.time != "INSTEAD OF":

@@ -28,7 +28,8 @@ from ..storage.record import encode_record
 from . import values as V
 from .expr import Compiler, Scope, Source
 from .planner import choose_access, keyinfo_for, table_reader
-from .select import Level, _loop, _split_and, check_supported, compile_select, term_levels
+from .select import Level, _loop, _split_and, check_supported, compile_select, term_levels, \
+    with_ctes
 
 INT64_MAX = (1 << 63) - 1
 
@@ -219,6 +220,9 @@ def _target_table(db, name, schema):
     if table.name.lower() in ("sqlite_master", "sqlite_schema"):
         raise errors.OperationalError(f"table {table.name} may not be modified")
     check_supported(table)
+    if table.strict:
+        raise errors.NotSupportedError(
+            f"{table.name} is a STRICT table, which minisql cannot write yet")
     for ix in table.indexes:
         if ix.exprs is not None or ix.where is not None:
             raise errors.NotSupportedError(
@@ -320,6 +324,7 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
         raise errors.OperationalError("RETURNING is not supported by minisql")
     env = db.env
     comp = Compiler(db, env)
+    ctes = with_ctes(stmt.with_, parent.ctes if parent is not None else None)
     ncols = len(table.columns)
     # Target positions of the supplied values (-1 = the rowid).
     if stmt.columns is None:
@@ -338,6 +343,7 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
         body = stmt.source.body
         if isinstance(body, ast.Values) and not stmt.source.order_by and stmt.source.limit is None:
             pscope = Scope(parent, db)
+            pscope.ctes = ctes
             rows = [[comp.compile(e, pscope) for e in r] for r in body.rows]
             nvals = len(body.rows[0])
             for r in body.rows:
@@ -348,7 +354,7 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
                 for fs in rows:
                     yield [f(None) for f in fs]
         else:
-            plan = compile_select(db, stmt.source, env, parent)
+            plan = compile_select(db, stmt.source, env, parent, ctes)
             nvals = len(plan.names)
 
             def source():
@@ -361,6 +367,7 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
 
     writer = TableWriter(db, table)
     scope, _ = table_scope(db, table, parent=parent)
+    scope.ctes = ctes
     checker = RowChecker(db, comp, table, scope)
     defaults = _default_fns(comp, table, scope)
     triggers = Triggers(db, table, "INSERT", None, stack)
@@ -618,9 +625,10 @@ def delete_sequence_row(db, name):
 
 # -- UPDATE and DELETE ---------------------------------------------------------------------
 
-def _row_source(db, comp, table, alias, where, parent):
+def _row_source(db, comp, table, alias, where, parent, with_=None):
     """Rows of ``table`` matching ``where``: (scope, factory of segments)."""
     scope, src = table_scope(db, table, alias, parent)
+    scope.ctes = with_ctes(with_, parent.ctes if parent is not None else None)
     lv = Level(src, "INNER", table, None)
     terms = _split_and(where, [])
     for t in terms:
@@ -645,7 +653,7 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
     if stmt.returning:
         raise errors.OperationalError("RETURNING is not supported by minisql")
     comp = Compiler(db, db.env)
-    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent)
+    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent, stmt.with_)
     writer = TableWriter(db, table)
     triggers = Triggers(db, table, "DELETE", None, stack)
     top = parent is None
@@ -686,7 +694,7 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
     if stmt.returning:
         raise errors.OperationalError("RETURNING is not supported by minisql")
     comp = Compiler(db, db.env)
-    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent)
+    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent, stmt.with_)
     ncols = len(table.columns)
     assigns = []
     names = set()

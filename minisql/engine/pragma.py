@@ -205,6 +205,10 @@ def schema_version(db, value):
     return names, rows
 
 
+def data_version(db, value):
+    return ["data_version"], [(db.pager.data_version,)]
+
+
 def encoding(db, value):
     return ["encoding"], [("UTF-8",)]
 
@@ -236,5 +240,6 @@ _HANDLERS = {
     "integrity_check": (integrity_check, False),
     "quick_check": (quick_check, False),
     "encoding": (encoding, False),
+    "data_version": (data_version, False),
     "foreign_keys": (foreign_keys, False),
 }

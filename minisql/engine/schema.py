@@ -61,7 +61,7 @@ class Index:
 class Table:
     __slots__ = ("name", "root", "columns", "sql", "rowid_alias", "autoincrement",
                  "without_rowid", "indexes", "checks", "col_index", "pk_columns",
-                 "pk_conflict", "uniques", "triggers")
+                 "pk_conflict", "uniques", "triggers", "strict", "generated")
 
     def __init__(self, name, root, sql):
         self.name = name
@@ -78,6 +78,8 @@ class Table:
         self.pk_conflict = None
         self.uniques = []            # (column positions, conflict) for autoindexes
         self.triggers = []
+        self.strict = False
+        self.generated = False       # has GENERATED ALWAYS AS columns
 
     def add_column(self, col):
         self.col_index.setdefault(col.name.lower(), len(self.columns))
@@ -210,6 +212,7 @@ def table_from_ast(stmt, root):
     """A Table from a CreateTable node (columns given, not AS SELECT)."""
     t = Table(stmt.name, root, stmt.sql)
     t.without_rowid = stmt.without_rowid
+    t.strict = stmt.strict
     pk_cols = None
     pk_conflict = None
     pk_autoinc = False
@@ -240,6 +243,8 @@ def table_from_ast(stmt, root):
                 col.collation = c.collation
             elif isinstance(c, ast.CheckConstraint):
                 t.checks.append((c.name, c.expr, c.text))
+            elif isinstance(c, ast.GeneratedConstraint):
+                t.generated = True
         t.add_column(col)
     for c in stmt.constraints:
         if isinstance(c, ast.PrimaryKeyConstraint):

@@ -18,6 +18,8 @@ SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
     NULL < numbers < text (by collation) < blob, via ``order_key``.
 """
 
+import threading
+
 from .. import errors
 from ..sql import ast
 from . import collation as C
@@ -60,11 +62,11 @@ class QueryPlan:
 
 
 def compile_select(db, sel, env, parent=None, ctes=None):
-    """Compile an ast.Select into a QueryPlan."""
-    ctes = dict(ctes or (parent.ctes if parent is not None else {}) or {})
-    if sel.with_ is not None:
-        for cte in sel.with_.ctes:
-            ctes[cte.name.lower()] = cte
+    """Compile an ast.Select into a QueryPlan.  ``ctes``: the common table
+    expressions in view (None: the parent scope's)."""
+    if ctes is None:
+        ctes = parent.ctes if parent is not None else None
+    ctes = with_ctes(sel.with_, ctes)
     body = sel.body
     if isinstance(body, ast.SelectCore):
         return compile_core(db, body, env, parent, ctes, sel.order_by, sel.limit, sel.offset)
@@ -159,8 +161,98 @@ def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
     return out
 
 
+def with_ctes(with_, ctes):
+    """The CTEs in view inside a statement with clause ``with_``, given those
+    in view outside it: name -> (CTE, the CTEs in view inside its body --
+    the outer ones and the ones before it)."""
+    ctes = dict(ctes or {})
+    if with_ is not None:
+        for cte in with_.ctes:
+            ctes[cte.name.lower()] = (cte, dict(ctes))
+    return ctes
+
+
 def _lookup_cte(scope_ctes, name):
     return scope_ctes.get(name.lower()) if scope_ctes else None
+
+
+def _refers_to(node, name):
+    """Does the query tree ``node`` name table ``name`` in a FROM clause?"""
+    if isinstance(node, ast.TableRef):
+        return node.schema is None and node.name.lower() == name
+    if isinstance(node, tuple):
+        return any(_refers_to(x, name) for x in node)
+    if isinstance(node, ast.Node):
+        return any(_refers_to(getattr(node, f), name) for f in node.__dataclass_fields__)
+    return False
+
+
+def _cte_source(db, env, scope, item, entry):
+    cte, visible = entry
+    lname = cte.name.lower()
+    if _refers_to(cte.select, lname):
+        body = cte.select.body
+        if not isinstance(body, ast.Compound) or _refers_to(body.left, lname):
+            raise errors.OperationalError(f"circular reference: {cte.name}")
+        raise errors.NotSupportedError(
+            f"recursive common table expressions ({cte.name}) are not supported by minisql")
+    return compile_select(db, cte.select, env, scope.parent, visible)
+
+
+_expanding = threading.local()
+
+
+def _view_plan(db, env, view):
+    """Compile a view's query (its own scope: it sees no CTE of the user's
+    statement); a view that uses itself is an error, as in SQLite."""
+    stack = getattr(_expanding, "views", None)
+    if stack is None:
+        stack = _expanding.views = set()
+    key = (id(db), view.name.lower())
+    if key in stack:
+        raise errors.OperationalError(f"view {view.name} is circularly defined")
+    stack.add(key)
+    try:
+        sub = compile_select(db, view.select, env, None, {})
+    except errors.OperationalError as e:
+        msg = str(e)
+        if msg.startswith("no such table: ") and "." not in msg:
+            # SQLite names the schema when a view's table is missing.
+            raise errors.OperationalError("no such table: main." + msg[15:]) from None
+        raise
+    finally:
+        stack.discard(key)
+    if view.columns is not None and len(view.columns) != len(sub.names):
+        raise errors.OperationalError(
+            f"expected {len(view.columns)} columns for '{view.name}' but got {len(sub.names)}")
+    return sub
+
+
+def unique_column_names(names):
+    """The column names of a query used as a table (subquery in FROM, view,
+    CTE, CREATE TABLE AS): a repeated name, compared without case, gets
+    ":N" appended (after dropping a ":digits" it already ends with), N
+    counting up per column, as sqlite3ColumnsFromExprList does."""
+    out, seen = [], set()
+    for name in names:
+        cnt = 0
+        while name.lower() in seen:
+            base = name
+            j = len(base) - 1
+            while j > 0 and base[j].isdigit():
+                j -= 1
+            if j > 0 and base[j] == ":" and j < len(base) - 1:
+                base = base[:j]
+            cnt += 1
+            name = f"{base}:{cnt}"
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def _coll_names(colls):
+    """Collation objects (a query's columns) as the names a Source keeps."""
+    return [c.name if c is not None else None for c in colls]
 
 
 def check_supported(table):
@@ -168,31 +260,37 @@ def check_supported(table):
     if table.without_rowid:
         raise errors.NotSupportedError(
             f"{table.name} is a WITHOUT ROWID table, which minisql does not support yet")
+    if table.generated:
+        raise errors.NotSupportedError(
+            f"{table.name} has generated columns, which minisql does not support yet")
 
 
 def _make_source(db, env, scope, item, ctes):
     """-> (Source, rows factory or None, table or None)."""
     global _subquery_counter
     if isinstance(item, ast.TableRef):
-        cte = _lookup_cte(ctes, item.name) if item.schema is None else None
-        if cte is not None:
-            sub = compile_select(db, cte.select, env, scope.parent, ctes)
-            names = list(cte.columns) if cte.columns else sub.names
+        entry = _lookup_cte(ctes, item.name) if item.schema is None else None
+        if entry is not None:
+            cte = entry[0]
+            sub = _cte_source(db, env, scope, item, entry)
+            names = list(cte.columns) if cte.columns else unique_column_names(sub.names)
             if len(names) != len(sub.names):
                 raise errors.OperationalError(
                     f"table {cte.name} has {len(sub.names)} values for {len(names)} columns")
             alias = (item.alias or item.name).lower()
             src = Source(alias, [n.lower() for n in names], 0, None,
-                         sub.affinities, None, sub.decltypes, has_rowid=False)
+                         sub.affinities, _coll_names(sub.collations), sub.decltypes,
+                         has_rowid=False)
             src.name = names
             return src, sub, None
         view = db.schema.views.get(item.name.lower())
         if view is not None and item.schema in (None, "main"):
-            sub = compile_select(db, view.select, env, None, {})
-            names = list(view.columns) if view.columns else sub.names
+            sub = _view_plan(db, env, view)
+            names = list(view.columns) if view.columns else unique_column_names(sub.names)
             alias = (item.alias or item.name).lower()
             src = Source(alias, [n.lower() for n in names], 0, None,
-                         sub.affinities, None, sub.decltypes, has_rowid=False)
+                         sub.affinities, _coll_names(sub.collations), sub.decltypes,
+                         has_rowid=False)
             src.name = names
             return src, sub, None
         if item.schema not in (None, "main"):
@@ -209,9 +307,11 @@ def _make_source(db, env, scope, item, ctes):
         sub = compile_select(db, item.select, env, scope.parent, ctes)
         _subquery_counter += 1
         alias = (item.alias or f"(subquery-{_subquery_counter})").lower()
-        src = Source(alias, [n.lower() for n in sub.names], 0, None,
-                     sub.affinities, None, sub.decltypes, has_rowid=False)
-        src.name = list(sub.names)
+        names = unique_column_names(sub.names)
+        src = Source(alias, [n.lower() for n in names], 0, None,
+                     sub.affinities, _coll_names(sub.collations), sub.decltypes,
+                     has_rowid=False)
+        src.name = names
         return src, sub, None
     if isinstance(item, ast.TableFunctionRef):
         raise errors.OperationalError(f"no such table: {item.name}")

@@ -16,7 +16,8 @@ Rules copied from SQLite's behaviour (each checked against sqlite3 3.40):
 * a number immediately followed by identifier characters is one ILLEGAL
   token ("1e", "0x", "12abc");
 * '...' is a STRING ('' escapes a quote); "..." `...` [...] are IDs;
-  an unterminated one is ILLEGAL up to the end of the input;
+  an unterminated one is ILLEGAL up to the end of the input (the quote
+  patterns are possessive: 'a'' is unterminated, never 'a' and then ');
 * X'..' with an even number of hex digits is a BLOB, otherwise ILLEGAL up to
   and including the next quote;
 * ?NNN, :name, @name, $name (with '::' and a Tcl "(...)" suffix) are
@@ -77,8 +78,8 @@ _TOKEN_RE = re.compile(r"""
            | \.[0-9]+(?:[eE][+-]?[0-9]+)? ) (?P<numtail>[%(id)s]*) )
 | (?P<blob> [xX]'(?P<hex>[0-9a-fA-F]*)' | [xX]'[^']*'? )
 | (?P<word> [A-Za-z_\x80-\U0010FFFF][%(id)s]* )
-| (?P<string> '(?:[^']|'')*' )
-| (?P<quoted> "(?:[^"]|"")*" | `(?:[^`]|``)*` | \[[^\]]*\] )
+| (?P<string> '(?:[^']|'')*+' )
+| (?P<quoted> "(?:[^"]|"")*+" | `(?:[^`]|``)*+` | \[[^\]]*\] )
 | (?P<var> [?][0-9]* | [$@:\#] )
 | (?P<op> ->>|->|<=|<>|<<|>=|>>|==|!=|\|\||[-+*/%%=<>&|~(),;.] )
 """ % {"id": _ID}, re.VERBOSE)

@@ -914,10 +914,10 @@ class _Builder(Transformer):
         return ast.Window(base, (), (), args[-1])
 
     def frame_one(self, kind, bound, exclude):
-        return (kind, bound, ("CURRENT ROW", None), exclude)
+        return _frame(kind, bound, ("CURRENT ROW", None), exclude)
 
     def frame_between(self, kind, _b, start, _a, end, exclude):
-        return (kind, start, end, exclude)
+        return _frame(kind, start, end, exclude)
 
     def frame_none(self):
         return None
@@ -1102,6 +1102,15 @@ class _Builder(Transformer):
 setattr(_Builder, "as", _Builder.as_)
 setattr(_Builder, "from", _Builder.from_)
 setattr(_Builder, "with", _Builder.with_)
+
+
+def _frame(kind, start, end, exclude):
+    """sqlite3WindowAlloc: a frame may not end before it starts."""
+    s, e = start[0], end[0]
+    if (s == "CURRENT ROW" and e == "PRECEDING"
+            or s == "FOLLOWING" and e in ("PRECEDING", "CURRENT ROW")):
+        _soft_error("unsupported frame specification")
+    return (kind, start, end, exclude)
 
 
 def _two_part(nm, dbnm):
@@ -1515,9 +1524,13 @@ def _parse_at(sql, pos):
                 _context_keyword(sql, tok, prev_type)
             if first is None:
                 first = tok
-                if ttype == "CREATE" and _next_type(sql, tok.end) == "VIRTUAL":
-                    stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
-                    return _finish(stmt, sql, first, _ctx.last), next_pos
+            if (ttype == "CREATE" and _next_type(sql, tok.end) == "VIRTUAL"
+                    and all(type(v) is Token for v in values)):
+                # at the start of a statement, after any EXPLAIN [QUERY PLAN]
+                stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
+                if values:
+                    stmt = ast.Explain(stmt, len(values) == 3)
+                return _finish(stmt, sql, first, _ctx.last), next_pos
         ttype = tok.type
         is_end = ttype == "$END"
         ctx.la = tok

@@ -160,6 +160,7 @@ class Pager:
         self.synchronous = synchronous
         self.wal_autocheckpoint = wal_autocheckpoint
         self.state = NONE
+        self.data_version = 1
         self.cache = {}
         self.dirty = {}
         self.journal = {}
@@ -461,6 +462,8 @@ class Pager:
             self.state = READ
             if changed or self._wal_page_count is None:
                 self.cache.clear()
+                # PRAGMA data_version: moves when another connection committed.
+                self.data_version += 1
                 wps = self.wal.snapshot_page_size()
                 if wps and wps != self.page_size:
                     raise errors.corrupt(f"WAL page size {wps} differs from the "
