@@ -12,6 +12,8 @@ FaultVFS
     ``fail(predicate)``: ``predicate(op, path)`` may return an exception
     (e.g. ``errors.ioerr()``, ``errors.full()``) that the operation then
     raises instead of touching the file; op is read/write/truncate/sync.
+    ``log`` lists every (op, file name), directory syncs included, for
+    tests of where syncs happen.
 
 SqliteProc
     A real sqlite3 connection living in a child process, driven line by

@@ -30,7 +30,6 @@ Run with sqlite3 as the module under test, every example must agree with itself,
 which checks the generator and the comparison.  The default run is small; the
 test marked slow (--runslow) runs many more examples.
 """
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -92,7 +91,7 @@ COLLATIONS = (None, None, "NOCASE", "RTRIM")
 class Col:
     name: str
     decl: str
-    coll: str           # None means BINARY
+    coll: str           # None means BINARY; "unknown" in a FROM subquery's columns
     unique: bool
     tame: bool          # only tame values: fit for sum/total/avg
     ipk: bool = False   # INTEGER PRIMARY KEY
@@ -258,11 +257,11 @@ def predicates(draw, scope, depth=2, subquery_tables=()):
     if kind == 1:
         neg = draw(st.sampled_from(["", "NOT "]))
         x, lo, hi = draw(e), draw(e), draw(e)
-        return Expr(f"({x.sql} {neg}BETWEEN {lo.sql} AND {hi.sql})", None, True)
+        return Expr(f"({x.sql} {neg}BETWEEN {lo.sql} AND {hi.sql})")
     if kind == 2:
         items = draw(st.lists(e, min_size=0, max_size=4))
         neg = draw(st.sampled_from(["", "NOT "]))
-        return Expr(f"({draw(e).sql} {neg}IN ({', '.join(i.sql for i in items)}))", None, True)
+        return Expr(f"({draw(e).sql} {neg}IN ({', '.join(i.sql for i in items)}))")
     if kind == 3:
         return Expr(f"({draw(e).sql} IS {draw(st.sampled_from(['', 'NOT ']))}NULL)")
     if kind == 4:
@@ -283,7 +282,7 @@ def predicates(draw, scope, depth=2, subquery_tables=()):
         col = draw(st.sampled_from(inner))
         neg = draw(st.sampled_from(["", "NOT "]))
         return Expr(f"({draw(e).sql} {neg}IN (SELECT {col.qualified} FROM {table.name} AS s"
-                    f" WHERE {where.sql}))", None, True)
+                    f" WHERE {where.sql}))")
     if draw(st.booleans()):
         return Expr(f"({draw(st.sampled_from(['', 'NOT ']))}EXISTS (SELECT 1 FROM "
                     f"{table.name} AS s WHERE {where.sql}))")
@@ -385,8 +384,8 @@ def limit_clause(draw):
 
 @st.composite
 def select_core(draw, schema, width=None):
-    """A plain or aggregate SELECT without ORDER BY/LIMIT:
-    (sql, output Exprs (None where a representative), coarse)."""
+    """A plain, aggregate or grouped SELECT without ORDER BY/LIMIT:
+    (sql, output Exprs, coarse: whether outputs may be representatives)."""
     source, scope = draw(from_clause(schema))
     where = draw(predicates(scope, 2, schema)) if draw(st.booleans()) else None
     kind = draw(st.sampled_from(["plain", "plain", "plain", "aggregate", "grouped"]))
@@ -425,7 +424,7 @@ def select_core(draw, schema, width=None):
 def queries(draw, schema):
     if draw(st.integers(0, 4)) == 0:
         width = draw(st.integers(1, 3))
-        left, louts, lcoarse = draw(select_core(schema, width))
+        left, _, lcoarse = draw(select_core(schema, width))
         right, _, rcoarse = draw(select_core(schema, width))
         op = draw(st.sampled_from(["UNION", "UNION ALL", "INTERSECT", "EXCEPT"]))
         q = Query(f"{left} {op} {right}", coarse=lcoarse or rcoarse or op != "UNION ALL")

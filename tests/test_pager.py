@@ -2,7 +2,6 @@
 databases that sqlite3 left in rollback-journal mode (hot journals, the
 switch to WAL).  Pages are edited in place on databases sqlite3 made, and
 sqlite3 (in child processes) checks what we wrote."""
-import os
 import shutil
 import signal
 import subprocess
@@ -356,3 +355,74 @@ def test_journal_of_committed_multi_database_transaction_is_discarded(tmp_path):
     assert not j.exists()
     assert path.read_bytes() == before     # nothing played back
     p.close()
+
+
+# -- whole transactions of page images made by sqlite3 ------------------------
+
+EVOLVE = r"""
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("PRAGMA synchronous=OFF")
+step = sys.argv[2]
+if step == "create":
+    con.execute("PRAGMA page_size=1024")
+    con.execute("PRAGMA journal_mode=wal")
+    con.execute("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT)")
+    con.executemany("INSERT INTO t VALUES(?, ?)", [(i, "v%d" % i * 20) for i in range(300)])
+elif step == "grow":
+    con.execute("CREATE INDEX tb ON t(b)")
+    con.executemany("INSERT INTO t VALUES(?, ?)", [(i, "w%d" % i * 30) for i in range(300, 700)])
+    con.execute("DELETE FROM t WHERE a % 5 = 0")
+elif step == "shrink":
+    con.execute("DELETE FROM t WHERE a > 100")
+    con.execute("DROP INDEX tb")
+    con.execute("VACUUM")
+con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+print(json.dumps(con.execute("SELECT a, b FROM t ORDER BY a").fetchall()))
+"""
+
+
+def apply_images(p, images):
+    """One transaction making the database equal to ``images`` (a list of
+    page images), page by page."""
+    p.begin_write()
+    for pgno, img in enumerate(images, 1):
+        if pgno <= p.page_count:
+            page = p.get(pgno)
+            if bytes(page.data) == img:
+                continue
+            p.write(page)
+        else:
+            page = p.append()
+            assert page.pgno == pgno
+        page.data[:] = img
+    if len(images) < p.page_count:
+        p.truncate(len(images))
+    p.commit()
+    p.end_read()
+
+
+@pytest.mark.parametrize("step", ["grow", "shrink"])
+def test_commit_page_images_of_a_sqlite3_modified_copy(tmp_path, step):
+    a = tmp_path / "a.db"
+    sqlite_in_child(EVOLVE, a, "create")
+    b = tmp_path / "b.db"
+    shutil.copy(a, b)
+    if step == "shrink":
+        sqlite_in_child(EVOLVE, b, "grow")
+        shutil.copy(b, a)
+    expected = sqlite_in_child(EVOLVE, b, step)
+    data = b.read_bytes()
+    images = [data[i:i + 1024] for i in range(0, len(data), 1024)]
+    p = Pager(str(a))
+    with SqliteProc(str(a)) as s:
+        s.sql("BEGIN")
+        old = s.sql("SELECT count(*) FROM t")
+        apply_images(p, images)
+        assert s.sql("SELECT count(*) FROM t") == old     # its snapshot holds
+        s.sql("COMMIT")
+        assert s.sql("SELECT a, b FROM t ORDER BY a") == expected
+        assert s.sql("PRAGMA integrity_check") == [["ok"]]
+        assert s.sql("PRAGMA page_count") == [[len(images)]]
+    p.close()
+    assert sqlite_in_child(CHECK.replace("rowid, x", "a, b"), a)[1] == expected

@@ -39,6 +39,7 @@ PARSE_ERRORS = (
     "qualified table names are not allowed", "the INDEXED BY clause is not allowed",
     "the NOT INDEXED clause is not allowed", "variable number must be between",
     "too many SQL variables", "hex literal too big", "unsupported frame specification",
+    "DISTINCT is not supported for window functions",
 )
 
 
@@ -211,6 +212,7 @@ SELECT a = b, a == b, a != b, a <> b, a < b, a <= b, a > b, a >= b FROM t
 SELECT "double", [bracket], `backtick`, "with ""quote""" FROM t
 SELECT main.t.a, t.a, a FROM main.t
 SELECT count(*) FILTER (WHERE a > 1) FROM t
+SELECT count(DISTINCT a) FILTER (WHERE a > 1), count(DISTINCT a) OVER () FROM t FROM
 SELECT row_number() OVER (PARTITION BY a ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) FROM t
 SELECT sum(a) OVER w FROM t WINDOW w AS (ORDER BY b RANGE BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES)
 SELECT sum(a) OVER (w ROWS 2 PRECEDING) FROM t WINDOW w AS (PARTITION BY c), w2 AS (w)

@@ -23,16 +23,9 @@ needs_sqlite3_shell = pytest.mark.skipif(
     reason="the sqlite3 command-line shell is not installed (apt-get install sqlite3); "
            "it is the oracle these tests compare with")
 
-# The DB-API modules the shell is tested on.  minisql's engine does not yet run
-# every statement the shell sends (in this session: .dump's and .checkpoint's row
-# iteration raised StopIteration, PRAGMA database_list returned no row), so its
-# runs may fail; they report XPASS as the engine catches up -- then drop the mark.
-ENGINES = [
-    "sqlite3",
-    pytest.param("minisql", marks=pytest.mark.xfail(
-        reason="minisql engine incomplete: not every query of the shell runs yet",
-        strict=False)),
-]
+# The DB-API modules the shell is tested on: its own engine, and the stdlib
+# module (which pins the shell's behaviour to the real sqlite3 shell's).
+ENGINES = ["sqlite3", "minisql"]
 
 # While the package's __init__ cannot be imported (the DB-API is still being
 # written), the shell's own modules are loaded without it; once `import

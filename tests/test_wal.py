@@ -13,7 +13,7 @@ import struct
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from faultvfs import SqliteProc, sqlite_in_child
+from faultvfs import sqlite_in_child
 from minisql import errors
 from minisql.storage import wal as W
 from minisql.storage import walindex as WI

@@ -28,11 +28,12 @@ def shm_header(path):
         return WI.IndexHeader.decode(f.read(48))
 
 
+BALANCE = "CAST(substr(v,1,8) AS INTEGER)"
 SQL_TRANSFER = [
     "BEGIN IMMEDIATE",
-    "UPDATE t SET v = printf('%08d', CAST(substr(v,1,8) AS INTEGER) - ?) || substr(v, 9) WHERE id = ?",
-    "UPDATE t SET v = printf('%08d', CAST(substr(v,1,8) AS INTEGER) + ?) || substr(v, 9) WHERE id = ?",
-    "UPDATE t SET v = printf('%08d', CAST(substr(v,1,8) AS INTEGER) + 1) || substr(v, 9) WHERE id = 1",
+    f"UPDATE t SET v = printf('%08d', {BALANCE} - ?) || substr(v, 9) WHERE id = ?",
+    f"UPDATE t SET v = printf('%08d', {BALANCE} + ?) || substr(v, 9) WHERE id = ?",
+    f"UPDATE t SET v = printf('%08d', {BALANCE} + 1) || substr(v, 9) WHERE id = 1",
     "COMMIT",
 ]
 

@@ -172,8 +172,9 @@ def test_sqlite3_and_minisql_alternate_on_one_open_database(bankdb):
                 con.execute("INSERT INTO log VALUES(?, 1, 0, 1)", (i,))
                 con.execute("UPDATE acct SET bal = bal - 1 WHERE id = 1")
                 con.execute("UPDATE acct SET bal = bal + 1 WHERE id = 0")
-            mine = con.execute("SELECT group_concat(n) FROM (SELECT n FROM log ORDER BY n)").fetchall()
-            theirs = s.sql("SELECT group_concat(n) FROM (SELECT n FROM log ORDER BY n)")
+            q = "SELECT group_concat(n) FROM (SELECT n FROM log ORDER BY n)"
+            mine = con.execute(q).fetchall()
+            theirs = s.sql(q)
             assert [list(mine[0])] == theirs == [[",".join(map(str, range(i + 1)))]]
         assert con.execute("SELECT bal FROM acct WHERE id < 2 ORDER BY id").fetchall() == \
             [(100,), (100,)]

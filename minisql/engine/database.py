@@ -314,12 +314,18 @@ class Database:
     def _begin(self, write):
         pager = self.pager
         if pager.state == 0:
-            pager.begin_read()
+            # From no transaction a writer asks for the write lock directly:
+            # the pager then takes a fresh snapshot under it (a snapshot
+            # taken first could go stale before the lock is granted).
+            if write:
+                pager.begin_write()
+            else:
+                pager.begin_read()
             self._check_schema()
-        if write and not pager.in_write:
+        elif write and not pager.in_write:
             pager.begin_write()
-            if pager.page_count == 0:
-                self.btree.new_database()
+        if write and pager.page_count == 0:
+            self.btree.new_database()
 
     def _check_schema(self):
         if self.pager.page_count == 0:
@@ -528,11 +534,11 @@ class Database:
 
     def info(self):
         """The journal mode and, in WAL mode, the WAL and wal-index state."""
-        if self.pager.memory:
-            return {"journal_mode": "memory", "wal": None}
         from ..storage import walindex as wi
-        wal = self.pager.wal
-        raw = wal.info()
+        raw = self.pager.info()
+        mode = raw.get("journal_mode")
+        if mode != "wal" or "wal_file" not in raw:
+            return {"journal_mode": mode, "wal": None}
         out = {"file": raw.get("wal_file"), "size": raw.get("wal_size", 0),
                "page_size": raw.get("page_size"), "frames": raw.get("frames_in_file", 0),
                "mx_frame": raw.get("last_commit_frame", 0),
@@ -541,12 +547,11 @@ class Database:
             if key in raw:
                 out[key] = raw[key]
         marks = raw.get("read_marks")
-        if marks is not None:
+        index = getattr(self.pager.wal, "index", None)
+        if marks is not None and index is not None:
             out["read_marks"] = [0xFFFFFFFF if m is None else m for m in marks]
-            index = getattr(wal, "index", None)
-            if index is not None:
-                out["readers"] = [index.file.lock_holder(wi.LOCK_BASE + wi.READ(i), 1) is not None
-                                  for i in range(len(marks))]
+            out["readers"] = [index.file.lock_holder(wi.LOCK_BASE + wi.READ(i), 1) is not None
+                              for i in range(len(marks))]
         return {"journal_mode": "wal", "wal": out}
 
     def close(self):

@@ -167,6 +167,7 @@ class RowChecker:
     """NOT NULL and CHECK constraints of a table, compiled once."""
 
     def __init__(self, db, comp, table, scope):
+        self.db = db
         self.table = table
         self.notnull = [(i, c) for i, c in enumerate(table.columns) if c.notnull]
         self.checks = []
@@ -190,6 +191,8 @@ class RowChecker:
                     raise _Ignore()
                 raise _constraint_error("NOTNULL", f"NOT NULL constraint failed: {t.name}.{col.name}",
                                         how)
+        if not self.checks or getattr(self.db, "ignore_check_constraints", False):
+            return
         for label, f in self.checks:
             v = f(seg)
             if v is not None and not V.truth(v):
@@ -234,13 +237,22 @@ def _target_table(db, name, schema):
 # -- triggers -------------------------------------------------------------------------
 
 class Triggers:
-    """The compiled triggers of one (table, event) for one statement."""
+    """The compiled triggers of one (table or view, event) for one statement.
 
-    def __init__(self, db, table, event, columns, parent_stack):
-        self.before, self.after = [], []
+    ``shape`` is the target's (column names, affinities, collations) for a
+    view; a table's come from its columns (and its rows end with the
+    rowid)."""
+
+    def __init__(self, db, table, event, columns, parent_stack, shape=None):
+        self.before, self.after, self.instead = [], [], []
         self.db = db
-        n = len(table.columns) + 1
-        self.width = n
+        if shape is None:
+            names = [c.name for c in table.columns]
+            affs = [c.affinity for c in table.columns]
+            colls = [c.collation for c in table.columns]
+        else:
+            names, affs, colls = shape
+        self.width = len(names) + (1 if shape is None else 0)
         for trig in db.schema.triggers_for(table.name, event):
             st = trig.stmt
             if trig.name.lower() in parent_stack:
@@ -249,19 +261,23 @@ class Triggers:
                 if not any(c.lower() in columns for c in st.update_columns):
                     continue
             tscope = Scope(None, db)
-            cols = [c.name.lower() for c in table.columns]
-            affs = [c.affinity for c in table.columns]
-            colls = [c.collation for c in table.columns]
             for nm in ("old", "new"):
-                s = Source(nm, cols, 0, table, affs, colls)
-                s.name = [c.name for c in table.columns]
+                s = Source(nm, [n.lower() for n in names], 0,
+                           table if shape is None else None, affs, colls,
+                           has_rowid=shape is None)
+                s.name = names
                 tscope.add_source(s)
             comp = Compiler(db, db.env)
             when = comp.compile(st.when, tscope) if st.when is not None else None
             stack = parent_stack | {trig.name.lower()}
             body = [compile_body_statement(db, s, tscope, stack) for s in st.body]
             entry = (tscope.cell, when, body)
-            (self.after if st.time == "AFTER" else self.before).append(entry)
+            if st.time == "AFTER":
+                self.after.append(entry)
+            elif st.time == "INSTEAD OF":
+                self.instead.append(entry)
+            else:
+                self.before.append(entry)
 
     def fire(self, entries, old, new):
         row = (old if old is not None else [None] * self.width) + \
@@ -316,12 +332,49 @@ def _run_trigger(triggers, entries, old, new):
 
 # -- INSERT ---------------------------------------------------------------------------
 
-def compile_insert(db, stmt, parent=None, stack=frozenset()):
-    table = _target_table(db, stmt.table, stmt.schema)
-    if stmt.upsert:
-        raise errors.OperationalError("upsert (ON CONFLICT DO) is not supported by minisql")
+def _insert_source(db, comp, stmt, parent, ctes):
+    """-> (source, number of values per row): ``source()`` iterates the rows
+    (lists) to insert; (None, 0) for DEFAULT VALUES.  A query's rows are
+    all read before the first insert, so it never sees the statement's own
+    writes."""
+    if stmt.source is None:
+        return None, 0
+    body = stmt.source.body
+    if isinstance(body, ast.Values) and not stmt.source.order_by and stmt.source.limit is None:
+        pscope = Scope(parent, db)
+        pscope.ctes = ctes
+        rows = [[comp.compile(e, pscope) for e in r] for r in body.rows]
+        nvals = len(body.rows[0])
+        for r in body.rows:
+            if len(r) != nvals:
+                raise errors.OperationalError("all VALUES must have the same number of terms")
+
+        def values():
+            for fs in rows:
+                yield [f(None) for f in fs]
+        return values, nvals
+    plan = compile_select(db, stmt.source, db.env, parent, ctes)
+
+    def query():
+        return [list(r) for r in plan.rows()]
+    return query, len(plan.names)
+
+
+def _unsupported_clauses(stmt):
+    if getattr(stmt, "upsert", None):
+        raise errors.NotSupportedError("upsert (ON CONFLICT DO) is not supported by minisql")
     if stmt.returning:
-        raise errors.OperationalError("RETURNING is not supported by minisql")
+        raise errors.NotSupportedError("RETURNING is not supported by minisql")
+    if getattr(stmt, "from_", None) is not None:
+        raise errors.NotSupportedError("UPDATE ... FROM is not supported by minisql")
+
+
+def compile_insert(db, stmt, parent=None, stack=frozenset()):
+    _unsupported_clauses(stmt)
+    view = _view_target(db, stmt)
+    if view is not None:
+        return _compile_view_insert(db, stmt, view, parent, stack)
+    table = _target_table(db, stmt.table, stmt.schema)
     env = db.env
     comp = Compiler(db, env)
     ctes = with_ctes(stmt.with_, parent.ctes if parent is not None else None)
@@ -336,29 +389,7 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
             if i is None:
                 raise errors.OperationalError(f"table {table.name} has no column named {name}")
             targets.append(i)
-    if stmt.source is None:
-        source = None
-        nvals = 0
-    else:
-        body = stmt.source.body
-        if isinstance(body, ast.Values) and not stmt.source.order_by and stmt.source.limit is None:
-            pscope = Scope(parent, db)
-            pscope.ctes = ctes
-            rows = [[comp.compile(e, pscope) for e in r] for r in body.rows]
-            nvals = len(body.rows[0])
-            for r in body.rows:
-                if len(r) != nvals:
-                    raise errors.OperationalError("all VALUES must have the same number of terms")
-
-            def source():
-                for fs in rows:
-                    yield [f(None) for f in fs]
-        else:
-            plan = compile_select(db, stmt.source, env, parent, ctes)
-            nvals = len(plan.names)
-
-            def source():
-                return [list(r) for r in plan.rows()]
+    source, nvals = _insert_source(db, comp, stmt, parent, ctes)
     if source is not None and nvals != len(targets):
         if stmt.columns is None:
             raise errors.OperationalError(
@@ -649,11 +680,14 @@ def explain_write(db, stmt):
 
 
 def compile_delete(db, stmt, parent=None, stack=frozenset()):
+    _unsupported_clauses(stmt)
+    view = _view_target(db, stmt)
+    if view is not None:
+        return _compile_view_write(db, stmt, view, parent, stack)
     table = _target_table(db, stmt.table, stmt.schema)
-    if stmt.returning:
-        raise errors.OperationalError("RETURNING is not supported by minisql")
     comp = Compiler(db, db.env)
     scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent, stmt.with_)
+    order_limit = _order_limit(db, comp, scope, stmt, "DELETE")
     writer = TableWriter(db, table)
     triggers = Triggers(db, table, "DELETE", None, stack)
     top = parent is None
@@ -661,6 +695,8 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
     def run():
         n = 0
         victims = list(rows())
+        if order_limit is not None:
+            victims = order_limit(victims)
         for seg in victims:
             if db.interrupted:
                 raise errors.interrupted()
@@ -688,25 +724,24 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
 
 
 def compile_update(db, stmt, parent=None, stack=frozenset()):
+    _unsupported_clauses(stmt)
+    view = _view_target(db, stmt)
+    if view is not None:
+        return _compile_view_write(db, stmt, view, parent, stack)
     table = _target_table(db, stmt.table, stmt.schema)
-    if stmt.from_ is not None:
-        raise errors.OperationalError("UPDATE ... FROM is not supported by minisql")
-    if stmt.returning:
-        raise errors.OperationalError("RETURNING is not supported by minisql")
     comp = Compiler(db, db.env)
     scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent, stmt.with_)
+    order_limit = _order_limit(db, comp, scope, stmt, "UPDATE")
     ncols = len(table.columns)
-    assigns = []
     names = set()
-    for a in stmt.assignments:
-        if len(a.columns) != 1:
-            raise errors.OperationalError("row value assignments are not supported by minisql")
-        name = a.columns[0]
+
+    def position(name):
         i = table.column(name)
         if i is None:
             raise errors.OperationalError(f"no such column: {name}")
         names.add(name.lower())
-        assigns.append((ncols if i < 0 else i, comp.compile(a.expr, scope)))
+        return ncols if i < 0 else i
+    assigns = _assignments(comp, stmt.assignments, position, scope)
     writer = TableWriter(db, table)
     checker = RowChecker(db, comp, table, scope)
     defaults = _default_fns(comp, table, scope)
@@ -724,6 +759,8 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
     def run():
         n = 0
         targets = list(rows())
+        if order_limit is not None:
+            targets = order_limit(targets)
         for old in targets:
             if db.interrupted:
                 raise errors.interrupted()
@@ -767,6 +804,192 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
         if top:
             db.changes = n
         return n
+    return run
+
+
+def _assignments(comp, assignments, position, scope):
+    """UPDATE's SET list -> [(position, f(row) -> new value)].  A row value
+    ``(a, b) = (x, y)`` or ``= (SELECT x, y ...)`` assigns field by field;
+    the subquery runs once per row."""
+    out = []
+    for a in assignments:
+        positions = [position(name) for name in a.columns]
+        n = len(positions)
+        if n == 1:
+            out.append((positions[0], comp.compile(a.expr, scope)))
+            continue
+        if isinstance(a.expr, ast.Tuple):
+            if len(a.expr.items) != n:
+                raise errors.OperationalError(
+                    f"{n} columns assigned {len(a.expr.items)} values")
+            out.extend((pos, comp.compile(x, scope)) for pos, x in zip(positions, a.expr.items))
+            continue
+        get, fields, is_row = comp.operand(a.expr, scope)
+        if len(fields) != n:
+            raise errors.OperationalError(f"{n} columns assigned {len(fields)} values")
+        memo = [None, None]
+
+        def field(k, get=get, memo=memo):
+            def value(row):
+                if memo[0] is not row:
+                    memo[0], memo[1] = row, get(row)
+                return memo[1][k]
+            return value
+        out.extend((pos, field(k)) for k, pos in enumerate(positions))
+    return out
+
+
+def _order_limit(db, comp, scope, stmt, verb):
+    """UPDATE / DELETE ... [ORDER BY ...] LIMIT ... -> f(rows) -> the rows to
+    change, or None."""
+    if not stmt.order_by and stmt.limit is None:
+        return None
+    if stmt.limit is None:
+        raise errors.OperationalError(f"ORDER BY without LIMIT on {verb}")
+    from . import collation as C
+    from .expr import collation
+    from .select import _apply_limit, _limit_offset, order_key_fn, sort_rows
+    keyfs, terms = [], []
+    for k, t in enumerate(stmt.order_by):
+        keyfs.append(comp.compile(t.expr, scope))
+        coll = collation(scope, t.expr)
+        ck = C.lookup(coll, db.collations) if coll else None
+        terms.append((k, order_key_fn(ck, t.order == "DESC", t.nulls), t.order == "DESC"))
+    limit_get = _limit_offset(comp, scope, stmt.limit, stmt.offset)
+
+    def apply(rows):
+        if terms:
+            decorated = [tuple([f(r) for f in keyfs]) + (r,) for r in rows]
+            sort_rows(decorated, terms)
+            rows = [d[-1] for d in decorated]
+        return list(_apply_limit(iter(rows), limit_get))
+    return apply
+
+
+# -- writes to views (INSTEAD OF triggers) ---------------------------------------------
+
+def _view_target(db, stmt):
+    if stmt.schema not in (None, "main"):
+        return None
+    return db.schema.views.get(stmt.table.lower())
+
+
+def _view_shape(db, view):
+    """(column names, affinities, collations) of a view, as its INSTEAD OF
+    triggers see them in OLD and NEW."""
+    from .select import _coll_names, _view_plan, unique_column_names
+    plan = _view_plan(db, db.env, view)
+    names = list(view.columns) if view.columns else unique_column_names(plan.names)
+    return names, plan.affinities, _coll_names(plan.collations)
+
+
+def _view_triggers(db, view, event, columns, stack):
+    triggers = Triggers(db, view, event, columns, stack, _view_shape(db, view))
+    if not triggers.instead:
+        raise errors.OperationalError(f"cannot modify {view.name} because it is a view")
+    return triggers
+
+
+def _fire_instead(db, triggers, rows, top):
+    """Fire the INSTEAD OF triggers once per (old, new) pair.  The view
+    itself changes nothing: changes() stays 0, as in SQLite."""
+    for old, new in rows:
+        if db.interrupted:
+            raise errors.interrupted()
+        try:
+            _run_trigger(triggers, triggers.instead, old, new)
+        except _Ignore:
+            continue
+    if top:
+        db.changes = 0
+    return 0
+
+
+def _compile_view_insert(db, stmt, view, parent, stack):
+    names, _, _ = _view_shape(db, view)
+    lnames = [n.lower() for n in names]
+    if stmt.columns is None:
+        targets = list(range(len(names)))
+    else:
+        targets = []
+        for name in stmt.columns:
+            if name.lower() not in lnames:
+                raise errors.OperationalError(f"table {view.name} has no column named {name}")
+            targets.append(lnames.index(name.lower()))
+    comp = Compiler(db, db.env)
+    ctes = with_ctes(stmt.with_, parent.ctes if parent is not None else None)
+    source, nvals = _insert_source(db, comp, stmt, parent, ctes)
+    if source is not None and nvals != len(targets):
+        if stmt.columns is None:
+            raise errors.OperationalError(
+                f"table {view.name} has {len(names)} columns but {nvals} values were supplied")
+        raise errors.OperationalError(f"{nvals} values for {len(targets)} columns")
+    triggers = _view_triggers(db, view, "INSERT", None, stack)
+    width = len(names)
+
+    def run():
+        pairs = []
+        for supplied in (source() if source is not None else [[]]):
+            new = [None] * width
+            for pos, v in reversed(list(zip(targets, supplied))):   # the first wins
+                new[pos] = v
+            pairs.append((None, new))
+        return _fire_instead(db, triggers, pairs, parent is None)
+    return run
+
+
+def _compile_view_write(db, stmt, view, parent, stack):
+    """UPDATE or DELETE of a view: the view's rows that match, then its
+    INSTEAD OF triggers with OLD (and NEW) for each."""
+    is_update = isinstance(stmt, ast.Update)
+    names, _, _ = _view_shape(db, view)
+    lnames = [n.lower() for n in names]
+    columns = set()
+    extra = []           # UPDATE: (positions, expression) per assignment
+    if is_update:
+        for a in stmt.assignments:
+            for name in a.columns:
+                if name.lower() not in lnames:
+                    raise errors.OperationalError(f"no such column: {name}")
+                columns.add(name.lower())
+            extra.append([lnames.index(n.lower()) for n in a.columns])
+    exprs = []
+    for positions, a in zip(extra, stmt.assignments if is_update else ()):
+        if len(positions) == 1:
+            exprs.append(a.expr)
+        elif isinstance(a.expr, ast.Tuple) and len(a.expr.items) == len(positions):
+            exprs.extend(a.expr.items)
+        else:
+            raise errors.NotSupportedError(
+                "a row value assignment from a subquery on a view is not supported by minisql")
+    # SELECT *, <new values> FROM view WHERE ... [ORDER BY ... LIMIT ...]
+    columns_ast = (ast.ResultColumn(ast.Star()),) + tuple(ast.ResultColumn(e) for e in exprs)
+    query = ast.Select(
+        body=ast.SelectCore(columns=columns_ast,
+                            from_=ast.TableRef(view.name, None, stmt.alias),
+                            where=stmt.where),
+        order_by=stmt.order_by, limit=stmt.limit, offset=stmt.offset, with_=stmt.with_)
+    if stmt.order_by and stmt.limit is None:
+        raise errors.OperationalError(
+            f"ORDER BY without LIMIT on {'UPDATE' if is_update else 'DELETE'}")
+    plan = compile_select(db, query, db.env, parent)
+    triggers = _view_triggers(db, view, "UPDATE" if is_update else "DELETE",
+                              columns if is_update else None, stack)
+    width = len(names)
+    targets = [p for positions in extra for p in positions]
+
+    def run():
+        pairs = []
+        for r in plan.rows():
+            old = list(r[:width])
+            if not is_update:
+                pairs.append((old, None))
+                continue
+            new = list(old)
+            for pos, v in zip(targets, r[width:]):
+                new[pos] = v
+            pairs.append((old, new))
+        return _fire_instead(db, triggers, pairs, parent is None)
     return run
 
 

@@ -30,6 +30,7 @@ from ..sql import ast
 from . import values as V
 from . import collation as C
 from . import functions as F
+from . import likeglob
 
 NUMERIC_AFFS = ("INTEGER", "REAL", "NUMERIC")
 
@@ -487,27 +488,56 @@ class Compiler:
         return between
 
     def c_Like(self, e, scope):
-        f = self.compile(e.operand, scope)
         op = e.op
-        if op not in ("LIKE", "GLOB"):
-            raise errors.OperationalError(f"no such function: {op.lower()}")
-        pf = self.compile(e.pattern, scope)
-        ef = self.compile(e.escape, scope) if e.escape is not None else None
-        match = V.like if op == "LIKE" else V.glob
-        neg = e.negated
-        if op == "LIKE" and ef is None:
-            call = lambda row: match(pf(row), f(row))  # noqa: E731
-        elif op == "LIKE":
-            call = lambda row: match(pf(row), f(row), ef(row))  # noqa: E731
+        args = (e.pattern, e.operand) + ((e.escape,) if e.escape is not None else ())
+        user = self.db.functions.user.get(op.lower()) if self.db.functions.user else None
+        if op in ("MATCH", "REGEXP") or (user and (user.get(len(args)) or user.get(-1))) \
+                or (op == "GLOB" and e.escape is not None):
+            # The operator calls the function of its name: op(pattern, x[, escape]).
+            try:
+                F.lookup(op.lower(), len(args), self.db.functions)
+            except errors.OperationalError:
+                if op == "MATCH":
+                    raise errors.OperationalError(
+                        "unable to use function MATCH in the requested context") from None
+                if op == "REGEXP":
+                    raise errors.OperationalError("no such function: REGEXP") from None
+                raise
+            call = self.c_Function(ast.Function(op.lower(), args), scope)
         else:
-            call = lambda row: match(pf(row), f(row))  # noqa: E731
+            call = self._like_glob(e, scope)
+        neg = e.negated
+        truth = V.truth
 
         def like(row):
-            r = call(row)
-            if r is None:
+            t = truth(call(row))
+            if t is None:
                 return None
-            return (0 if r else 1) if neg else (1 if r else 0)
+            return (0 if t else 1) if neg else (1 if t else 0)
         return like
+
+    def _like_glob(self, e, scope):
+        """The built-in LIKE / GLOB: a constant pattern is compiled once."""
+        f = self.compile(e.operand, scope)
+        pat, esc = _strip(e.pattern), e.escape
+        if e.op == "GLOB":
+            if isinstance(pat, ast.Literal):
+                match = likeglob.glob_fn(pat.value)
+                return lambda row: match(f(row))
+            pf = self.compile(e.pattern, scope)
+            glob = V.glob
+            return lambda row: glob(pf(row), f(row))
+        cs = bool(getattr(self.db, "case_sensitive_like", False))
+        if isinstance(pat, ast.Literal) and (esc is None or isinstance(_strip(esc), ast.Literal)):
+            args = (pat.value,) if esc is None else (pat.value, _strip(esc).value)
+            match = likeglob.like_fn(*args, case_sensitive=cs)
+            return lambda row: match(f(row))
+        pf = self.compile(e.pattern, scope)
+        like = V.like
+        if esc is None:
+            return lambda row: like(pf(row), f(row), case_sensitive=cs)
+        ef = self.compile(esc, scope)
+        return lambda row: like(pf(row), f(row), ef(row), cs)
 
     def c_InList(self, e, scope):
         if not e.items:

@@ -411,6 +411,10 @@ def _subquery_access(db, lv):
     env_cache = {"gen": None, "rows": None}
     env = db.env
     lv.detail = f"SCAN {lv.src.alias}" if not lv.src.alias.startswith("(") else "SCAN (subquery)"
+    rows_for = getattr(sub, "rows_for", None)
+    if rows_for is not None:
+        # A table-valued function: its arguments may read earlier tables.
+        return rows_for
 
     def access(prefix):
         if sub.correlated or env_cache["gen"] != env.generation:

@@ -5,9 +5,10 @@ Each handler returns ``(column_names, rows)``; rows are computed eagerly
 Unknown pragmas return nothing, as in SQLite.
 """
 
+import re
+
 from .. import errors
 from ..storage import format as fmt
-from . import values as V
 
 _SYNC = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3, "0": 0, "1": 1, "2": 2, "3": 3}
 
@@ -39,13 +40,26 @@ def run_pragma(db, p):
     return Result(db, (r for r in rows) if names else None)
 
 
+_LEADING_INT = re.compile(r"\s*([+-]?\d+)")
+
+
 def _int(value):
-    v = V.apply_affinity(value, "INTEGER") if isinstance(value, str) else value
-    if isinstance(v, float):
-        v = int(v)
-    if not isinstance(v, int):
-        return 0
-    return v
+    """sqlite3Atoi: the integer a pragma argument starts with ('7abc' is 7,
+    '1.9' is 1), else 0."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    m = _LEADING_INT.match(str(value))
+    return int(m.group(1)) if m else 0
+
+
+def _flag(value):
+    """sqlite3GetBoolean: ON/TRUE/YES/a non-zero number."""
+    v = str(value).lower()
+    if v in ("on", "true", "yes"):
+        return True
+    if v in ("off", "false", "no"):
+        return False
+    return _int(value) != 0
 
 
 def _header_field(offset, name):
@@ -98,7 +112,7 @@ def cache_size(db, value):
 
 
 def journal_mode(db, value):
-    mode = "memory" if db.pager.memory else "wal"
+    mode = db.pager.journal_mode
     if value is not None and str(value).lower() not in ("wal", mode):
         # minisql writes WAL only; asking for another mode leaves it as is,
         # and SQLite answers with the mode in force when it cannot switch.
@@ -142,22 +156,34 @@ def wal_checkpoint(db, value):
     return ["busy", "log", "checkpointed"], [tuple(result)]
 
 
-def table_info(db, value):
+_TABLE_INFO = ["cid", "name", "type", "notnull", "dflt_value", "pk"]
+
+
+def table_info(db, value, extended=False):
+    names = _TABLE_INFO + (["hidden"] if extended else [])
     if value is None:
-        return None, []
+        return names, []
     table = db.schema.tables.get(str(value).lower())
-    names = ["cid", "name", "type", "notnull", "dflt_value", "pk"]
     if table is None:
         view = db.schema.views.get(str(value).lower())
         if view is None:
             return names, []
-        from .select import compile_select
-        plan = compile_select(db, view.select, db.env)
-        cols = list(view.columns) if view.columns else plan.names
-        return names, [(i, n, t or "", 0, None, 0)
+        from .select import _view_plan, unique_column_names
+        plan = _view_plan(db, db.env, view)
+        cols = list(view.columns) if view.columns else unique_column_names(plan.names)
+        return names, [(i, n, t or "", 0, None, 0) + ((0,) if extended else ())
                        for i, (n, t) in enumerate(zip(cols, plan.decltypes))]
     return names, [(i, c.name, c.decl_type, 1 if c.notnull else 0, c.default_text, c.pk)
+                   + ((_hidden(c),) if extended else ())
                    for i, c in enumerate(table.columns)]
+
+
+def table_xinfo(db, value):
+    return table_info(db, value, extended=True)
+
+
+def _hidden(col):
+    return 0 if not col.hidden else (3 if col.hidden == "stored" else 2)
 
 
 def index_list(db, value):
@@ -165,19 +191,121 @@ def index_list(db, value):
     table = db.schema.tables.get(str(value).lower()) if value is not None else None
     if table is None:
         return names, []
-    # SQLite lists the most recently created index first.
-    ixs = list(reversed(table.indexes))
+    ixs = table.indexes       # in SQLite's order already (see Schema.add_index)
     return names, [(k, ix.name, 1 if ix.unique else 0, ix.origin,
                     1 if ix.where is not None else 0) for k, ix in enumerate(ixs)]
 
 
-def index_info(db, value):
-    names = ["seqno", "cid", "name"]
+def index_info(db, value, extended=False):
+    names = ["seqno", "cid", "name"] + (["desc", "coll", "key"] if extended else [])
     ix = db.schema.indexes.get(str(value).lower()) if value is not None else None
     if ix is None:
         return names, []
     cols = ix.table.columns
-    return names, [(k, c, None if c < 0 else cols[c].name) for k, c in enumerate(ix.columns)]
+    rows = []
+    for k, c in enumerate(ix.columns):
+        row = (k, c, cols[c].name if c >= 0 else None)
+        if extended:
+            row += (1 if ix.desc[k] else 0, ix.collations[k] or "BINARY", 1)
+        rows.append(row)
+    if extended:
+        # The rowid that ends every entry of a rowid table's index.
+        rows.append((len(ix.columns), -1, None, 0, "BINARY", 0))
+    return names, rows
+
+
+def index_xinfo(db, value):
+    return index_info(db, value, extended=True)
+
+
+def foreign_key_list(db, value):
+    names = ["id", "seq", "table", "from", "to", "on_update", "on_delete", "match"]
+    table = db.schema.tables.get(str(value).lower()) if value is not None else None
+    if table is None:
+        return names, []
+    rows = []
+    # SQLite numbers the constraints from the last declared to the first.
+    for fid, (cols, clause) in enumerate(reversed(table.foreign_keys)):
+        actions = dict(clause.actions)
+        for seq, col in enumerate(cols):
+            to = clause.columns[seq] if seq < len(clause.columns) else None
+            rows.append((fid, seq, clause.table, col, to, actions.get("UPDATE", "NO ACTION"),
+                         actions.get("DELETE", "NO ACTION"), "NONE"))
+    return names, rows
+
+
+def table_list(db, value):
+    names = ["schema", "name", "type", "ncol", "wr", "strict"]
+    want = str(value).lower() if value is not None else None
+    rows = []
+    # SQLite walks its schema hash: the most recently loaded object first.
+    objs = [(n, t) for n, t in db.schema.tables.items() if n != "sqlite_schema"] + \
+        [(n, v) for n, v in db.schema.views.items()]
+    objs.sort(key=lambda nt: db.schema.order.get(nt[0], -1), reverse=True)
+    for lname, obj in objs:
+        if want is not None and lname != want and not (
+                want in ("sqlite_schema", "sqlite_master") and lname == "sqlite_master"):
+            continue
+        if lname == "sqlite_master":
+            rows.append(("main", "sqlite_schema", "table", 5, 0, 0))
+        elif obj in db.schema.views.values():
+            from .select import _view_plan
+            try:
+                n = len(obj.columns) if obj.columns else len(_view_plan(db, db.env, obj).names)
+            except errors.Error:
+                n = 0
+            rows.append(("main", obj.name, "view", n, 0, 0))
+        else:
+            rows.append(("main", obj.name, "table", len(obj.columns),
+                         1 if obj.without_rowid else 0, 1 if obj.strict else 0))
+    if want is None or want in ("sqlite_temp_schema", "sqlite_temp_master"):
+        rows.append(("temp", "sqlite_temp_schema", "table", 5, 0, 0))
+    return names, rows
+
+
+def collation_list(db, value):
+    # Newest first: the built-ins were registered BINARY, NOCASE, RTRIM.
+    names = [c.name for c in db.collations.values()]
+    return ["seq", "name"], list(enumerate(reversed(names)))
+
+
+def database_list(db, value):
+    import os
+    path = "" if db.path in ("", ":memory:") else os.path.abspath(db.path)
+    return ["seq", "name", "file"], [(0, "main", path)]
+
+
+def _constant(name, v):
+    def handler(db, value):
+        return ([name], [(v,)]) if value is None else (None, [])
+    return handler
+
+
+def _refuse_on(name, feature, default=0):
+    """A pragma minisql only supports in its default (off) state."""
+    def handler(db, value):
+        if value is None:
+            return [name], [(default,)]
+        if _flag(value):
+            raise errors.NotSupportedError(f"{feature} is not supported by minisql")
+        return None, []
+    return handler
+
+
+def ignore_check_constraints(db, value):
+    if value is None:
+        on = getattr(db, "ignore_check_constraints", False)
+        return ["ignore_check_constraints"], [(1 if on else 0,)]
+    db.ignore_check_constraints = _flag(value)
+    return None, []
+
+
+def case_sensitive_like(db, value):
+    if value is not None:
+        # LIKE is compiled with it: every prepared statement recompiles.
+        db.case_sensitive_like = _flag(value)
+        db.schema_gen += 1
+    return None, []
 
 
 def integrity_check(db, value, quick=False):
@@ -213,12 +341,9 @@ def encoding(db, value):
     return ["encoding"], [("UTF-8",)]
 
 
-def foreign_keys(db, value):
-    # Foreign key enforcement is off by default in SQLite too; minisql keeps
-    # the declarations but does not enforce them.
-    if value is not None:
-        return None, []
-    return ["foreign_keys"], [(0,)]
+# Foreign key enforcement is off by default in SQLite too; minisql keeps the
+# declarations but cannot enforce them, so it refuses to switch it on.
+foreign_keys = _refuse_on("foreign_keys", "foreign key enforcement (PRAGMA foreign_keys=ON)")
 
 
 _HANDLERS = {
@@ -237,9 +362,44 @@ _HANDLERS = {
     "table_info": (table_info, False),
     "index_list": (index_list, False),
     "index_info": (index_info, False),
+    "index_xinfo": (index_xinfo, False),
+    "table_xinfo": (table_xinfo, False),
+    "foreign_key_list": (foreign_key_list, False),
+    "table_list": (table_list, False),
+    "collation_list": (collation_list, False),
+    "database_list": (database_list, False),
+    "auto_vacuum": (_constant("auto_vacuum", 0), False),
+    "recursive_triggers": (_refuse_on("recursive_triggers", "PRAGMA recursive_triggers=ON"),
+                           False),
+    "ignore_check_constraints": (ignore_check_constraints, False),
+    "case_sensitive_like": (case_sensitive_like, False),
     "integrity_check": (integrity_check, False),
     "quick_check": (quick_check, False),
     "encoding": (encoding, False),
     "data_version": (data_version, False),
     "foreign_keys": (foreign_keys, False),
 }
+
+# The pragmas that also work as table-valued functions (SELECT ... FROM
+# pragma_table_info('t')): the ones that only read.
+_TABLE_VALUED = ("table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
+                 "foreign_key_list", "table_list", "collation_list", "database_list",
+                 "user_version", "application_id", "schema_version", "page_size",
+                 "page_count", "freelist_count", "encoding", "auto_vacuum",
+                 "integrity_check", "quick_check", "cache_size", "synchronous",
+                 "journal_mode", "busy_timeout", "foreign_keys", "recursive_triggers",
+                 "ignore_check_constraints", "wal_autocheckpoint")
+
+
+def table_valued(name):
+    """The handler(db, value) -> (names, rows) of pragma_NAME, or None."""
+    if name not in _TABLE_VALUED:
+        return None
+    fn = _HANDLERS[name][0]
+
+    def handler(db, value):
+        names, rows = fn(db, value)
+        if names is None:      # a setting pragma given an argument
+            return fn(db, None)
+        return names, rows
+    return handler

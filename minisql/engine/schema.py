@@ -61,7 +61,7 @@ class Index:
 class Table:
     __slots__ = ("name", "root", "columns", "sql", "rowid_alias", "autoincrement",
                  "without_rowid", "indexes", "checks", "col_index", "pk_columns",
-                 "pk_conflict", "uniques", "triggers", "strict", "generated")
+                 "pk_conflict", "uniques", "triggers", "strict", "generated", "foreign_keys")
 
     def __init__(self, name, root, sql):
         self.name = name
@@ -80,6 +80,7 @@ class Table:
         self.triggers = []
         self.strict = False
         self.generated = False       # has GENERATED ALWAYS AS columns
+        self.foreign_keys = []       # (column names, ast.ForeignKeyClause), declared order
 
     def add_column(self, col):
         self.col_index.setdefault(col.name.lower(), len(self.columns))
@@ -129,6 +130,7 @@ class Schema:
         self.views = {}
         self.triggers = {}
         self.cookie = None
+        self.order = {}     # lower-cased table/view name -> position in sqlite_schema
         master = _schema_table()
         self.tables["sqlite_master"] = master
         self.tables["sqlite_schema"] = master
@@ -143,11 +145,14 @@ class Schema:
                 if sql:
                     stmt = _parse_create(sql, name)
                     self.add_index(index_from_ast(stmt, self.table(tbl_name), root))
+                elif tbl_name is not None and tbl_name.lower() in self.tables:
+                    self.add_index(autoindex_for(self.tables[tbl_name.lower()], name, root))
                 else:
                     autoidx.append((name, tbl_name, root))
             elif typ == "view":
                 stmt = _parse_create(sql, name)
                 self.views[name.lower()] = View(name, sql, stmt.select, stmt.columns)
+                self.order[name.lower()] = len(self.order)
             elif typ == "trigger":
                 stmt = _parse_create(sql, name)
                 self.triggers[name.lower()] = Trigger(name, tbl_name, sql, stmt)
@@ -165,18 +170,31 @@ class Schema:
 
     def add_table(self, table):
         self.tables[table.name.lower()] = table
+        self.order[table.name.lower()] = len(self.order)
 
     def add_index(self, index):
+        """Index lists are kept in SQLite's order (pTab->pIndex), which is
+        the order constraints are checked and PRAGMA index_list shows: the
+        newest first, except that REPLACE constraints go after the others."""
         self.indexes[index.name.lower()] = index
-        index.table.indexes.append(index)
+        ixs = index.table.indexes
+        if index.conflict != "REPLACE" or not ixs or ixs[0].conflict == "REPLACE":
+            ixs.insert(0, index)
+        else:
+            k = 1
+            while k < len(ixs) and ixs[k].conflict != "REPLACE":
+                k += 1
+            ixs.insert(k, index)
 
     def remove_index(self, index):
         del self.indexes[index.name.lower()]
         index.table.indexes.remove(index)
 
     def triggers_for(self, table_name, event):
+        """The triggers of one table and event in firing order: SQLite fires
+        the most recently created first."""
         key = table_name.lower()
-        return [t for t in self.triggers.values()
+        return [t for t in reversed(self.triggers.values())
                 if t.table.lower() == key and t.stmt.event == event]
 
 
@@ -245,6 +263,9 @@ def table_from_ast(stmt, root):
                 t.checks.append((c.name, c.expr, c.text))
             elif isinstance(c, ast.GeneratedConstraint):
                 t.generated = True
+                col.hidden = "stored" if c.stored else "virtual"
+            elif isinstance(c, ast.ForeignKeyConstraint):
+                t.foreign_keys.append(((cdef.name,), c.clause))
         t.add_column(col)
     for c in stmt.constraints:
         if isinstance(c, ast.PrimaryKeyConstraint):
@@ -258,6 +279,8 @@ def table_from_ast(stmt, root):
             uniques.append((_indexed_names(c.columns), c.conflict))
         elif isinstance(c, ast.CheckConstraint):
             t.checks.append((c.name, c.expr, c.text))
+        elif isinstance(c, ast.ForeignKeyConstraint):
+            t.foreign_keys.append((tuple(c.columns), c.clause))
     if pk_cols:
         for k, (name, _, _) in enumerate(pk_cols):
             i = t.col_index.get(name.lower())

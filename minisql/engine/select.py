@@ -295,6 +295,10 @@ def _make_source(db, env, scope, item, ctes):
             return src, sub, None
         if item.schema not in (None, "main"):
             raise errors.OperationalError(f"no such table: {item.schema}.{item.name}")
+        if item.name.lower().startswith("pragma_") and \
+                item.name.lower() not in db.schema.tables:
+            return _table_function_source(
+                db, env, scope, ast.TableFunctionRef(item.name, (), None, item.alias))
         table = db.schema.table(item.name)
         check_supported(table)
         cols = table.columns
@@ -314,8 +318,47 @@ def _make_source(db, env, scope, item, ctes):
         src.name = names
         return src, sub, None
     if isinstance(item, ast.TableFunctionRef):
-        raise errors.OperationalError(f"no such table: {item.name}")
+        return _table_function_source(db, env, scope, item)
     raise errors.OperationalError("unsupported FROM item")
+
+
+class _TableFunction:
+    """A table-valued function in FROM (the pragma_* ones): ``rows_for(prefix)``
+    yields its rows for arguments evaluated on the earlier tables' row."""
+
+    correlated = True
+
+    def __init__(self, names, rows_for):
+        self.names = names
+        n = len(names)
+        self.affinities = self.collations = self.decltypes = [None] * n
+        self.fields = [(None, None, None)] * n
+        self.rows_for = rows_for
+
+
+def _table_function_source(db, env, scope, item):
+    from .pragma import table_valued
+    lname = item.name.lower()
+    handler = table_valued(lname[7:]) if lname.startswith("pragma_") and \
+        item.schema in (None, "main") else None
+    if handler is None:
+        raise errors.OperationalError(f"no such table: {item.name}")
+    if len(item.args) > 1:
+        raise errors.OperationalError(f"too many arguments on {item.name}() - max 1")
+    comp = Compiler(db, env)
+    argf = comp.compile(item.args[0], scope) if item.args else None
+    names = handler(db, None)[0]
+
+    def rows_for(prefix):
+        value = argf(prefix) if argf is not None else None
+        if value is None and argf is not None:
+            return
+        for r in handler(db, value)[1]:
+            yield list(r)
+    src = Source((item.alias or item.name).lower(), [n.lower() for n in names], 0,
+                 has_rowid=False)
+    src.name = list(names)
+    return src, _TableFunction(names, rows_for), None
 
 
 class Level:

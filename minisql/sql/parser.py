@@ -1049,6 +1049,8 @@ class _Builder(Transformer):
 
     def function(self, tok, distinct, args, filter_over=None):
         flt, over = filter_over or (None, None)
+        if distinct and over is not None:           # sqlite3WindowAttach
+            _soft_error("DISTINCT is not supported for window functions")
         return ast.Function(_name(tok), tuple(args), distinct, False, flt, over)
 
     def function_star(self, tok, _star, filter_over=None):
@@ -1458,6 +1460,7 @@ def _peek(sql, pos, n=1):
 
 
 _CONTEXT_KEYWORDS = ("WINDOW", "OVER", "FILTER")
+_EXPLAIN = ("EXPLAIN", "QUERY", "PLAN")
 
 
 def _context_keyword(sql, tok, prev_type):
@@ -1525,7 +1528,8 @@ def _parse_at(sql, pos):
             if first is None:
                 first = tok
             if (ttype == "CREATE" and _next_type(sql, tok.end) == "VIRTUAL"
-                    and all(type(v) is Token for v in values)):
+                    and len(values) in (0, 1, 3)
+                    and all(type(v) is Token and v.type in _EXPLAIN for v in values)):
                 # at the start of a statement, after any EXPLAIN [QUERY PLAN]
                 stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
                 if values:

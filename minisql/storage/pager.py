@@ -15,8 +15,9 @@ Pages
 
 Where a page comes from (read path)
     cache -> newest WAL frame for it within the read snapshot (looked up in
-    the wal-index, never by scanning the WAL) -> the database file.  A ``:memory:`` database has no files
-    at all: its pages live only in the cache, which is then unbounded.
+    the wal-index, never by scanning the WAL) -> the database file.  A
+    ``:memory:`` database has no files at all: its pages live only in the
+    cache, which is then unbounded.
 
 Journal modes
     WAL    - header bytes 18/19 = 2, or a -wal file exists next to a
@@ -493,6 +494,8 @@ class Pager:
             stamp = (self.file.size(), self.file.read(24, 16))
             if stamp != self._nowal_stamp:
                 self.cache.clear()
+                if self._nowal_stamp is not None:
+                    self.data_version += 1
                 self._nowal_stamp = stamp
             self.state = READ
             self.page_count = self._snapshot_page_count(0)

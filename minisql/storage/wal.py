@@ -575,7 +575,8 @@ class Wal:
             buf = bytearray(len(part) * fsz)
             for j, (pgno, data) in enumerate(part):
                 if len(data) != ps:
-                    raise errors.InternalError(f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
+                    raise errors.InternalError(
+                        f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
                 commit = n_page if start + j == last_i else 0
                 s0, s1 = frame_checksum(pgno, commit, data, s0, s1, big)
                 off = j * fsz
