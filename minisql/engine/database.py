@@ -197,7 +197,11 @@ class Database:
         if p is not None:
             self.cache.move_to_end(sql)
             return p
-        stmt = parse_single(sql)
+        try:
+            stmt = parse_single(sql)
+        except errors.Error as e:
+            e.sqlite_phase = "prepare"
+            raise
         if stmt is None:
             stmt = ast.Select(body=ast.Values(rows=((ast.Literal(None),),)))
             p = Prepared(sql, stmt)
@@ -298,7 +302,14 @@ class Database:
     def _compile(self, p):
         if p.compiled is None or p.gen != self.schema_gen:
             from .compile import compile_statement
-            p.compiled, p.column_names, p.column_decltypes = compile_statement(self, p.stmt)
+            try:
+                p.compiled, p.column_names, p.column_decltypes = \
+                    compile_statement(self, p.stmt)
+            except errors.Error as e:
+                # SQLite reports these from sqlite3_prepare (the shell says
+                # "Parse error"), not from sqlite3_step.
+                e.sqlite_phase = "prepare"
+                raise
             p.gen = self.schema_gen
 
     def execute_control(self, sql):

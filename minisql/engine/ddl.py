@@ -209,17 +209,22 @@ def create_index(db, stmt):
 
 def create_view(db, stmt):
     _check_schema_name(stmt.schema)
-    err = _exists_error(db, stmt.name)
+    temp = _is_temp(stmt)
+    lname = stmt.name.lower()
+    err = (errors.OperationalError(f"view {stmt.name} already exists")
+           if lname in S.temp_views(db) else None) if temp else _exists_error(db, stmt.name)
     if err is not None:
         if stmt.if_not_exists:
             return 0
         raise err
     _check_name(stmt.name)
     # Like SQLite, the query is not checked until the view is used.
-    if _is_temp(stmt):
-        raise _temp_unsupported("view")
     if stmt.n_params:
         raise errors.OperationalError("parameters are not allowed in views")
+    if temp:
+        S.temp_views(db)[lname] = S.View(stmt.name, stmt.sql, stmt.select, stmt.columns)
+        db.schema_gen += 1          # prepared statements may name it
+        return 0
     insert_schema_row(db, "view", stmt.name, stmt.name, 0, stmt.sql)
     db.bump_schema_cookie()
     db.load_schema()
@@ -321,6 +326,11 @@ def _drop_simple(db, stmt, kind, catalog):
 
 
 def drop_view(db, stmt):
+    temps = S.temp_views(db)
+    if stmt.name.lower() in temps and (stmt.schema is None or stmt.schema.lower() == "temp"):
+        del temps[stmt.name.lower()]
+        db.schema_gen += 1
+        return 0
     return _drop_simple(db, stmt, "view", db.schema.views)
 
 

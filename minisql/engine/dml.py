@@ -28,6 +28,7 @@ from ..storage.record import encode_record
 from . import values as V
 from .expr import Compiler, Scope, Source
 from .planner import choose_access, keyinfo_for, table_reader
+from .schema import find_view
 from .select import Level, _loop, _split_and, check_supported, compile_select, term_levels, \
     with_ctes
 
@@ -217,7 +218,7 @@ def table_scope(db, table, alias=None, parent=None):
 def _target_table(db, name, schema):
     if schema not in (None, "main"):
         raise errors.OperationalError(f"no such table: {schema}.{name}")
-    if name.lower() in db.schema.views:
+    if find_view(db, name, schema) is not None:
         raise errors.OperationalError(f"cannot modify {name} because it is a view")
     table = db.schema.table(name)
     if table.name.lower() in ("sqlite_master", "sqlite_schema"):
@@ -869,9 +870,7 @@ def _order_limit(db, comp, scope, stmt, verb):
 # -- writes to views (INSTEAD OF triggers) ---------------------------------------------
 
 def _view_target(db, stmt):
-    if stmt.schema not in (None, "main"):
-        return None
-    return db.schema.views.get(stmt.table.lower())
+    return find_view(db, stmt.table, stmt.schema)
 
 
 def _view_shape(db, view):

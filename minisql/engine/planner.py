@@ -149,9 +149,23 @@ def _only_earlier(scope, e, i):
 def choose_access(db, comp, scope, i, lv, terms):
     """Pick the access path of level ``i``; returns access(prefix) -> iterator
     of row segments and sets ``lv.detail`` (EXPLAIN QUERY PLAN)."""
-    src = lv.src
     if lv.sub is not None:
         return _subquery_access(db, lv)
+    access = _table_access(db, comp, scope, i, lv, terms)
+    if lv.table.root == 1:
+        # sqlite_schema of a database with no pages yet: empty, not corrupt.
+        pager = db.pager
+
+        def schema_access(prefix):
+            if pager.page_count == 0:
+                return iter(())
+            return access(prefix)
+        return schema_access
+    return access
+
+
+def _table_access(db, comp, scope, i, lv, terms):
+    src = lv.src
     table = lv.table
     read = table_reader(table, src.used)
     btree = db.btree

@@ -165,7 +165,8 @@ def table_info(db, value, extended=False):
         return names, []
     table = db.schema.tables.get(str(value).lower())
     if table is None:
-        view = db.schema.views.get(str(value).lower())
+        from .schema import find_view
+        view = find_view(db, str(value))
         if view is None:
             return names, []
         from .select import _view_plan, unique_column_names

@@ -198,6 +198,29 @@ class Schema:
                 if t.table.lower() == key and t.stmt.event == event]
 
 
+def temp_views(db):
+    """The connection's TEMP views (lower-cased name -> View).  They are never
+    written to the file; SQLite keeps them in its temp database, which dies
+    with the connection."""
+    views = getattr(db, "temp_views", None)
+    if views is None:
+        views = db.temp_views = {}
+    return views
+
+
+def find_view(db, name, schema=None):
+    """The view ``name`` as a query sees it: TEMP first, then main."""
+    lname = name.lower()
+    sch = schema.lower() if schema is not None else None
+    if sch in (None, "temp"):
+        v = temp_views(db).get(lname)
+        if v is not None or sch == "temp":
+            return v
+    if sch in (None, "main"):
+        return db.schema.views.get(lname)
+    return None
+
+
 def _malformed(name, why):
     return errors.DatabaseError(f"malformed database schema ({name}) - {why}",
                                 code=errors.SQLITE_CORRUPT)

@@ -29,6 +29,7 @@ from . import values as V
 from .expr import Compiler, Scope, Source, contains_aggregate, is_aggregate_call, \
     affinity, explicit_collation, walk, resolve
 from .planner import choose_access
+from .schema import find_view
 
 _subquery_counter = 0
 
@@ -283,8 +284,8 @@ def _make_source(db, env, scope, item, ctes):
                          has_rowid=False)
             src.name = names
             return src, sub, None
-        view = db.schema.views.get(item.name.lower())
-        if view is not None and item.schema in (None, "main"):
+        view = find_view(db, item.name, item.schema)
+        if view is not None:
             sub = _view_plan(db, env, view)
             names = list(view.columns) if view.columns else unique_column_names(sub.names)
             alias = (item.alias or item.name).lower()
@@ -295,6 +296,8 @@ def _make_source(db, env, scope, item, ctes):
             return src, sub, None
         if item.schema not in (None, "main"):
             raise errors.OperationalError(f"no such table: {item.schema}.{item.name}")
+        if item.name.lower() in ("sqlite_temp_master", "sqlite_temp_schema"):
+            return _temp_schema_source(db, item)
         if item.name.lower().startswith("pragma_") and \
                 item.name.lower() not in db.schema.tables:
             return _table_function_source(
@@ -358,6 +361,20 @@ def _table_function_source(db, env, scope, item):
     src = Source((item.alias or item.name).lower(), [n.lower() for n in names], 0,
                  has_rowid=False)
     src.name = list(names)
+    return src, _TableFunction(names, rows_for), None
+
+
+def _temp_schema_source(db, item):
+    """sqlite_temp_schema: the connection's TEMP objects (views only: minisql
+    has no TEMP tables)."""
+    from .schema import SCHEMA_COLUMNS, temp_views
+    names = list(SCHEMA_COLUMNS)
+
+    def rows_for(prefix):
+        for v in list(temp_views(db).values()):
+            yield ["view", v.name, v.name, 0, v.sql]
+    src = Source((item.alias or item.name).lower(), names, 0, has_rowid=False)
+    src.name = names
     return src, _TableFunction(names, rows_for), None
 
 
