@@ -128,9 +128,10 @@ def tables(draw, index):
             c.name + draw(st.sampled_from(["", "", " COLLATE NOCASE", " COLLATE BINARY"]))
             + draw(st.sampled_from(["", " DESC"])) for c in picked)
         unique = draw(st.integers(0, 3)) == 0
-        where = f" WHERE {picked[0].name} IS NOT NULL" if draw(st.integers(0, 4)) == 0 else ""
+        # No partial or expression indexes: minisql refuses them (NotSupportedError),
+        # and one refusal would stop every example; the corpus covers them.
         indexes.append(Index(f"CREATE {'UNIQUE ' if unique else ''}INDEX {name}_i{j} ON "
-                             f"{name}({terms}){where}", unique, tuple(c.name for c in picked)))
+                             f"{name}({terms})", unique, tuple(c.name for c in picked)))
     return Table(name, tuple(cols), tuple(indexes))
 
 

@@ -189,6 +189,7 @@ class Database:
         self.total_changes = 0
         self.interrupted = False
         self.progress = None
+        self.check_every = self.CHECK_EVERY
 
     # -- preparing ------------------------------------------------------------
 
@@ -467,11 +468,36 @@ class Database:
 
     # -- misc -------------------------------------------------------------------------
 
+    # Long statements look up every ``check_every`` rows visited: for an
+    # interrupt() from another thread, and to call the progress handler.
+    CHECK_EVERY = 1000
+
     def interrupt(self):
         self.interrupted = True
 
     def set_progress_handler(self, handler, n):
-        self.progress = (handler, n) if handler is not None and n > 0 else None
+        """sqlite3's progress handler; minisql counts rows visited where
+        SQLite counts virtual-machine instructions.  A true result aborts the
+        statement with 'interrupted'."""
+        if handler is not None and n > 0:
+            self.progress = handler
+            self.check_every = min(n, self.CHECK_EVERY)
+        else:
+            self.progress = None
+            self.check_every = self.CHECK_EVERY
+
+    def tick(self):
+        if self.interrupted:
+            self.interrupted = False
+            raise errors.interrupted()
+        handler = self.progress
+        if handler is not None:
+            try:
+                stop = handler()
+            except Exception as e:
+                raise errors.OperationalError("interrupted") from e
+            if stop:
+                raise errors.interrupted()
 
     def create_function(self, name, narg, func):
         self.functions.register(name, narg, func)

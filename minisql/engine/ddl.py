@@ -189,10 +189,11 @@ def create_index(db, stmt):
     if table.name.lower() == "sqlite_master":
         raise errors.OperationalError("table sqlite_master may not be indexed")
     index = S.index_from_ast(stmt, table, 0)
-    if index.exprs is not None:
-        raise errors.NotSupportedError("indexes on expressions are not supported by minisql")
+    for e in index.exprs or ():
+        if e is not None:
+            _check_index_expression(db, e, "index expressions")
     if index.where is not None:
-        raise errors.NotSupportedError("partial indexes are not supported by minisql")
+        _check_index_expression(db, index.where, "partial index WHERE clauses")
     for c in index.collations:
         if c is not None:
             C.lookup(c, db.collations)
@@ -203,6 +204,24 @@ def create_index(db, stmt):
     db.bump_schema_cookie()
     db.load_schema()
     return 0
+
+
+def _check_index_expression(db, e, where):
+    """What SQLite refuses in an index's expressions and WHERE clause (the
+    columns themselves are checked when the index is built)."""
+    from .expr import walk
+    from . import functions as F
+    for n in walk(e):
+        if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect, ast.InTable)):
+            raise errors.OperationalError(f"subqueries prohibited in {where}")
+        if isinstance(n, ast.Param):
+            raise errors.OperationalError(f"parameters prohibited in {where}")
+        if isinstance(n, ast.Function):
+            fd = F.lookup(n.name, len(n.args), db.functions)
+            if fd.is_agg:
+                raise errors.OperationalError(f"misuse of aggregate function {n.name}()")
+            if not fd.deterministic:
+                raise errors.OperationalError(f"non-deterministic functions prohibited in {where}")
 
 
 # -- views and triggers ------------------------------------------------------------------

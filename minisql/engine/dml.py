@@ -85,6 +85,38 @@ class TableWriter:
         self.read = table_reader(table)
         self.cur = None     # the insert cursor of the running statement
         self.max_rowid = None   # largest rowid seen by it (None: unknown)
+        # Partial indexes: index -> f(row) -> is the row in it; indexes on
+        # expressions: index -> per key column f(row) -> value (None: a column).
+        self.partial = {}
+        self.keyexprs = {}
+        self.compile_index_expressions(table.indexes)
+
+    def compile_index_expressions(self, indexes):
+        if all(ix.where is None and ix.exprs is None for ix in indexes):
+            return
+        from .expr import affinity
+        comp = Compiler(self.db, self.db.env)
+        scope, _ = table_scope(self.db, self.table)
+        for ix in indexes:
+            if ix.where is not None:
+                f = comp.compile(ix.where, scope)
+                self.partial[ix] = (lambda f: lambda seg: V.is_true(f(seg)))(f)
+            if ix.exprs is not None:
+                fs = []
+                for e in ix.exprs:
+                    if e is None:
+                        fs.append(None)
+                        continue
+                    f, aff = comp.compile(e, scope), affinity(scope, e)
+                    fs.append(f if aff is None else
+                              (lambda f, aff: lambda seg: V.apply_affinity(f(seg), aff))(f, aff))
+                self.keyexprs[ix] = fs
+
+    def in_index(self, ix, vals):
+        """Does the row belong in ``ix`` (always, unless a partial index's
+        WHERE is not true for it)?"""
+        f = self.partial.get(ix) if ix.where is not None else None
+        return f is None or f(vals)
 
     def cursor(self):
         return self.btree.table(self.table.root)
@@ -97,7 +129,10 @@ class TableWriter:
         return encode_record(vals)
 
     def index_key(self, ix, vals, rowid):
-        return [rowid if c < 0 else vals[c] for c in ix.columns] + [rowid]
+        if ix.exprs is None:
+            return [rowid if c < 0 else vals[c] for c in ix.columns] + [rowid]
+        return [f(vals) if f is not None else (rowid if c < 0 else vals[c])
+                for c, f in zip(ix.columns, self.keyexprs[ix])] + [rowid]
 
     def find_conflict(self, ix, ki, key, rowid):
         """Rowid of another row holding ``key`` in unique index ``ix``."""
@@ -120,11 +155,15 @@ class TableWriter:
         for ix, ki in self.indexes:
             if only is not None and ix not in only:
                 continue
+            if ix.where is not None and not self.in_index(ix, vals):
+                continue
             self.btree.index(ix.root, ki).insert(self.index_key(ix, vals, rowid))
 
     def delete_index_entries(self, vals, rowid, only=None):
         for ix, ki in self.indexes:
             if only is not None and ix not in only:
+                continue
+            if ix.where is not None and not self.in_index(ix, vals):
                 continue
             key = self.index_key(ix, vals, rowid)
             cur = self.btree.index(ix.root, ki)
@@ -227,11 +266,6 @@ def _target_table(db, name, schema):
     if table.strict:
         raise errors.NotSupportedError(
             f"{table.name} is a STRICT table, which minisql cannot write yet")
-    for ix in table.indexes:
-        if ix.exprs is not None or ix.where is not None:
-            raise errors.NotSupportedError(
-                f"index {ix.name} is a partial or expression index, which minisql "
-                "cannot maintain yet")
     return table
 
 
@@ -532,7 +566,7 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
             raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}", how)
     # UNIQUE indexes
     for ix, ki in writer.indexes:
-        if not ix.unique:
+        if not ix.unique or (ix.where is not None and not writer.in_index(ix, seg)):
             continue
         key = writer.index_key(ix, seg, rowid)
         other = writer.find_conflict(ix, ki, key, rowid)
@@ -561,9 +595,29 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
 
 
 def _unique_message(table, ix):
+    if ix.exprs is not None:
+        return f"UNIQUE constraint failed: index '{ix.name}'"
     names = ", ".join(f"{table.name}.{'rowid' if c < 0 else table.columns[c].name}"
                       for c in ix.columns)
     return f"UNIQUE constraint failed: {names}"
+
+
+def _index_columns(table, ix):
+    """The positions of the columns an index's entries depend on (the rowid
+    is len(columns)): its key columns, and those its expressions and WHERE
+    clause read."""
+    from .expr import walk
+    ncols = len(table.columns)
+    out = {ncols if c == -1 else c for c in ix.columns if c >= -1}
+    for e in list(ix.exprs or ()) + [ix.where]:
+        if e is None:
+            continue
+        for n in walk(e):
+            if isinstance(n, ast.Column):
+                i = table.column(n.name)
+                if i is not None:
+                    out.add(ncols if i < 0 else i)
+    return out
 
 
 def _delete_for_replace(db, writer, rowid, old):
@@ -593,9 +647,12 @@ def build_index(db, index):
     keys = []
     cur = writer.cursor()
     ok = cur.first()
+    if index not in writer.table.indexes:       # a new index, not in the catalog yet
+        writer.compile_index_expressions([index])
     while ok:
         seg = writer.read(cur)
-        keys.append(writer.index_key(index, seg, seg[-1]))
+        if index.where is None or writer.in_index(index, seg):
+            keys.append(writer.index_key(index, seg, seg[-1]))
         ok = cur.next()
     keys.sort(key=ki.sort_key)
     prev = None
@@ -754,7 +811,7 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
     if ipk is not None and ipk in touched:
         touched.add(ncols)
     index_touched = [(ix, ki) for ix, ki in writer.indexes
-                     if ncols in touched or any(c in touched for c in ix.columns)]
+                     if ncols in touched or touched & _index_columns(table, ix)]
     top = parent is None
 
     def run():
@@ -1009,7 +1066,7 @@ def _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched)
                 raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}",
                                         how)
     for ix, ki in index_touched:
-        if not ix.unique:
+        if not ix.unique or (ix.where is not None and not writer.in_index(ix, new)):
             continue
         key = writer.index_key(ix, new, new_rowid)
         other = writer.find_conflict(ix, ki, key, rowid)
@@ -1045,11 +1102,17 @@ def index_consistency(db, limit):
         writer = TableWriter(db, table)
         cur = writer.cursor()
         nrows = 0
+        in_partial = {ix: 0 for ix in table.indexes if ix.where is not None}
         ok = cur.first()
         while ok and len(msgs) < limit:
             seg = writer.read(cur)
             nrows += 1
+            for ix in in_partial:
+                if writer.in_index(ix, seg):
+                    in_partial[ix] += 1
             for ix, ki in writer.indexes:
+                if ix.where is not None and not writer.in_index(ix, seg):
+                    continue
                 key = writer.index_key(ix, seg, seg[-1])
                 icur = db.btree.index(ix.root, ki)
                 if not (icur.seek_ge(tuple(key)) and ki.sort_key(icur.key()) == ki.sort_key(key)):
@@ -1062,6 +1125,6 @@ def index_consistency(db, limit):
             while ok:
                 n += 1
                 ok = icur.next()
-            if n != nrows:
+            if n != (nrows if ix.where is None else in_partial[ix]):
                 msgs.append(f"wrong # of entries in index {ix.name}")
     return msgs

@@ -245,12 +245,18 @@ def _table_access(db, comp, scope, i, lv, terms):
             if start is _EMPTY or stop is _EMPTY:
                 return
             cur = btree.table(root)
+            steps = 0
+            every = db.check_every
             ok = cur.seek_ge(start) if start is not None else cur.first()
             while ok:
                 if stop is not None and cur.rowid() > stop:
                     return
                 yield read(cur)
                 ok = cur.next()
+                steps += 1
+                if steps >= every:
+                    steps = 0
+                    db.tick()
         return rowid_range
 
     # 4. index range
@@ -263,9 +269,15 @@ def _table_access(db, comp, scope, i, lv, terms):
     def scan(prefix):
         cur = btree.table(root)
         ok = cur.first()
+        steps = 0
+        every = db.check_every
         while ok:
             yield read(cur)
             ok = cur.next()
+            steps += 1
+            if steps >= every:
+                steps = 0
+                db.tick()
     return scan
 
 
@@ -374,7 +386,13 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
                 icur.seek_ge(tuple(key))
         tcur = btree.table(root)
         prefix_key = ki.sort_key(key) if n else None
+        steps = 0
+        every = db.check_every
         while ok:
+            steps += 1
+            if steps >= every:
+                steps = 0
+                db.tick()
             k = icur.key()
             if n and ki.sort_key(k[:n]) != prefix_key:
                 return

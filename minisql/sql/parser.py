@@ -42,7 +42,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from lark import Lark, Transformer, v_args
+from lark import Lark
 from lark.exceptions import GrammarError
 from lark.lexer import Lexer
 from lark.parsers import lalr_analysis, lalr_parser
@@ -190,12 +190,12 @@ class _Context:
 _ctx = _Context()
 
 
-@v_args(inline=True)
-class _Builder(Transformer):
-    """Reduction callbacks: one method per grammar rule/alias.  Children
-    arrive positionally (lark drops "_X" tokens); an empty alternative of a
-    nullable rule calls its method with no arguments.  Lists are built as
-    Python lists and become tuples where they enter an ast node."""
+class _Builder:
+    """Reduction callbacks: one method per grammar rule (named after the
+    rule's alias, else the rule).  Children arrive positionally, without the
+    "_X" punctuation tokens; an empty alternative of a nullable rule calls
+    its method with no arguments.  Lists are built as Python lists and become
+    tuples where they enter an ast node."""
 
     # -- statements ----------------------------------------------------------
     def explain(self, _e, stmt):
@@ -788,7 +788,7 @@ class _Builder(Transformer):
         lst.append(ast.ResultColumn(ast.Star(_name(nm)), None, nm.text + ".*"))
         return lst
 
-    def as_(self, *args):          # rule "as" (a Python keyword), see below
+    def as_(self, *args):          # rule "as" (a Python keyword)
         return _name(args[-1]) if args else None
 
     def from_(self, *args):         # rule "from"
@@ -1100,10 +1100,6 @@ class _Builder(Transformer):
         return args[0]
 
 
-# Rules named after Python keywords get their callbacks under the rule's name.
-setattr(_Builder, "as", _Builder.as_)
-setattr(_Builder, "from", _Builder.from_)
-setattr(_Builder, "with", _Builder.with_)
 
 
 def _frame(kind, start, end, exclude):
@@ -1393,8 +1389,13 @@ def _cache_file():
 
 
 class _Tables:
-    """The LALR(1) table, lark's reduction callbacks and the per-state
-    default reductions, built once per process."""
+    """The LALR(1) table in the form the driver walks, built once per
+    process (from lark's cache when it is there).
+
+    rows[state][token or nonterminal] is an int (shift / goto: the next
+    state) or a reduction (size, callback, nonterminal); default[state] is
+    lemon's yy_default for the state: the reduction most lookaheads ask for.
+    """
 
     def __init__(self):
         path = os.path.join(os.path.dirname(__file__), "grammar.lark")
@@ -1402,8 +1403,7 @@ class _Tables:
             grammar = f.read()
         # the precedence tables are part of what the cache must match
         grammar += "\n// %r %r\n" % (PRECEDENCE, RULE_PRECEDENCE)
-        options = dict(parser="lalr", lexer=_NoLexer, maybe_placeholders=True,
-                       transformer=_Builder())
+        options = dict(parser="lalr", lexer=_NoLexer)
         cache = _cache_file()
         # lark looks its analyzer up by name when it builds a table
         saved = lalr_parser.LALR_Analyzer
@@ -1417,22 +1417,46 @@ class _Tables:
                 lark = Lark(grammar, **options)
         finally:
             lalr_parser.LALR_Analyzer = saved
-        inner = lark.parser.parser.parser
-        table = inner.parse_table
-        self.states = table.states
-        self.start_state = table.start_states["start"]
-        self.end_state = table.end_states["start"]
-        self.callbacks = inner.callbacks
-        # lemon's yy_default: the reduction that most lookaheads ask for
+        table = lark.parser.parser.parser.parse_table
+        builder = _Builder()
+        reductions = {}
+        self.rows = {}
         self.default = {}
-        for state, row in self.states.items():
+        for state, row in table.states.items():
+            out = {}
             counts = {}
-            for action, arg in row.values():
-                if action is Reduce and not arg.origin.name.startswith("$"):
-                    counts[arg] = counts.get(arg, 0) + 1
+            for sym, (action, arg) in row.items():
+                if action is Reduce:
+                    red = reductions.get(arg)
+                    if red is None:
+                        red = reductions[arg] = (len(arg.expansion),
+                                                 _callback(builder, arg),
+                                                 arg.origin.name)
+                    out[sym] = red
+                    counts[red] = counts.get(red, 0) + 1
+                else:
+                    out[sym] = arg
+            self.rows[state] = out
             if counts:
                 self.default[state] = max(counts, key=counts.get)
-        self.names = {}
+        self.start_state = table.start_states["start"]
+        self.end_state = table.end_states["start"]
+
+
+def _callback(builder, rule):
+    """The function a reduction by rule calls with the popped values: the
+    builder method named after the rule, given the children lark would keep
+    ("_X" terminals dropped; a "?rule" with one child is that child)."""
+    keep = [i for i, sym in enumerate(rule.expansion)
+            if not (sym.is_term and sym.filter_out)]
+    if rule.options.expand1 and rule.alias is None and len(keep) == 1:
+        i = keep[0]
+        return lambda children: children[i]
+    name = rule.alias or rule.origin.name
+    fn = getattr(builder, name, None) or getattr(builder, name + "_")
+    if len(keep) == len(rule.expansion):
+        return lambda children: fn(*children)
+    return lambda children: fn(*[children[i] for i in keep])
 
 
 _tables = None
@@ -1485,8 +1509,7 @@ def _parse_at(sql, pos):
     """Parse the statement starting at sql[pos] (after any empty
     statements).  Returns (statement or None, position after its ';')."""
     t = _tables or _get_tables()
-    states = t.states
-    callbacks = t.callbacks
+    rows = t.rows
     default = t.default
     end_state = t.end_state
     ctx = _ctx
@@ -1495,6 +1518,7 @@ def _parse_at(sql, pos):
     values = []
     first = last = None
     prev_type = None
+    body = False            # a CREATE statement: ';' may belong to a trigger body
     stream = tokens(sql, pos)
     end_pos = len(sql)
     nul = sql.find("\0", pos)
@@ -1506,7 +1530,7 @@ def _parse_at(sql, pos):
         if tok is None:
             if first is None:
                 return None, end_pos
-            if prev_type != "_SEMI" and _accepts_semi(states, default, stack):
+            if body and prev_type != "_SEMI" and _accepts_semi(rows, stack):
                 # SQLite ends the input with a ';' of its own: inside a
                 # trigger body it is shifted before the end is seen
                 tok = Token("_SEMI", "", end_pos, end_pos)
@@ -1518,23 +1542,25 @@ def _parse_at(sql, pos):
             if ttype == "_SEMI":
                 if first is None:
                     continue
-                if not _accepts_semi(states, default, stack):
+                if not (body and _accepts_semi(rows, stack)):
                     next_pos = tok.end
                     tok = Token("$END", ";", tok.start, tok.end)
             elif ttype == "ILLEGAL":
                 raise _error(f'unrecognized token: "{tok.text}"')
             elif ttype in _CONTEXT_KEYWORDS:
                 _context_keyword(sql, tok, prev_type)
+            elif ttype == "CREATE":
+                if (_next_type(sql, tok.end) == "VIRTUAL" and len(values) in (0, 1, 3)
+                        and all(type(v) is Token and v.type in _EXPLAIN
+                                for v in values)):
+                    # at the start of a statement, after any EXPLAIN [QUERY PLAN]
+                    stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
+                    if values:
+                        stmt = ast.Explain(stmt, len(values) == 3)
+                    return _finish(stmt, sql, first or tok, _ctx.last), next_pos
+                body = True
             if first is None:
                 first = tok
-            if (ttype == "CREATE" and _next_type(sql, tok.end) == "VIRTUAL"
-                    and len(values) in (0, 1, 3)
-                    and all(type(v) is Token and v.type in _EXPLAIN for v in values)):
-                # at the start of a statement, after any EXPLAIN [QUERY PLAN]
-                stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
-                if values:
-                    stmt = ast.Explain(stmt, len(values) == 3)
-                return _finish(stmt, sql, first, _ctx.last), next_pos
         ttype = tok.type
         is_end = ttype == "$END"
         ctx.la = tok
@@ -1542,46 +1568,43 @@ def _parse_at(sql, pos):
         while True:
             steps += 1
             state = stack[-1]
-            row = states[state]
+            row = rows[state]
             act = row.get(ttype)
             if ttype in FALLBACK:
                 # lemon looks the keyword up afresh in every state it reaches
                 dflt = default.get(state)
-                if act is None or (act[0] is Reduce and act[1] is dflt):
+                if act is None or act is dflt:
                     alt = row.get("ID")
-                    if alt is not None and not (alt[0] is Reduce and alt[1] is dflt):
+                    if alt is not None and alt is not dflt:
                         act = alt
-                        if alt[0] is not Reduce:
+                        if type(alt) is int:
                             tok.type = "ID"      # shifted as an identifier
             if act is None:
-                dflt = default.get(state)
-                if dflt is None or steps > 100000:
+                act = default.get(state)
+                if act is None or steps > 100000:
                     raise _syntax_error(tok)
-                act = (Reduce, dflt)
-            action, arg = act
-            if action is not Reduce:
-                if is_end:                      # pragma: no cover - lark never shifts $END
+            if type(act) is int:
+                if is_end:                      # pragma: no cover - $END is never shifted
                     raise _syntax_error(tok)
-                stack.append(arg)
+                stack.append(act)
                 values.append(tok)
                 ctx.prev_end = tok.end
                 last = tok
-                prev_type = ttype
+                prev_type = tok.type
                 break
-            size = len(arg.expansion)
+            size, callback, origin = act
             if size:
-                children = values[-size:]
+                value = callback(values[-size:])
                 del stack[-size:]
                 del values[-size:]
             else:
-                children = []
-            value = callbacks[arg](children)
-            goto = states[stack[-1]].get(arg.origin.name)
+                value = callback(())
+            goto = rows[stack[-1]].get(origin)
             if goto is None:                    # only after a default reduction
                 raise _syntax_error(tok)
-            stack.append(goto[1])
+            stack.append(goto)
             values.append(value)
-            if is_end and stack[-1] == end_state:
+            if is_end and goto == end_state:
                 if ctx.error is not None or ctx.late_error is not None:
                     raise _error(ctx.error or ctx.late_error)
                 return _finish(value, sql, first, last), next_pos
@@ -1672,25 +1695,23 @@ def _create_vtab(sql, create, stream, end_pos):
     return stmt, next_pos
 
 
-def _accepts_semi(states, default, stack):
+def _accepts_semi(rows, stack):
     """Would the parser take a ';' here (inside a trigger body) rather than
     end the statement?  Simulates the reductions on a copy of the stack."""
     stack = list(stack)
     for _ in range(10000):
-        row = states[stack[-1]]
-        act = row.get("_SEMI")
+        act = rows[stack[-1]].get("_SEMI")
         if act is None:
             return False
-        action, arg = act
-        if action is not Reduce:
+        if type(act) is int:
             return True
-        size = len(arg.expansion)
+        size = act[0]
         if size:
             del stack[-size:]
-        goto = states[stack[-1]].get(arg.origin.name)
+        goto = rows[stack[-1]].get(act[2])
         if goto is None:
             return False
-        stack.append(goto[1])
+        stack.append(goto)
     return False  # pragma: no cover
 
 
