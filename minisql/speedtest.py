@@ -127,12 +127,11 @@ def ops_for(scale, full):
 def one(con, sql, params=()):
     """The first row of a query's answer, the statement run to its end.
 
-    fetchall(), not fetchone(): a minisql cursor dropped before its statement
-    is exhausted keeps the statement -- and its read snapshot -- open for the
-    life of the connection (sqlite3 resets it when the cursor goes away).
-    With fetchone() minisql's point selects would all share one read
-    transaction and never see other connections' commits, which measures
-    neither the real per-statement cost nor a correct result."""
+    fetchall(), so that no statement -- and no read snapshot -- outlives the
+    call whatever an engine's rules for unfinished cursors are: each query
+    is one whole read transaction on both engines.  (An early minisql kept
+    the snapshot of a dropped, unfinished cursor open; its point selects
+    then all shared one read transaction and saw no other commits.)"""
     return con.execute(sql, params).fetchall()[0]
 
 
@@ -305,7 +304,9 @@ def w_commit_full(run):
 
 def fsync_baseline(directory, count):
     """``count`` appends of one WAL frame's size (24 + 4096 bytes), each
-    followed by fsync: what a one-page commit must at least cost here."""
+    followed by fdatasync (what SQLite calls on Linux; fsync elsewhere):
+    what a one-page commit must at least cost here."""
+    sync = getattr(os, "fdatasync", os.fsync)
     path = os.path.join(directory, "fsync.bin")
     frame = os.urandom(24 + 4096)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -313,7 +314,7 @@ def fsync_baseline(directory, count):
         t0 = time.perf_counter()
         for _ in range(count):
             os.write(fd, frame)
-            os.fsync(fd)
+            sync(fd)
         return time.perf_counter() - t0
     finally:
         os.close(fd)
@@ -497,7 +498,7 @@ class Bench:
         self.results = {}     # metric -> engine -> [value per repetition]
         self.cpu = {}         # metric -> engine -> [CPU seconds per repetition]
         self.ops = {}
-        self.digests = {}     # metric -> engine -> normalized digest (last run)
+        self.digests = {}     # metric -> engine -> [normalized digest per run]
         self.info = {}        # metric -> engine -> info of the last run
         self.baseline = []    # fsync baseline seconds per repetition
         self.profiles = {}
@@ -591,7 +592,8 @@ class Bench:
             if metric in run.cpu:
                 self.cpu.setdefault(metric, {}).setdefault(engine, []).append(run.cpu[metric])
             self.ops[metric] = run.ops[metric]
-            self.digests.setdefault(metric, {})[engine] = normalize(digests[metric])
+            self.digests.setdefault(metric, {}).setdefault(engine, []).append(
+                normalize(digests[metric]))
             if run.info:
                 self.info.setdefault(metric, {})[engine] = run.info
         shown = "  ".join(f"{m} {v:.4g}" for m, v in run.values.items())
@@ -634,7 +636,8 @@ class Bench:
             row["ratio_cpu"] = m["cpu_best"] / s["cpu_best"] \
                 if cpu and s["cpu_best"] else None
             digests = self.digests[name]
-            row["same_answers"] = digests["sqlite3"] == digests["minisql"]
+            row["same_answers"] = all(d == digests["sqlite3"][0]
+                                      for e in ENGINES for d in digests[e])
             info = self.info.get(name, {})
             if info:
                 row["info"] = info
@@ -757,7 +760,7 @@ def format_growth(g):
         a, b = s["per_op_s"]
         lines.append(f"{s['op']:<14}{s['engine']:<9}{a * 1e6:>14.1f}{b * 1e6:>14.1f}"
                      f"{s['growth']:>8.2f}x")
-    lines.append(f"{'peak RSS (MiB)':<14}{'engine':<9}{'@' + format(lo, 'g'):>14}"
+    lines.append(f"{'peak RSS MiB':<14}{'engine':<9}{'@' + format(lo, 'g'):>14}"
                  f"{'@' + format(hi, 'g'):>14}   (after imports: @lo / @hi)")
     for s in g["summary"]:
         if s["op"] == "peak_rss_kib":
@@ -929,7 +932,8 @@ def parse_args(argv):
                     help="the smaller scale of --growth (default 1)")
     ap.add_argument("--profile", metavar="DIR",
                     help="run minisql's timed blocks under cProfile, write DIR/<metric>"
-                         ".prof and .txt (minisql's times then include the overhead)")
+                         ".prof and .txt (minisql's times then include the overhead; "
+                         "the concurrent workload's processes are not profiled)")
     ap.add_argument("--plans", action="store_true",
                     help="print both engines' EXPLAIN QUERY PLAN of the queries, then exit")
     ap.add_argument("--seed", type=int, default=20240501)

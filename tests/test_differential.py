@@ -541,8 +541,8 @@ def run_scenario(module, scenario):
                 if ref.error_class != got.error_class or (
                         not ref.error and (util.typed_rows(ref.rows), ref.rowcount)
                         != (util.typed_rows(got.rows), got.rowcount)):
-                    problems.append(f"{sql} {params or ''}\n  sqlite3 {util.outcome_view(ref)}"
-                                    f"\n  target  {util.outcome_view(got)}")
+                    problems.append(f"{sql} {params or ''}\n"
+                                    + util.explain_difference(ref, got))
 
             # One transaction for the whole setup: one commit (and fsync) per engine.
             same_outcome("BEGIN")

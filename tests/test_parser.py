@@ -39,7 +39,7 @@ PARSE_ERRORS = (
     "qualified table names are not allowed", "the INDEXED BY clause is not allowed",
     "the NOT INDEXED clause is not allowed", "variable number must be between",
     "too many SQL variables", "hex literal too big", "unsupported frame specification",
-    "DISTINCT is not supported for window functions",
+    "DISTINCT is not supported for window functions", "parser stack overflow",
 )
 
 
@@ -787,6 +787,40 @@ def test_precedence_matches_sqlite_on_random_expressions(oracle):
     assert checked > 700
 
 
+NESTING = [
+    lambda n: "SELECT " + "(" * n + "1" + ")" * n,
+    lambda n: "SELECT " + "abs(" * n + "1" + ")" * n,
+    lambda n: "SELECT " + "NOT " * n + "1",
+    lambda n: "SELECT " + "- " * n + "1",
+    lambda n: "SELECT " + "(SELECT " * n + "1" + ")" * n,
+    lambda n: "SELECT " + "CASE WHEN 1 THEN " * n + "1" + " END" * n,
+    lambda n: "SELECT " + "1 + (" * n + "1" + ")" * n,
+    lambda n: "INSERT INTO t VALUES(" + "(" * n + "1" + ")" * n + ")",
+    lambda n: "CREATE TABLE t(a DEFAULT (" + "(" * n + "1" + ")" * n + "))",
+    lambda n: "CREATE TABLE t(a CHECK (" + "(" * n + "1" + ")" * n + "), CHECK (" + "(" * n + "1" + ")" * n + "))",
+    lambda n: "EXPLAIN QUERY PLAN SELECT " + "(" * n + "1" + ")" * n,
+    lambda n: "EXPLAIN SELECT " + "(" * n + "1" + ")" * n,
+    lambda n: "CREATE VIEW v AS SELECT " + "(" * n + "1" + ")" * n,
+    lambda n: "CREATE TRIGGER tr INSERT ON t BEGIN UPDATE t SET a = " + "(" * n + "1" + ")" * n + "; END",
+    lambda n: "DELETE FROM t WHERE " + "(" * n + "1" + ")" * n,
+    lambda n: "WITH x AS (" * n + "SELECT 1" + ") SELECT 1" * n,
+    lambda n: "SELECT * FROM " + "(" * n + "t" + ")" * n,
+    lambda n: "SELECT sum(a) OVER (ORDER BY " + "(" * n + "1" + ")" * n + ") FROM t",
+    lambda n: "CREATE INDEX i ON t(" + "(" * n + "a" + ")" * n + ")",
+]
+
+
+def test_nesting_limit_is_sqlites_parser_stack(oracle):
+    for make in NESTING:
+        for n in range(10, 110):
+            oracle(make(n))
+
+
+def test_deep_left_nesting_is_not_limited():
+    stmt = parse_single("SELECT " + " + ".join(["1"] * 5000))
+    assert type(stmt.body.columns[0].expr) is ast.Binary
+
+
 # -- texts SQLite derives from the source ---------------------------------------------
 
 SCHEMA_SQL = [
@@ -954,6 +988,9 @@ def test_statement_shapes():
     assert parse_single("ROLLBACK TO SAVEPOINT s") == ast.Rollback("s")
     ex = parse_single("EXPLAIN QUERY PLAN SELECT ?")
     assert ex.query_plan and ex.n_params == 1 and ex.stmt.n_params == 1
+    assert (ex.text, ex.stmt.text) == ("EXPLAIN QUERY PLAN SELECT ?", "SELECT ?")
+    ex = parse_single("explain  CREATE VIRTUAL TABLE t USING m;")
+    assert not ex.query_plan and ex.stmt.text == "CREATE VIRTUAL TABLE t USING m"
 
 
 # -- the API -------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ Script conventions:
   DISTINCT, compounds); a plain scan of one table is in rowid order in SQLite, and
   programs rely on it, so the corpus does too.
 """
+import hashlib
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -40,13 +42,6 @@ def load_script(path):
     return kwargs, [(p, bool(_ERROR_MARK.search(p.comments))) for p in util.split_script(text)]
 
 
-def _show(outcome):
-    view = util.outcome_view(outcome)
-    if len(view["rows"]) > 8:
-        view["rows"] = view["rows"][:8] + [f"... {len(outcome.rows)} rows"]
-    return view
-
-
 def test_corpus_is_large_enough():
     assert len(SCRIPTS) >= 24
     assert sum(len(load_script(p)[1]) for p in SCRIPTS) >= 600
@@ -67,8 +62,60 @@ def test_script(script, engine, tmp_path):
                                 f"{'present' if expects_error else 'absent'} but sqlite3 "
                                 f"gave {ref.error}")
             if util.outcome_view(got) != util.outcome_view(ref):
-                problems.append(f"{where}\n  sqlite3: {_show(ref)}\n  {engine}: {_show(got)}")
+                problems.append(f"{where}\n{util.explain_difference(ref, got, engine)}")
     assert not problems, f"{len(problems)} difference(s):\n" + "\n".join(problems[:30])
     ref_file, got_file = util.sqlite3_contents(sbs.ref_path, sbs.path)
     assert got_file["integrity"] == ["ok"]
     assert got_file == ref_file
+
+
+# -- the helpers this runs on (tests/util.py) -----------------------------------------
+
+def test_split_script_follows_sqlite_tokenizer():
+    script = ("-- lead\nSELECT ';' ; /* c; */ SELECT 2;\n"
+              "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END;\n"
+              "-- error\nSELECT\n 3")
+    pieces = util.split_script(script)
+    assert [p.sql for p in pieces] == [
+        "SELECT ';' ;", "SELECT 2;",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2; END;", "SELECT\n 3"]
+    assert [p.line for p in pieces] == [2, 2, 3, 5]
+    assert "-- error" in pieces[3].comments and "-- lead" in pieces[0].comments
+
+
+def test_both_reports_what_each_engine_showed():
+    (create, _), (insert, _), (select, same), (bad, bad_too) = util.both(
+        sqlite3, "CREATE TABLE t(a)", "INSERT INTO t VALUES (1.0)", "SELECT a, typeof(a) FROM t",
+        "INSERT INTO nosuch VALUES (1)")
+    assert create.error is None and insert.rowcount == 1 and insert.lastrowid == 1
+    assert select.rows == [(1.0, "real")] and select.description[0][0] == "a"
+    assert util.outcome_view(select) == util.outcome_view(same)
+    assert bad.error == ("OperationalError", "no such table: nosuch", "execute") == bad_too.error
+    assert util.typed_rows([(1, 1.0, -0.0)]) != util.typed_rows([(1.0, 1, 0.0)])
+
+
+def test_error_kind_tells_leaked_errors_apart():
+    assert util.error_kind(sqlite3, sqlite3.IntegrityError("x")) == "IntegrityError"
+    assert util.error_kind(sqlite3, OverflowError("x")) == "OverflowError"
+    assert util.error_kind(sqlite3, re.error("x")).startswith("foreign ")
+
+
+def test_sqlite3_check_leaves_the_files_alone(tmp_path):
+    path = str(tmp_path / "wal.db")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.execute("CREATE TABLE t(x)")
+    con.execute("INSERT INTO t VALUES ('in the wal only')")
+    con.commit()
+    digest = {s: hashlib.sha256(Path(path + s).read_bytes()).hexdigest() for s in ("", "-wal")}
+    assert util.sqlite3_check(path) == ["ok"]
+    (contents,) = util.sqlite3_contents(path)
+    assert contents["tables"] == {"t": [["in the wal only"]]}
+    assert {s: hashlib.sha256(Path(path + s).read_bytes()).hexdigest()
+            for s in ("", "-wal")} == digest
+    con.close()
+    with open(path, "r+b") as f:    # damage the b-tree page of t
+        f.seek(2 * 4096 - 100)
+        f.write(b"\xff" * 100)
+    assert util.sqlite3_check(path) != ["ok"]

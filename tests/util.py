@@ -4,13 +4,15 @@ Every harness here is parametrized by a DB-API module (``sqlite3`` or ``minisql`
 the same code runs the stdlib module against itself (which validates the harness)
 and minisql against the stdlib module (which tests minisql).
 
-- ``minisql_module()`` is the ONE place that decides whether minisql can be tested
-  yet; every minisql-parametrized test reaches it through ``engine_module``.
+- ``minisql_module()`` gives the package under test; an import failure fails the
+  test, never skips it; every minisql-parametrized test reaches it through
+  ``engine_module``.
 - ``SideBySide`` feeds the same statements to a sqlite3 connection and to a
   connection of the module under test, each on its own temp file, and returns one
   ``Outcome`` per engine (rows, description, rowcount, lastrowid, error).
-- ``sqlite3_check(path)`` / ``sqlite3_contents(path)`` look at a database file with
-  stdlib sqlite3 in a subprocess, on copies of the db and -wal files: the files
+- ``both(module, *statements)`` is SideBySide in one call, on fresh temp files.
+- ``sqlite3_check(path)`` / ``sqlite3_contents(*paths)`` look at database files
+  with stdlib sqlite3 in a subprocess, on copies of the db and -wal files: the files
   under test are never modified, and no descriptor of them is opened and closed in
   a process that may hold live sqlite3 locks on them (formats doc 4.3).
 """
@@ -38,15 +40,8 @@ DBAPI_ERRORS = ("Warning", "Error", "InterfaceError", "DatabaseError", "DataErro
 
 
 def minisql_module():
-    """The minisql package, or skip the calling test while its DB-API is missing.
-
-    This is the only guard of its kind: remove it here when the engine lands.
-    """
-    try:
-        import minisql
-        minisql.connect     # noqa: B018 - the package resolves it lazily
-    except Exception as e:  # noqa: BLE001 - the package is mid-construction
-        pytest.skip(f"minisql.connect not implemented yet ({type(e).__name__}: {e})")
+    """The minisql package (an import failure fails the test, never skips it)."""
+    import minisql
     return minisql
 
 
@@ -57,12 +52,6 @@ def engine_module(name):
     if name == "minisql":
         return minisql_module()
     raise ValueError(f"unknown engine {name!r}")
-
-
-@pytest.fixture(params=ENGINES)
-def target(request):
-    """The DB-API module under test; the stdlib run validates the harness."""
-    return engine_module(request.param)
 
 
 @pytest.fixture
@@ -270,6 +259,26 @@ def outcome_view(o):
     """The comparable content of an Outcome: rows typed, everything else as is."""
     return {"rows": typed_rows(o.rows), "description": o.description,
             "rowcount": o.rowcount, "lastrowid": o.lastrowid, "error": o.error}
+
+
+def explain_difference(ref, got, name="target"):
+    """The fields of two Outcomes that differ, rows reduced to the first differing
+    row, one field per line (for assertion messages)."""
+    ref_view, got_view = outcome_view(ref), outcome_view(got)
+    lines = []
+    for key in ref_view:
+        a, b = ref_view[key], got_view[key]
+        if a == b:
+            continue
+        if key == "rows":
+            i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            lines.append(f"rows: {len(a)} from sqlite3, {len(b)} from {name}; first "
+                         f"difference at row {i}:")
+            a = a[i] if i < len(a) else "(none)"
+            b = b[i] if i < len(b) else "(none)"
+        lines.append(f"  sqlite3: {key} = {a}")
+        lines.append(f"  {name}: {key} = {b}")
+    return "\n".join("  " + line for line in lines)
 
 
 class SideBySide:

@@ -196,7 +196,11 @@ class TableWriter:
         raise errors.full()
 
 
-_EXACT = {"INTEGER": int, "NUMERIC": int, "REAL": float, "TEXT": str}
+class _Converted:
+    """No value has this type: REAL always converts (-0.0 is stored as 0)."""
+
+
+_EXACT = {"INTEGER": int, "NUMERIC": int, "REAL": _Converted, "TEXT": str}
 
 
 def _conflict(stmt_conflict, constraint_conflict):
@@ -425,7 +429,9 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
                 raise errors.OperationalError(f"table {table.name} has no column named {name}")
             targets.append(i)
     source, nvals = _insert_source(db, comp, stmt, parent, ctes)
-    if source is not None and nvals != len(targets):
+    if source is None:
+        targets = []            # DEFAULT VALUES: every column gets its default
+    elif nvals != len(targets):
         if stmt.columns is None:
             raise errors.OperationalError(
                 f"table {table.name} has {ncols} columns but {nvals} values were supplied")
@@ -446,7 +452,8 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
         if pos < 0 or pos not in seen:
             placed.append((k, pos if pos >= 0 else ncols))
             seen.add(pos)
-    direct = [pos for _, pos in placed] == list(range(ncols)) and len(targets) == ncols
+    direct = source is not None and len(targets) == ncols and \
+        [pos for _, pos in placed] == list(range(ncols))
     filled = [i for i in range(ncols) if i not in seen and table.columns[i].default is not None]
     blank = [None] * (ncols + 1)
 

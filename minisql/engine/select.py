@@ -71,15 +71,132 @@ def compile_select(db, sel, env, parent=None, ctes=None):
     body = sel.body
     if isinstance(body, ast.SelectCore):
         return compile_core(db, body, env, parent, ctes, sel.order_by, sel.limit, sel.offset)
+    resolved = None
     if isinstance(body, ast.Values):
         plan = compile_values(db, body, env, parent, ctes)
     else:
-        # SQLite merges the sorted arms for an ORDER BY, unless a term has a
-        # COLLATE: then the compound becomes a subquery that is sorted.
-        merge = bool(sel.order_by) and not any(
-            isinstance(n, ast.Collate) for t in sel.order_by for n in walk(t.expr))
-        plan = compile_compound(db, body, env, parent, ctes, merge=merge)
-    return finish_output(db, plan, env, parent, sel.order_by, sel.limit, sel.offset)
+        # With an ORDER BY SQLite merges the sorted arms (see compile_compound)
+        plan = compile_compound(db, body, env, parent, ctes, merge=bool(sel.order_by))
+        if sel.order_by:
+            resolved = _compound_order_by(body, sel.order_by, plan.names)
+            if _needs_subquery(sel):
+                return compile_select(db, _compound_as_subquery(sel, resolved), env, parent,
+                                      ctes)
+    return finish_output(db, plan, env, parent, sel.order_by, sel.limit, sel.offset, resolved)
+
+
+def _compound_order_by(body, order_by, names):
+    """Resolve a compound's ORDER BY terms to result columns, as SQLite does
+    (resolveCompoundOrderBy): a term is a column number, or, trying the
+    SELECTs from the leftmost, an AS name of one or an expression equal to
+    one of its result expressions.  -> [(column index, COLLATE name or None)]."""
+    arms = []
+    node = body
+    while isinstance(node, ast.Compound):
+        arms.append(node.right)
+        node = node.left
+    arms.append(node)
+    arms.reverse()
+    ncols = len(names)
+    lnames = [n.lower() for n in names]
+    out = []
+    for k, term in enumerate(order_by):
+        e, coll = term.expr, None
+        if isinstance(e, ast.Collate):
+            e, coll = e.operand, e.collation
+        idx = None
+        if isinstance(e, ast.Literal) and isinstance(e.value, int) and e.text is not None \
+                and e.text.lstrip("+-").isdigit():
+            if not 1 <= e.value <= ncols:
+                raise errors.OperationalError(
+                    f"{_ordinal(k + 1)} ORDER BY term out of range - should be between 1 "
+                    f"and {ncols}")
+            idx = e.value - 1
+        else:
+            for arm in arms:
+                idx = _match_result_column(arm, e)
+                if idx is not None:
+                    break
+            if idx is None and isinstance(e, ast.Column) and e.name.lower() in lnames:
+                # A column of a SELECT * (the leftmost SELECT names the result).
+                idx = lnames.index(e.name.lower())
+        if idx is None:
+            raise errors.OperationalError(
+                f"{_ordinal(k + 1)} ORDER BY term does not match any column in the result set")
+        out.append((idx, coll))
+    return out
+
+
+def _match_result_column(arm, e):
+    """The result column of one SELECT that ORDER BY term ``e`` names: by
+    its AS name, else by being the same expression."""
+    if not isinstance(arm, ast.SelectCore) or \
+            any(isinstance(rc.expr, ast.Star) for rc in arm.columns):
+        return None
+    if isinstance(e, ast.Column) and e.table is None:
+        for i, rc in enumerate(arm.columns):
+            if rc.alias is not None and rc.alias.lower() == e.name.lower():
+                return i
+    for i, rc in enumerate(arm.columns):
+        if _same_expr(rc.expr, e):
+            return i
+    return None
+
+
+def _same_expr(a, b):
+    """Expression equality for ORDER BY matching: names compare without
+    case, and a column qualified on one side only still matches."""
+    if isinstance(a, ast.Column) and isinstance(b, ast.Column):
+        return a.name.lower() == b.name.lower() and (
+            a.table is None or b.table is None or a.table.lower() == b.table.lower())
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same_expr(x, y) for x, y in zip(a, b))
+    if isinstance(a, ast.Node):
+        if isinstance(a, ast.Function):
+            if a.name.lower() != b.name.lower():
+                return False
+            return _same_expr(a.args, b.args) and a.distinct == b.distinct and \
+                a.star == b.star
+        return all(_same_expr(getattr(a, f), getattr(b, f)) for f in a.__dataclass_fields__)
+    return a == b
+
+
+def _needs_subquery(sel):
+    """SQLite runs a compound whose ORDER BY has a COLLATE as a subquery,
+    unless every operator is UNION ALL (convertCompoundSelectToSubquery)."""
+    node = sel.body
+    while isinstance(node, ast.Compound) and node.op == "UNION ALL":
+        node = node.left
+    if not isinstance(node, ast.Compound):
+        return False
+    return any(isinstance(n, ast.Collate) for t in sel.order_by for n in walk(t.expr))
+
+
+def _compound_as_subquery(sel, resolved):
+    """``SELECT * FROM (compound) ORDER BY ...`` as SQLite rewrites it.  The
+    rewrite leaves the rightmost SELECT's GROUP BY and HAVING on the outer
+    query, where they name the compound's columns: SQLite 3.40 answers
+    "no such column" for most such queries, and so does this."""
+    body = sel.body
+    right = body.right
+    group_by, having = (), None
+    if isinstance(right, ast.SelectCore):
+        group_by, having = right.group_by, right.having
+        right = ast.SelectCore(right.columns, right.distinct, right.from_, right.where,
+                               (), None, right.windows)
+    inner = ast.Select(body=ast.Compound(body.op, body.left, right))
+    outer = ast.SelectCore(columns=(ast.ResultColumn(ast.Star()),),
+                           from_=ast.SubqueryRef(inner), group_by=group_by, having=having)
+    # The ORDER BY, resolved on the compound, names its columns by number.
+    order_by = []
+    for term, (idx, coll) in zip(sel.order_by, resolved):
+        e = ast.Literal(idx + 1, str(idx + 1))
+        order_by.append(ast.OrderingTerm(ast.Collate(e, coll) if coll else e, term.order,
+                                         term.nulls))
+    return ast.Select(body=outer, order_by=tuple(order_by), limit=sel.limit,
+                      offset=sel.offset, with_=sel.with_)
 
 
 def compile_subquery(db, sel, parent_scope, env):
@@ -150,12 +267,24 @@ def _apply_limit(it, get):
 # -- FROM clause ---------------------------------------------------------------------
 
 def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
+    """Flatten a FROM clause into (item, join kind, ON, USING, NATURAL) in
+    nested-loop order; kinds are INNER (also CROSS and comma), LEFT, RIGHT
+    and FULL."""
     if isinstance(from_, ast.Join):
+        if on is not None or using or natural or kind != "INNER":
+            # A parenthesised join on the right: a JOIN (b JOIN c) ON ... is
+            # a JOIN b JOIN c ON ... when every join involved is inner.
+            _from_items(from_, out)
+            item, k, o, u, n = out[-1]
+            if kind != "INNER" or using or natural or k != "INNER":
+                raise errors.NotSupportedError(
+                    "a parenthesised join on the right of an outer join, or of a join with "
+                    "USING or NATURAL, is not supported by minisql")
+            out[-1] = (item, k, ast.Binary("AND", o, on) if o is not None else on, u, n)
+            return out
         _from_items(from_.left, out)
         k = from_.kind
-        if k in ("RIGHT", "FULL"):
-            raise errors.OperationalError(f"{k} and FULL OUTER JOINs are not currently supported")
-        _from_items(from_.right, out, "LEFT" if k == "LEFT" else "INNER",
+        _from_items(from_.right, out, "INNER" if k == "CROSS" else k,
                     from_.on, from_.using, from_.natural)
         return out
     out.append((from_, kind, on, using, natural))
@@ -475,20 +604,27 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         if contains_aggregate(db, t):
             raise errors.OperationalError("misuse of aggregate function " +
                                           _first_agg_name(db, t) + "()")
-    inner_terms = where_terms + [t for lv in levels if lv.kind == "INNER" for t in lv.on_exprs]
+    owned = [(t, len(levels) - 1) for t in where_terms] + \
+        [(t, j) for j, lv in enumerate(levels) if lv.kind == "INNER" for t in lv.on_exprs]
+    inner_terms = [t for t, _ in owned]
+    # Past a RIGHT or FULL JOIN the tables before it may be NULL-extended:
+    # terms of later joins and of WHERE wait until that level.
+    rf = max((j for j, lv in enumerate(levels) if lv.kind in ("RIGHT", "FULL")), default=-1)
     scope.alias_map = alias_map
     pre = []
-    for t in inner_terms:
+    for t, own in owned:
         f = comp.compile(t, scope)
         if not levels:
             pre.append(f)
             continue
         used = term_levels(scope, t)
         lvl = len(levels) - 1 if used is None else max(used, default=0)
+        if own > rf:
+            lvl = max(lvl, rf)
         levels[lvl].where.append(f)
         levels[lvl].where_nodes.append(t)
     for lv in levels:
-        if lv.kind == "LEFT":
+        if lv.kind != "INNER":
             lv.on = [comp.compile(t, scope) for t in lv.on_exprs]
 
     group_by = [_resolve_output_ref(e, exprs, alias_map, scope, k)
@@ -500,12 +636,16 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
     order_terms = []
     for k, term in enumerate(order_by):
         order_terms.append((term, _order_expr(term.expr, exprs, alias_map, names, scope, k)))
-    aggregate = bool(group_by) or any(contains_aggregate(db, e) for e in exprs) or \
-        (core.having is not None) or any(contains_aggregate(db, oe) for _, oe in order_terms
-                                         if not isinstance(oe, int))
-    if core.having is not None and not group_by and not any(
-            contains_aggregate(db, e) for e in exprs) and not contains_aggregate(db, core.having):
-        raise errors.OperationalError("a GROUP BY clause is required before HAVING")
+    # Only GROUP BY or an aggregate among the result columns makes an
+    # aggregate query (SQLite 3.40); HAVING and ORDER BY must follow suit.
+    aggregate = bool(group_by) or any(contains_aggregate(db, e) for e in exprs)
+    if not aggregate:
+        if core.having is not None:
+            raise errors.OperationalError("HAVING clause on a non-aggregate query")
+        for _, oe in order_terms:
+            if not isinstance(oe, int) and contains_aggregate(db, oe):
+                raise errors.OperationalError(
+                    f"misuse of aggregate: {_first_agg_name(db, oe)}()")
     # The loop is built once the access paths are known (below).
     loop = []
 
@@ -574,7 +714,12 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
     # Access paths last: by now every expression has compiled, so each
     # source knows which of its columns the query reads.
     for i, lv in enumerate(levels):
-        candidates = lv.on_exprs if lv.kind == "LEFT" else inner_terms
+        if lv.kind in ("RIGHT", "FULL"):
+            candidates = []         # its rows are read once, whatever the left side
+        elif lv.kind == "LEFT" or i < rf:
+            candidates = lv.on_exprs
+        else:
+            candidates = inner_terms
         lv.access = choose_access(db, comp, scope, i, lv, candidates)
         if lv.consumed:
             # Terms the access path answers exactly need no re-check per row.
@@ -583,7 +728,9 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             lv.where_nodes = [n for _, n in keep]
     loop.append(_loop(levels, pre))
     distinct = core.distinct
-    out_colls = [_coll_obj(db, scope, e) for e in exprs]
+    # An unknown collation is an error only where it is used (DISTINCT here;
+    # an enclosing query's comparison or sort looks it up by name again).
+    out_colls = [_coll_obj(db, scope, e, strict=core.distinct) for e in exprs]
     rowkey = row_key_fn(out_colls)
     cell = scope.cell
     nout = len(outfs)
@@ -692,7 +839,7 @@ def _column_name(scope, rc):
                     return t.columns[t.rowid_alias].name
                 return "rowid"
             return src.name[i]
-        return e.name
+        return rc.text      # "x" naming no column is a string: named as written
     return rc.text
 
 
@@ -766,9 +913,13 @@ def _coll_name(scope, e):
         return None
 
 
-def _coll_obj(db, scope, e):
+def _coll_obj(db, scope, e, strict=True):
     c = _coll_name(scope, e)
-    return C.lookup(c, db.collations) if c else None
+    if not c:
+        return None
+    if not strict:
+        return db.collations.get(c.lower())
+    return C.lookup(c, db.collations)
 
 
 def _loop(levels, pre):
@@ -813,6 +964,9 @@ def _loop(levels, pre):
                     yield row
         return scan1w
 
+    if any(lv.kind in ("RIGHT", "FULL") for lv in levels):
+        return _staged_loop(levels, all_true)
+
     def gen(i, prefix):
         lv = levels[i]
         last = i == n - 1
@@ -840,6 +994,61 @@ def _loop(levels, pre):
     def nested():
         return gen(0, [])
     return nested
+
+
+def _staged_loop(levels, all_true):
+    """The join as a pipeline of stages, one per level, each reading the rows
+    of the levels before it: needed for RIGHT and FULL joins, whose level
+    must see the whole left side before it knows which of its own rows
+    matched nothing (those come last, with NULLs for every table before)."""
+    def stage(rows, lv):
+        on, where = lv.on, lv.where
+        for prefix in rows:
+            matched = False
+            for seg in lv.access(prefix):
+                row = prefix + seg
+                if on and not all_true(on, row):
+                    continue
+                matched = True
+                if not where or all_true(where, row):
+                    yield row
+            if not matched and lv.kind == "LEFT":
+                row = prefix + lv.null_seg
+                if not where or all_true(where, row):
+                    yield row
+
+    def outer_stage(rows, lv):
+        on, where = lv.on, lv.where
+        right = list(lv.access(None))
+        hit = [False] * len(right)
+        width = 0
+        for prefix in rows:
+            width = len(prefix)
+            matched = False
+            for j, seg in enumerate(right):
+                row = prefix + seg
+                if on and not all_true(on, row):
+                    continue
+                matched = hit[j] = True
+                if not where or all_true(where, row):
+                    yield row
+            if not matched and lv.kind == "FULL":
+                row = prefix + lv.null_seg
+                if not where or all_true(where, row):
+                    yield row
+        nulls = [None] * lv.src.offset
+        for j, seg in enumerate(right):
+            if not hit[j]:
+                row = nulls + seg
+                if not where or all_true(where, row):
+                    yield row
+
+    def run():
+        rows = iter([[]])
+        for lv in levels:
+            rows = (outer_stage if lv.kind in ("RIGHT", "FULL") else stage)(rows, lv)
+        return rows
+    return run
 
 
 def value_key_fn(coll):
@@ -1028,8 +1237,9 @@ def compile_compound(db, body, env, parent, ctes, merge=False):
                      right.fields)
 
 
-def finish_output(db, plan, env, parent, order_by, limit, offset):
-    """ORDER BY / LIMIT over a compound or VALUES: terms name output columns."""
+def finish_output(db, plan, env, parent, order_by, limit, offset, resolved=None):
+    """ORDER BY / LIMIT over a compound or VALUES: terms name output columns
+    (``resolved``: their (column index, COLLATE) for a compound)."""
     if not order_by and limit is None:
         return plan
     comp = Compiler(db, env)
@@ -1044,7 +1254,9 @@ def finish_output(db, plan, env, parent, order_by, limit, offset):
         coll = _coll_name_of(e)
         while isinstance(e, ast.Collate):
             e = e.operand
-        if isinstance(e, ast.Literal) and isinstance(e.value, int):
+        if resolved is not None:
+            idx, coll = resolved[k]
+        elif isinstance(e, ast.Literal) and isinstance(e.value, int):
             idx = e.value - 1
             if not 0 <= idx < len(plan.names):
                 raise errors.OperationalError(

@@ -228,7 +228,8 @@ AlterTable(name, schema, action, new_name, column, column_def)
     ``action`` in ``'RENAME'`` (table, ``new_name``), ``'RENAME COLUMN'``
     (``column`` -> ``new_name``), ``'ADD COLUMN'`` (``column_def``),
     ``'DROP COLUMN'`` (``column``).
-Explain(stmt, query_plan)         -- ``stmt`` carries the same text/params.
+Explain(stmt, query_plan)         -- ``stmt`` carries its own text (without
+                                     the EXPLAIN prefix) and the same params.
 """
 
 from __future__ import annotations

@@ -1,37 +1,49 @@
 """SQL text -> syntax tree (ast.py), as SQLite 3.40 parses it.
 
-Pipeline: lexer.tokens() -> a push-down driver over lark's LALR(1) table for
-grammar.lark -> the _Builder callbacks, which lark calls on every reduction
-and which build the ast nodes directly (no parse tree is ever built).
+Pipeline: lexer.tokens() -> a push-down driver over an LALR(1) table built by
+lark from grammar.lark -> the _Builder methods, called on every reduction,
+which build the ast nodes directly (no parse tree is ever made).
 
-The driver, not lark, owns the loop, because three behaviours of SQLite's
-lemon parser have to be reproduced exactly:
+The table.  grammar.lark transcribes parse.y, ambiguous expression rules
+included; _LemonAnalyzer (lark's LALR construction with lemon's
+resolve_conflict) settles its conflicts by parse.y's operator precedence, so
+expressions group exactly as in SQLite ("a ISNULL + 1" is "(a ISNULL) + 1",
+"1 + NOT 0 = 0" is "1 + (NOT (0 = 0))").  Any conflict precedence cannot
+settle fails the build.  The table is built once per process, from lark's
+cache when it is there.
+
+The driver owns the loop (not lark) to reproduce lemon's behaviour:
 
 * %fallback ID: in a state where a keyword such as KEY, REPLACE or END has no
   action of its own, it is read as an identifier (``CREATE TABLE t(key)``).
-  Like lemon, a keyword whose only action in a state is the state's default
-  reduction also falls back, when ID has an action of its own there.
+  Like lemon, whose compressed tables drop the entries of a state's default
+  reduction, a keyword whose action is that default also falls back when ID
+  has an action of its own (``CREATE TABLE t(a generated)``).
 * Default reductions: a token with no action in a state still lets that
-  state's most common reduction happen (lemon's yy_default), so semantic
-  errors raised by reductions ("unknown table option", "a JOIN clause is
-  required before ON") win over the syntax error, as in SQLite.
-* Statements end at a ';' that the grammar cannot take (a ';' inside a
-  trigger body belongs to the body), and the error for a statement that
-  ends early is "incomplete input".
+  state's most common reduction happen (lemon's yy_default).
+* Errors from grammar actions (sqlite3ErrorMsg: "unknown table option",
+  "a JOIN clause is required before ON", ...) let the current token finish;
+  a syntax error met meanwhile replaces them; otherwise parsing stops there.
+* Statements end at a ';' the grammar cannot take (one inside a trigger body
+  belongs to the body); input that ends early is "incomplete input".
+* WINDOW / OVER / FILTER are keywords only in context, as tokenize.c
+  decides; CREATE VIRTUAL TABLE's free-form arguments are parsed by hand.
 
 Errors are OperationalError with SQLite's words:
 ``near "X": syntax error`` (X the offending token as written),
-``incomplete input``, ``unrecognized token: "X"``, and the handful of
-errors SQLite raises while parsing (listed where they are raised below).
+``incomplete input``, ``unrecognized token: "X"``, and the errors SQLite
+raises while parsing (see _soft_error's callers).
 
 Source positions: the empty grammar rule ``mark`` (SQLite's scanpt) yields
 (end of the last shifted token, start of the lookahead token); the builder
 uses it to cut result-column names, DEFAULT / CHECK texts and type names
 out of the source.  Statement nodes get ``text``; CREATE TABLE / INDEX /
-VIEW / TRIGGER get ``sql``, the string SQLite stores in sqlite_schema.
+VIEW / TRIGGER / VIRTUAL TABLE get ``sql``, the string SQLite stores in
+sqlite_schema.
 
 Public API: parse(), parse_one(), parse_single(), iter_statements(),
-complete_statement(), StatementCache.
+complete_statement(), StatementCache.  Parses are serialised by a lock
+(the builder reads per-statement state from one module-level context).
 """
 
 import os
@@ -56,6 +68,10 @@ from .lexer import FALLBACK, Token, dequote, tokens
 MAX_VARIABLE_NUMBER = 250000
 #: SQLITE_MAX_COMPOUND_SELECT.
 MAX_COMPOUND_SELECT = 500
+#: lemon's YYSTACKDEPTH in SQLite: deeper nesting is "parser stack overflow"
+#: (the stack here grows as lemon's does for the same input; it also bounds
+#: the depth of every tree the engine has to walk).
+STACK_DEPTH = 100
 
 _SPACE = " \t\n\v\f\r"          # sqlite3Isspace
 _ID_TOKENS = frozenset(("ID", "STRING", "JOIN_KW", "WINDOW", "OVER")) | FALLBACK
@@ -137,6 +153,8 @@ def _negate(operand):
     if isinstance(v, float) and text.isdigit():
         if int(text) == 1 << 63:              # -9223372036854775808 stays INTEGER
             return ast.Literal(-(1 << 63), "-" + text)
+    elif v == -(1 << 63) and text[0] == "-":
+        return ast.Unary("-", operand)        # - -9223372036854775808 overflows
     elif text[1:2] in ("x", "X"):
         if v == -(1 << 63):
             _late_error(f"hex literal too big: -{text}")
@@ -157,7 +175,6 @@ _BINOPS = {
     "CONCAT": "||", "AND": "AND", "OR": "OR",
 }
 _UNOPS = {"MINUS": "-", "PLUS": "+", "BITNOT": "~", "NOT": "NOT"}
-_COMPOUND_OPS = {"UNION": "UNION", "EXCEPT": "EXCEPT", "INTERSECT": "INTERSECT"}
 
 # sqlite3JoinType: keyword -> join-type bits
 _JT_INNER, _JT_CROSS, _JT_NATURAL, _JT_LEFT, _JT_OUTER, _JT_RIGHT, _JT_ERROR = (
@@ -174,7 +191,7 @@ class _Context:
     the module lock serialises parses)."""
 
     __slots__ = ("sql", "la", "prev_end", "nvar", "var_names", "var_index",
-                 "error", "late_error", "last")
+                 "error", "late_error", "last", "explain_start")
 
     def reset(self, sql):
         self.sql = sql
@@ -190,19 +207,28 @@ class _Context:
 _ctx = _Context()
 
 
+def _raw(method):
+    """Mark a builder method that wants its "_X" punctuation tokens too
+    (for their source positions)."""
+    method.raw_children = True
+    return method
+
+
 class _Builder:
     """Reduction callbacks: one method per grammar rule (named after the
     rule's alias, else the rule).  Children arrive positionally, without the
-    "_X" punctuation tokens; an empty alternative of a nullable rule calls
-    its method with no arguments.  Lists are built as Python lists and become
-    tuples where they enter an ast node."""
+    "_X" punctuation tokens (unless the method is marked _raw); an empty
+    alternative of a nullable rule calls its method with no arguments.
+    Lists are built as Python lists and become tuples where they enter an
+    ast node."""
 
     # -- statements ----------------------------------------------------------
-    def explain(self, _e, stmt):
-        return ast.Explain(stmt, False)
+    def explain(self, *toks):
+        _ctx.explain_start = _ctx.la.start      # where the explained statement starts
+        return len(toks) == 3
 
-    def explain_query_plan(self, _e, _q, _p, stmt):
-        return ast.Explain(stmt, True)
+    def explain_stmt(self, query_plan, stmt):
+        return ast.Explain(stmt, query_plan)
 
     def begin(self, _b, mode, _t):
         return ast.Begin(mode)
@@ -222,8 +248,11 @@ class _Builder:
     def release(self, _r, _s, nm):
         return ast.Release(_name(nm))
 
-    def create_table(self, _c, temp, _t, ifne, nm, dbnm, columns, cons, options):
-        schema, tok = _two_part(nm, dbnm)
+    def create_table(self, _c, temp, _t, ifne, nm, dbnm):
+        return (temp, ifne) + _two_part(nm, dbnm)
+
+    def create_table_stmt(self, prefix, columns, cons, options):
+        temp, ifne, schema, tok = prefix
         ctx = _ctx
         if options:
             # With table options SQLite stores up to the end of the statement
@@ -236,8 +265,8 @@ class _Builder:
             temp, ifne, "WITHOUT ROWID" in options, "STRICT" in options, None,
             "CREATE TABLE " + ctx.sql[tok.start:end])
 
-    def create_table_as(self, _c, temp, _t, ifne, nm, dbnm, _as, select):
-        schema, tok = _two_part(nm, dbnm)
+    def create_table_as(self, prefix, _as, select):
+        temp, ifne, schema, tok = prefix
         return ast.CreateTable(_name(tok), schema, (), (), temp, ifne,
                                as_select=select)
 
@@ -453,12 +482,13 @@ class _Builder:
     def columnname(self, nm, typename):
         return (nm, typename)
 
+    @_raw
     def typetoken(self, span=None, *rest):
         if span is None:
             return ""
         start, end = span
         if rest:
-            end = rest[-1][0]           # the mark after the ')'
+            end = rest[-1].end          # the ')'
         return _ctx.sql[start:end]
 
     def typename(self, first, tok=None):
@@ -484,8 +514,9 @@ class _Builder:
             expr = _negate(expr) if _is_number(expr) else ast.Unary("-", expr)
         return ast.DefaultConstraint(None, expr, _ctx.sql[sign.start:tok.end])
 
-    def cc_default_expr(self, _d, m1, expr, m2):
-        return ast.DefaultConstraint(None, expr, _span(_ctx.sql, m1[0], m2[1]))
+    @_raw
+    def cc_default_expr(self, _d, lp, expr, rp):
+        return ast.DefaultConstraint(None, expr, _span(_ctx.sql, lp.end, rp.start))
 
     def cc_default_id(self, _d, tok):
         text = tok.text
@@ -510,8 +541,9 @@ class _Builder:
     def cc_unique(self, _u, conf):
         return ast.UniqueConstraint(None, None, conf)
 
-    def cc_check(self, _c, m1, expr, m2):
-        return ast.CheckConstraint(None, expr, _span(_ctx.sql, m1[0], m2[1]))
+    @_raw
+    def cc_check(self, _c, lp, expr, rp):
+        return ast.CheckConstraint(None, expr, _span(_ctx.sql, lp.end, rp.start))
 
     def cc_references(self, _r, table, columns, refargs):
         return ast.ForeignKeyConstraint(
@@ -583,8 +615,9 @@ class _Builder:
     def tc_unique(self, _u, sortlist, conf):
         return ast.UniqueConstraint(None, _indexed_columns(sortlist), conf)
 
-    def tc_check(self, _c, m1, expr, m2, _conf):
-        return ast.CheckConstraint(None, expr, _span(_ctx.sql, m1[0], m2[1]))
+    @_raw
+    def tc_check(self, _c, lp, expr, rp, _conf):
+        return ast.CheckConstraint(None, expr, _span(_ctx.sql, lp.end, rp.start))
 
     def tc_fk(self, _f, _k, columns, _r, table, refcols, refargs, defer):
         return ast.ForeignKeyConstraint(
@@ -1249,7 +1282,7 @@ def _variable(tok):
             name = None
         else:
             digits = text[1:]
-            x = int(digits) if len(digits) < 19 else 0
+            x = int(digits)
             if x < 1 or x > MAX_VARIABLE_NUMBER:
                 _soft_error("variable number must be between ?1 and "
                             f"?{MAX_VARIABLE_NUMBER}")
@@ -1315,6 +1348,10 @@ def _rule_precedence(rule):
         if sym.is_term and sym.name in PRECEDENCE:
             return PRECEDENCE[sym.name]
     return None
+
+
+#: bump when _LemonAnalyzer changes what it builds (invalidates lark's cache)
+_ANALYZER_VERSION = 1
 
 
 class _LemonAnalyzer(lalr_analysis.LALR_Analyzer):
@@ -1401,8 +1438,9 @@ class _Tables:
         path = os.path.join(os.path.dirname(__file__), "grammar.lark")
         with open(path, encoding="utf-8") as f:
             grammar = f.read()
-        # the precedence tables are part of what the cache must match
-        grammar += "\n// %r %r\n" % (PRECEDENCE, RULE_PRECEDENCE)
+        # lark's cache is keyed by the grammar text: make the precedence
+        # tables and the analyzer's version part of it
+        grammar += "\n// %r %r %d\n" % (PRECEDENCE, RULE_PRECEDENCE, _ANALYZER_VERSION)
         options = dict(parser="lalr", lexer=_NoLexer)
         cache = _cache_file()
         # lark looks its analyzer up by name when it builds a table
@@ -1454,7 +1492,7 @@ def _callback(builder, rule):
         return lambda children: children[i]
     name = rule.alias or rule.origin.name
     fn = getattr(builder, name, None) or getattr(builder, name + "_")
-    if len(keep) == len(rule.expansion):
+    if len(keep) == len(rule.expansion) or getattr(fn, "raw_children", False):
         return lambda children: fn(*children)
     return lambda children: fn(*[children[i] for i in keep])
 
@@ -1557,6 +1595,7 @@ def _parse_at(sql, pos):
                     stmt, next_pos = _create_vtab(sql, tok, stream, end_pos)
                     if values:
                         stmt = ast.Explain(stmt, len(values) == 3)
+                        ctx.explain_start = tok.start
                     return _finish(stmt, sql, first or tok, _ctx.last), next_pos
                 body = True
             if first is None:
@@ -1586,6 +1625,8 @@ def _parse_at(sql, pos):
             if type(act) is int:
                 if is_end:                      # pragma: no cover - $END is never shifted
                     raise _syntax_error(tok)
+                if len(stack) >= STACK_DEPTH:
+                    raise _error("parser stack overflow")
                 stack.append(act)
                 values.append(tok)
                 ctx.prev_end = tok.end
@@ -1602,6 +1643,8 @@ def _parse_at(sql, pos):
             goto = rows[stack[-1]].get(origin)
             if goto is None:                    # only after a default reduction
                 raise _syntax_error(tok)
+            if len(stack) >= STACK_DEPTH:
+                raise _error("parser stack overflow")
             stack.append(goto)
             values.append(value)
             if is_end and goto == end_state:
@@ -1724,7 +1767,7 @@ def _finish(stmt, sql, first, last):
     stmt.param_names = names
     if type(stmt) is ast.Explain:
         inner = stmt.stmt
-        inner.text = text  # refined below when possible
+        inner.text = sql[ctx.explain_start:last.end]
         inner.n_params = ctx.nvar
         inner.param_names = names
     return stmt

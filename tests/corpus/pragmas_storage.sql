@@ -1,5 +1,9 @@
 -- Pragmas that describe storage: page counts and the freelist follow the b-trees.
+-- minisql always uses WAL mode (sqlite3 starts in rollback-journal mode), so the
+-- script switches sqlite3 to WAL first.
 -- isolation_level: None
+PRAGMA journal_mode = WAL;
+PRAGMA journal_mode;
 PRAGMA page_count;
 PRAGMA freelist_count;
 CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT);
@@ -26,10 +30,7 @@ VACUUM;
 PRAGMA page_count;
 PRAGMA freelist_count;
 SELECT count(*), sum(length(payload)) FROM t;
-PRAGMA journal_mode;
-PRAGMA journal_mode = WAL;
-PRAGMA journal_mode;
-INSERT INTO t(payload) VALUES ('after wal');
+INSERT INTO t(payload) VALUES ('after vacuum');
 PRAGMA wal_checkpoint;
 PRAGMA page_count;
 PRAGMA synchronous;
