@@ -39,7 +39,7 @@ class Source:
     """One FROM-clause item as seen by name resolution."""
 
     __slots__ = ("name", "alias", "columns", "offset", "table", "affinities",
-                 "collations", "decltypes", "rowid", "join_using", "used")
+                 "collations", "decltypes", "rowid", "join_using", "used", "outer_using")
 
     def __init__(self, alias, columns, offset, table=None, affinities=None,
                  collations=None, decltypes=None, has_rowid=True):
@@ -54,6 +54,9 @@ class Source:
         # The rowid sits right after the columns (None for subqueries).
         self.rowid = offset + n if has_rowid else None
         self.join_using = set()              # columns hidden by USING/NATURAL
+        # USING/NATURAL columns of a RIGHT or FULL JOIN: the unqualified name
+        # means the first non-NULL of the joined tables' columns.
+        self.outer_using = set()
         # Columns the statement reads (-1 = rowid), filled in as expressions
         # compile: the planner decodes only these, or answers from an index.
         self.used = set()
@@ -312,6 +315,25 @@ class Compiler:
             name = e.name if e.table is None else f"{e.table}.{e.name}"
             raise errors.OperationalError(f"no such column: {name}")
         owner, src, i = hit
+        get = self._column_getter(scope, owner, src, i)
+        if e.table is not None or i < 0:
+            return get
+        lname = e.name.lower()
+        partners = [s for s in owner.sources if lname in s.outer_using and s is not src]
+        if not partners:
+            return get
+        gets = [get] + [self._column_getter(scope, owner, s, s.columns.index(lname))
+                        for s in partners]
+
+        def coalesce(row):
+            for g in gets:
+                v = g(row)
+                if v is not None:
+                    return v
+            return None
+        return coalesce
+
+    def _column_getter(self, scope, owner, src, i):
         src.used.add(i)
         pos = src.rowid if i < 0 else src.offset + i
         if owner is scope:

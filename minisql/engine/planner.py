@@ -107,17 +107,22 @@ class _Term:
 
 
 def _usable_terms(scope, i, src, terms):
-    """Terms of the form <column of src> op <expr over earlier levels>."""
+    """Terms of the form <column of src> op <expr over earlier levels>.
+    ``x BETWEEN a AND b`` counts as the two terms x >= a and x <= b (they
+    narrow the search; the BETWEEN itself stays a filter)."""
     out = []
     for t in terms:
+        if isinstance(t, ast.Between) and not t.negated:
+            for op, bound in ((">=", t.low), ("<=", t.high)):
+                out.extend(_usable_terms(scope, i, src, [ast.Binary(op, t.operand, bound)]))
+            continue
         if not isinstance(t, ast.Binary) or t.op not in _FLIP:
             continue
         for col, other, op in ((t.left, t.right, t.op), (t.right, t.left, _FLIP[t.op])):
-            c = col
-            while isinstance(c, ast.Unary) and c.op == "+":
-                c = None
-            if not isinstance(c, ast.Column):
+            # "+x" is SQLite's way to keep a column from being used by an index.
+            if not isinstance(col, ast.Column):
                 continue
+            c = col
             try:
                 hit = resolve(scope, c)
             except errors.Error:

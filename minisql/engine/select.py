@@ -584,9 +584,16 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                     continue
                 hit = True
                 for i, cname in enumerate(src.name):
-                    if rc.expr.table is None and src.columns[i] in src.join_using:
+                    lc = src.columns[i]
+                    if rc.expr.table is None and lc in src.join_using:
                         continue
-                    exprs.append(ast.Column(cname, src.alias))
+                    if lc not in src.outer_using and \
+                            any(lc in s.outer_using for s in scope.sources):
+                        # The left side's USING column of a RIGHT/FULL JOIN
+                        # shows the coalesced value (SQLite 3.40 does so).
+                        exprs.append(ast.Column(cname))
+                    else:
+                        exprs.append(ast.Column(cname, src.alias))
                     names.append(cname)
             if not hit:
                 raise errors.OperationalError(f"no such table: {rc.expr.table}")
@@ -619,7 +626,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             continue
         used = term_levels(scope, t)
         lvl = len(levels) - 1 if used is None else max(used, default=0)
-        if own > rf:
+        if own >= rf:
             lvl = max(lvl, rf)
         levels[lvl].where.append(f)
         levels[lvl].where_nodes.append(t)
@@ -819,6 +826,8 @@ def _join_terms(scope, lv, on, using, natural):
         left = next(s for s in left_sources if c in s.columns)
         terms.append(ast.Binary("=", ast.Column(c, left.alias), ast.Column(c, src.alias)))
         src.join_using.add(c)
+        if lv.kind in ("RIGHT", "FULL"):
+            src.outer_using.add(c)
     if on is not None:
         terms.extend(_split_and(on, []))
     lv.on_exprs = terms
