@@ -219,13 +219,18 @@ def _bind(stmt, parameters):
 
 def connect(database, timeout=5.0, detect_types=0, isolation_level="",
             check_same_thread=True, factory=None, cached_statements=128,
-            uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL):
+            uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
+    """Open a database, as sqlite3.connect does.  minisql's own keyword:
+    ``checksums=True`` creates a new database with a CRC32C in the last 4
+    bytes of every page, verified on every read (ignored for an existing
+    database, whose header says whether it has them)."""
     factory = factory or Connection
+    kwargs = {"checksums": True} if checksums else {}
     return factory(database, timeout=timeout, detect_types=detect_types,
                    isolation_level=isolation_level,
                    check_same_thread=check_same_thread,
                    cached_statements=cached_statements, uri=uri,
-                   autocommit=autocommit)
+                   autocommit=autocommit, **kwargs)
 
 
 def _parse_uri(database):
@@ -242,7 +247,7 @@ def _parse_uri(database):
 class Connection:
     def __init__(self, database, timeout=5.0, detect_types=0, isolation_level="",
                  check_same_thread=True, factory=None, cached_statements=128,
-                 uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL):
+                 uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
         if isinstance(database, bytes):
             database = database.decode()
         database = str(database) if not isinstance(database, str) else database
@@ -266,7 +271,7 @@ class Connection:
         self.check_same_thread = check_same_thread
         self._db = Database(":memory:" if memory else database, readonly=readonly,
                             create=create, immutable=immutable, timeout=timeout,
-                            cached_statements=cached_statements)
+                            cached_statements=cached_statements, checksums=checksums)
         self.detect_types = detect_types
         self.row_factory = None
         self.text_factory = str

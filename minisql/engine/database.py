@@ -163,14 +163,15 @@ class Result:
 
 class Database:
     def __init__(self, path, *, readonly=False, create=True, immutable=False,
-                 timeout=5.0, cached_statements=128):
+                 timeout=5.0, cached_statements=128, checksums=False):
         import os
         if path != ":memory:" and not create and not os.path.exists(path):
             raise errors.cantopen()
         if path != ":memory:" and readonly and not os.path.exists(path):
             raise errors.cantopen()
         self.path = path
-        self.pager = Pager(path, readonly=readonly, busy_timeout=timeout)
+        self.pager = Pager(path, readonly=readonly, busy_timeout=timeout,
+                           checksums=checksums)
         self.btree = BTree(self.pager)
         self.schema = Schema()
         self.schema_cookie = None
