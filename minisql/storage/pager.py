@@ -113,13 +113,14 @@ JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 
 
 class Page:
-    __slots__ = ("pgno", "data", "extra", "dirty")
+    __slots__ = ("pgno", "data", "extra", "dirty", "ref")
 
     def __init__(self, pgno, data):
         self.pgno = pgno
         self.data = data
         self.extra = None
         self.dirty = False
+        self.ref = False        # used since the last eviction sweep (CLOCK bit)
 
 
 def checksum_error(pgno):
@@ -184,7 +185,7 @@ class Pager:
         self._wal_page_count = None        # WAL: page count of the last snapshot
         self._want_checkpoint = False
         self.cache_size = cache_size
-        self._limit = self._cache_limit()
+        self._limit = self._next_sweep = self._cache_limit()
         if not self.memory:
             self._open_files()
 
@@ -239,7 +240,7 @@ class Pager:
         self.reserved = reserved
         self.usable_size = page_size - reserved
         self.checksums = reserved == CRC_RESERVED
-        self._limit = self._cache_limit()
+        self._limit = self._next_sweep = self._cache_limit()
         if self.wal is not None:
             self.wal.page_size = page_size
 
@@ -778,9 +779,11 @@ class Pager:
     def get(self, pgno):
         self._snapshot_used = True
         try:
-            return self.cache[pgno]
+            page = self.cache[pgno]
         except KeyError:
             return self._fetch(pgno)
+        page.ref = True
+        return page
 
     def _fetch(self, pgno):
         if pgno < 1 or pgno > self.page_count:
@@ -789,7 +792,7 @@ class Pager:
         if self.state == NONE:
             raise errors.InternalError("page read outside a transaction")
         page = Page(pgno, self._read(pgno))
-        if len(self.cache) >= self._limit:
+        if len(self.cache) >= self._next_sweep:
             self._shrink_cache()
         self.cache[pgno] = page
         return page
@@ -865,7 +868,7 @@ class Pager:
 
     def set_cache_size(self, n):
         self.cache_size = n
-        self._limit = self._cache_limit()
+        self._limit = self._next_sweep = self._cache_limit()
 
     def _cache_limit(self):
         if self.memory:
@@ -876,27 +879,44 @@ class Pager:
         return max(n, 10)
 
     def _shrink_cache(self):
-        """Evict clean, unreferenced pages, oldest first, down to 3/4 of the
-        limit (so the scan is amortised over many reads)."""
+        """Evict clean, unreferenced pages down to 3/4 of the limit (so the
+        sweep is amortised over many reads), by CLOCK: the dict's order is
+        the clock hand's, a page used since the last sweep (``ref``) gets a
+        second chance and moves to the end.  Hot pages -- the root and
+        interior pages every descent reads, whose decoded views are the
+        costliest to rebuild -- so stay cached.  When too few pages can go
+        (a write transaction whose dirty pages exceed the limit), the next
+        sweep waits until the cache has grown by another quarter, instead
+        of rescanning on every read."""
         limit = self._limit
-        if len(self.cache) < limit:
-            return
-        target = limit * 3 // 4
-        excess = len(self.cache) - target
-        victims = []
-        getrefcount = sys.getrefcount
         cache = self.cache
+        if len(cache) < limit:
+            self._next_sweep = limit
+            return
+        excess = len(cache) - limit * 3 // 4
+        victims = []
+        spared = []
+        getrefcount = sys.getrefcount
         for pgno in cache:
             page = cache[pgno]
             # Referenced by: the dict, ``page``, getrefcount's argument.
             # Anything more is a cursor holding the page.  (Not iterating
             # items(): its reused result tuple holds one more reference.)
-            if not page.dirty and getrefcount(page) <= 3:
-                victims.append(pgno)
-                if len(victims) >= excess:
-                    break
+            if page.dirty or getrefcount(page) > 3:
+                continue
+            if page.ref:
+                page.ref = False
+                spared.append(pgno)
+                continue
+            victims.append(pgno)
+            if len(victims) >= excess:
+                break
         for pgno in victims:
-            del self.cache[pgno]
+            del cache[pgno]
+        for pgno in spared:
+            cache[pgno] = cache.pop(pgno)
+        n = len(cache)
+        self._next_sweep = limit if n < limit else n + max(limit // 4, 16)
 
     # -- checkpoint, inspection and locking helpers -------------------------
 
