@@ -1,24 +1,65 @@
-"""The DB-API 2.0 module, modelled on the stdlib ``sqlite3`` (Python 3.11/3.12).
+"""The DB-API 2.0 module: ``import minisql as sqlite3`` and code keeps working.
 
-Connection and Cursor do what sqlite3's do, down to the wording of their
-errors; the engine below (``engine.database.Database``) knows nothing of
-Python's DB-API.  What lives here:
+The stdlib ``sqlite3`` module of Python 3.11 is the specification, down to
+the wording of its errors (``autocommit`` follows the 3.12 documentation,
+since 3.11 has no such attribute).  The engine below
+(``engine.database.Database``) knows nothing of the DB-API; this module adds
+what the sqlite3 module adds on top of the SQLite library:
 
-- parameter binding (qmark sequences, named mappings), adapters, and the
-  int64 / type checks sqlite3 makes before binding;
-- sqlite3's transaction rules: with ``isolation_level`` not None an implicit
-  ``BEGIN`` precedes INSERT/UPDATE/DELETE/REPLACE when no transaction is
-  open; ``autocommit`` (3.12) True/False/LEGACY_TRANSACTION_CONTROL;
-- results that stream: a cursor pulls rows from the engine as it is fetched;
-- converters (detect_types), row_factory, text_factory, user functions,
-  aggregates and collations.
+Binding
+    qmark sequences and :name/$name/@name mappings, checked as sqlite3
+    checks them (a dict only for named placeholders; any other object with
+    ``__getitem__`` is a sequence), adapters and ``__conform__``, the 64-bit
+    range check (OverflowError), NaN bound as NULL, text that must encode
+    as UTF-8, buffers bound as blobs.
+
+Transactions (``isolation_level``, the legacy mode that is the default)
+    sqlite3 decides "DML" by the first word of the SQL text (after blanks
+    and comments): INSERT, UPDATE, DELETE or REPLACE.  Before such a
+    statement, when no transaction is open, it issues ``BEGIN <level>`` --
+    after preparing the statement (so a statement that does not compile
+    opens nothing) and before binding its parameters (so a binding error
+    leaves the transaction open).  ``commit()``/``rollback()`` act only when
+    a transaction is open; ``executescript()`` commits a pending one first;
+    setting ``isolation_level = None`` commits.  With ``autocommit`` True or
+    False (3.12) there is no implicit BEGIN: False keeps a transaction open
+    at all times (connect, commit and rollback each open the next one, close
+    rolls back), True leaves SQLite's own autocommit alone.
+
+Cursors
+    ``rowcount`` is the sum of sqlite3_changes() over the executions of a
+    "DML" statement and -1 for anything else; ``lastrowid`` is updated by
+    execute() only; ``description`` lists the result columns (None when a
+    statement has none); executescript() leaves all three as they were.
+    Results stream: rows are pulled from the engine as they are fetched.
+
+Results
+    Text must be valid UTF-8 for the default ``text_factory`` (str), as in
+    sqlite3 ("Could not decode to UTF-8 column ..."); other text factories
+    and converters get the raw bytes.  Converters are picked by
+    ``detect_types`` from column names ("x [type]") and declared types.
+
+Threads
+    ``threadsafety`` is 3, as sqlite3 reports for SQLite's serialized
+    build: each connection serializes its calls with a lock, so with
+    ``check_same_thread=False`` threads may share connections and cursors.
+    ``interrupt()`` takes no lock (it is meant to be called while a query
+    runs in another thread).
+
+Not supported (each raises NotSupportedError): set_authorizer with a
+callback, blobopen, serialize/deserialize, create_window_function,
+getlimit/setlimit, calling a connection.  ``set_trace_callback`` is
+supported; statements run by triggers are not traced separately.
 """
 
-import collections.abc
-import itertools
 import datetime
+import operator
+import re
+import sys
 import threading
 import time
+import traceback
+from collections import deque
 
 from . import errors
 from .errors import (  # noqa: F401 - re-exported names
@@ -26,24 +67,82 @@ from .errors import (  # noqa: F401 - re-exported names
     InternalError, NotSupportedError, OperationalError, ProgrammingError,
     Warning)
 from .engine.database import Database
+from .engine.printf import real_to_text
+from .sql import ast
+from .sql.lexer import tokens as _tokens
+from .sql.parser import parse_one as _parse_one
 
 apilevel = "2.0"
-threadsafety = 1          # as sqlite3 reports for a serialized build in 3.11
+threadsafety = 3
 paramstyle = "qmark"
 
 # The SQLite release whose file formats and behaviour minisql follows.
 sqlite_version = "3.40.1"
 sqlite_version_info = (3, 40, 1)
-version = "0.1.0"
-version_info = (0, 1, 0)
+# The version of the sqlite3 module's interface this module follows
+# (sqlite3.version of Python 3.11); minisql's own is minisql.__version__.
+version = "2.6.0"
+version_info = (2, 6, 0)
 
 PARSE_DECLTYPES = 1
 PARSE_COLNAMES = 2
 LEGACY_TRANSACTION_CONTROL = -1
 
-SQLITE_OK = 0
-SQLITE_DENY = 1
-SQLITE_IGNORE = 2
+
+# -- SQLite's constants, as the sqlite3 module exports them -----------------------
+
+def _sqlite_constants():
+    """SQLITE_* names: result codes (extended ones are primary | n << 8),
+    authorizer action codes and limit categories (sqlite3.h)."""
+    primary = ("OK ERROR INTERNAL PERM ABORT BUSY LOCKED NOMEM READONLY INTERRUPT "
+               "IOERR CORRUPT NOTFOUND FULL CANTOPEN PROTOCOL EMPTY SCHEMA TOOBIG "
+               "CONSTRAINT MISMATCH MISUSE NOLFS AUTH FORMAT RANGE NOTADB NOTICE "
+               "WARNING").split()
+    out = {name: code for code, name in enumerate(primary)}
+    out.update(ROW=100, DONE=101)
+    extended = {
+        "ERROR": "MISSING_COLLSEQ RETRY SNAPSHOT",
+        "IOERR": "READ SHORT_READ WRITE FSYNC DIR_FSYNC TRUNCATE FSTAT UNLOCK RDLOCK "
+                 "DELETE BLOCKED NOMEM ACCESS CHECKRESERVEDLOCK LOCK CLOSE DIR_CLOSE "
+                 "SHMOPEN SHMSIZE SHMLOCK SHMMAP SEEK DELETE_NOENT MMAP GETTEMPPATH "
+                 "CONVPATH VNODE AUTH BEGIN_ATOMIC COMMIT_ATOMIC ROLLBACK_ATOMIC DATA "
+                 "CORRUPTFS",
+        "LOCKED": "SHAREDCACHE VTAB",
+        "BUSY": "RECOVERY SNAPSHOT TIMEOUT",
+        "CANTOPEN": "NOTEMPDIR ISDIR FULLPATH CONVPATH DIRTYWAL SYMLINK",
+        "CORRUPT": "VTAB SEQUENCE INDEX",
+        "READONLY": "RECOVERY CANTLOCK ROLLBACK DBMOVED CANTINIT DIRECTORY",
+        "ABORT": "- ROLLBACK",
+        "CONSTRAINT": "CHECK COMMITHOOK FOREIGNKEY FUNCTION NOTNULL PRIMARYKEY TRIGGER "
+                      "UNIQUE VTAB ROWID PINNED",
+        "NOTICE": "RECOVER_WAL RECOVER_ROLLBACK",
+        "WARNING": "AUTOINDEX",
+        "AUTH": "USER",
+        "OK": "LOAD_PERMANENTLY SYMLINK",
+    }
+    for base, names in extended.items():
+        for n, name in enumerate(names.split(), 1):
+            if name != "-":
+                out[f"{base}_{name}"] = out[base] | (n << 8)
+    actions = ("CREATE_INDEX CREATE_TABLE CREATE_TEMP_INDEX CREATE_TEMP_TABLE "
+               "CREATE_TEMP_TRIGGER CREATE_TEMP_VIEW CREATE_TRIGGER CREATE_VIEW DELETE "
+               "DROP_INDEX DROP_TABLE DROP_TEMP_INDEX DROP_TEMP_TABLE DROP_TEMP_TRIGGER "
+               "DROP_TEMP_VIEW DROP_TRIGGER DROP_VIEW INSERT PRAGMA READ SELECT "
+               "TRANSACTION UPDATE ATTACH DETACH ALTER_TABLE REINDEX ANALYZE "
+               "CREATE_VTABLE DROP_VTABLE FUNCTION SAVEPOINT RECURSIVE").split()
+    out.update({name: code for code, name in enumerate(actions, 1)})
+    out.update(DENY=1, IGNORE=2)
+    limits = ("LENGTH SQL_LENGTH COLUMN EXPR_DEPTH COMPOUND_SELECT VDBE_OP FUNCTION_ARG "
+              "ATTACHED LIKE_PATTERN_LENGTH VARIABLE_NUMBER TRIGGER_DEPTH "
+              "WORKER_THREADS").split()
+    out.update({f"LIMIT_{name}": code for code, name in enumerate(limits)})
+    return {f"SQLITE_{name}": code for name, code in out.items()}
+
+
+globals().update(_sqlite_constants())
+
+
+# -- DB-API type constructors and type objects ------------------------------------
 
 Binary = memoryview
 Date = datetime.date
@@ -64,9 +163,9 @@ def TimestampFromTicks(ticks):
 
 
 class _TypeObject:
-    """DB-API type objects: compare equal to every type code they cover.
-    minisql reports no type codes in ``description`` (like sqlite3), but
-    defines the objects the DB-API asks for."""
+    """A DB-API type object: equal to each declared type it covers.  (sqlite3
+    has none of these and, like minisql, reports no type codes in
+    ``description``; they are here because PEP 249 asks for them.)"""
 
     def __init__(self, *names):
         self.names = frozenset(names)
@@ -84,46 +183,78 @@ NUMBER = _TypeObject("INTEGER", "INT", "REAL", "NUMERIC", "FLOAT", "DOUBLE")
 DATETIME = _TypeObject("DATE", "DATETIME", "TIMESTAMP", "TIME")
 ROWID = _TypeObject("ROWID", "INTEGER PRIMARY KEY")
 
-adapters = {}
-converters = {}
 
+# -- adapters, converters, module functions ----------------------------------------
 
 class PrepareProtocol:
-    pass
+    """The protocol objects are adapted to before binding (PEP 246)."""
 
 
-def register_adapter(type_, adapter):
-    adapters[(type_, PrepareProtocol)] = adapter
+adapters = {}
+converters = {}
+_MISSING = object()
+# Set once an adapter is registered for int, float, str or bytearray: from
+# then on every parameter goes through adapt(), as in sqlite3.
+_base_type_adapted = False
+_callback_tracebacks = False
 
 
-def register_converter(name, converter):
-    converters[name.upper()] = converter
+def register_adapter(type, adapter, /):  # noqa: A002 - sqlite3's name
+    global _base_type_adapted
+    if type in (int, float, str, bytearray):
+        _base_type_adapted = True
+    adapters[(type, PrepareProtocol)] = adapter
 
 
-def adapt(obj, proto=PrepareProtocol, alt=None):
+def register_converter(typename, converter, /):
+    if not isinstance(typename, str):
+        raise TypeError("register_converter() argument 1 must be str, "
+                        f"not {_type_name(typename)}")
+    converters[typename.upper()] = converter
+
+
+def adapt(obj, proto=PrepareProtocol, alt=_MISSING, /):
+    """PEP 246 adaptation as sqlite3 does it: a registered adapter, then
+    ``proto.__adapt__``, then ``obj.__conform__``, then ``alt``."""
     adapter = adapters.get((type(obj), proto))
     if adapter is not None:
         return adapter(obj)
-    if alt is not None:
+    for hook, arg in ((getattr(proto, "__adapt__", None), obj),
+                      (getattr(obj, "__conform__", None), proto)):
+        if hook is not None:
+            try:
+                adapted = hook(arg)
+            except TypeError:
+                adapted = None
+            if adapted is not None:
+                return adapted
+    if alt is not _MISSING:
         return alt
     raise ProgrammingError("can't adapt")
 
 
 def complete_statement(statement):
+    if not isinstance(statement, str):
+        raise TypeError("complete_statement() argument 'statement' must be str, "
+                        f"not {_type_name(statement)}")
     from .sql.parser import complete_statement as complete
     return complete(statement)
 
 
-def enable_callback_tracebacks(flag):
+def enable_callback_tracebacks(enable, /):
+    """Print the tracebacks of exceptions raised in user functions,
+    aggregates, the progress handler and the trace callback (through
+    sys.unraisablehook, as sqlite3 does) instead of dropping them."""
     global _callback_tracebacks
-    _callback_tracebacks = bool(flag)
+    _callback_tracebacks = bool(enable)
 
 
-_callback_tracebacks = False
+def enable_shared_cache(enable):
+    if enable:
+        raise NotSupportedError("shared-cache mode is not supported by minisql")
 
 
-# Default adapters and converters, as sqlite3 registers them (deprecated in
-# 3.12 but still present).
+# sqlite3's default adapters and converters (deprecated in 3.12, still there).
 def _adapt_date(val):
     return val.isoformat()
 
@@ -139,10 +270,11 @@ def _convert_date(val):
 def _convert_timestamp(val):
     datepart, timepart = val.split(b" ")
     year, month, day = map(int, datepart.split(b"-"))
-    timepart_full = timepart.split(b".")
-    hours, minutes, seconds = map(int, timepart_full[0].split(b":"))
-    microseconds = int("{:0<6.6}".format(timepart_full[1].decode())) if len(timepart_full) == 2 else 0
-    return datetime.datetime(year, month, day, hours, minutes, seconds, microseconds)
+    clock = timepart.split(b".")
+    hours, minutes, seconds = map(int, clock[0].split(b":"))
+    # Fractions are read as microseconds: padded or cut to six digits.
+    micro = int("{:0<6.6}".format(clock[1].decode())) if len(clock) == 2 else 0
+    return datetime.datetime(year, month, day, hours, minutes, seconds, micro)
 
 
 register_adapter(datetime.date, _adapt_date)
@@ -151,262 +283,664 @@ register_converter("date", _convert_date)
 register_converter("timestamp", _convert_timestamp)
 
 
-# -- binding ------------------------------------------------------------------
+# -- small helpers --------------------------------------------------------------------
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python
+
+
+def _type_name(obj):
+    """The type's tp_name, as sqlite3's messages print it: 'int', 'P' for a
+    Python class, 'decimal.Decimal' for an extension type."""
+    t = type(obj)
+    if t.__flags__ & _HEAPTYPE or t.__module__ == "builtins":
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
+def _thread_error(owner):
+    return ProgrammingError(
+        "SQLite objects created in a thread can only be used in that same thread. "
+        f"The object was created in thread id {owner} and this is thread id "
+        f"{threading.get_ident()}.")
+
+
+class _UnraisableArgs:
+    """What sys.unraisablehook receives (a replacement hook accepts any
+    object with these attributes; the default one is called below)."""
+
+    def __init__(self, exc, obj):
+        self.exc_type = type(exc)
+        self.exc_value = exc
+        self.exc_traceback = exc.__traceback__
+        self.err_msg = None
+        self.object = obj
+
+
+def _report_callback_error(exc, obj):
+    """enable_callback_tracebacks(True): show an exception a callback raised."""
+    if not _callback_tracebacks:
+        return
+    hook = sys.unraisablehook
+    if hook is sys.__unraisablehook__:
+        sys.stderr.write(f"Exception ignored in: {obj!r}\n")
+        traceback.print_exception(exc, file=sys.stderr)
+    else:
+        hook(_UnraisableArgs(exc, obj))
+
+
+def _reporting(func):
+    """``func`` wrapped so that what it raises is reported (see above) and
+    then raised on to the engine, which turns it into sqlite3's error."""
+    def call(*args):
+        try:
+            for a in args:
+                if type(a) is str and not a.isascii():
+                    a.encode("utf-8")   # text that is not UTF-8 cannot reach Python
+            return func(*args)
+        except Exception as exc:
+            _report_callback_error(exc, func)
+            raise
+    return call
+
+
+def _reporting_aggregate(cls):
+    """An aggregate class whose __init__/step/finalize report what they
+    raise; a missing method stays missing (the engine says 'not defined')."""
+    class Aggregate:
+        def __init__(self):
+            self.inner = _reporting(cls)()
+
+        def __getattr__(self, name):
+            try:
+                method = getattr(self.inner, name)
+            except Exception as exc:
+                _report_callback_error(exc, cls)
+                raise
+            wrapped = _reporting(method)
+            setattr(self, name, wrapped)
+            return wrapped
+    return Aggregate
+
+
+# -- statements: what sqlite3 works out about them ----------------------------------------
+
+def _first_word(sql):
+    """The first 7 characters after leading blanks and comments (sqlite3's
+    lstrip_sql), or '' when nothing follows them."""
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in " \t\f\n\r":
+            i += 1
+        elif c == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i + 2)
+            if j < 0:
+                return ""
+            i = j + 1
+        elif c == "/" and sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            if j < 0:
+                return ""
+            i = j + 2
+        else:
+            return sql[i:i + 7]
+    return ""
+
+
+_DML_WORDS = ("insert", "update", "delete", "replace")
+# Pragmas for which sqlite3_stmt_readonly() is false (executemany accepts them).
+_WRITING_PRAGMAS = frozenset(("journal_mode", "wal_checkpoint", "incremental_vacuum"))
+_WRITING_PRAGMAS_WITH_VALUE = frozenset(("user_version", "application_id", "schema_version"))
+_READONLY_STATEMENTS = (ast.Select, ast.Explain, ast.Commit, ast.Rollback, ast.Savepoint,
+                        ast.Release, ast.Attach, ast.Detach, ast.Reindex)
+
+
+def _readonly(stmt):
+    """sqlite3_stmt_readonly(): executemany() refuses such statements."""
+    if isinstance(stmt, _READONLY_STATEMENTS):
+        return True
+    if isinstance(stmt, ast.Begin):
+        return stmt.mode not in ("IMMEDIATE", "EXCLUSIVE")
+    if isinstance(stmt, ast.Pragma):
+        name = stmt.name.lower()
+        return not (name in _WRITING_PRAGMAS or
+                    (stmt.value is not None and name in _WRITING_PRAGMAS_WITH_VALUE))
+    return False
+
+
+class _StatementInfo:
+    """What the DB-API keeps about a prepared statement (``Prepared.extra``)."""
+
+    __slots__ = ("is_dml", "readonly", "names", "desc_names", "description")
+
+    def __init__(self, p):
+        # sqlite3's test, on the text: the first word after blanks and
+        # comments ('WITH ... INSERT' is not "DML" to it).
+        self.is_dml = _first_word(p.sql).lower().startswith(_DML_WORDS)
+        self.readonly = p.compiled == "empty" or _readonly(p.stmt)
+        self.names = p.stmt.param_names      # per slot: ':a', '?3', ... or None
+        self.desc_names = None               # the column names `description` is for
+        self.description = None
+
+
+def _info(p):
+    info = p.extra
+    if info is None:
+        info = p.extra = _StatementInfo(p)
+    return info
+
+
+# -- binding ---------------------------------------------------------------------------
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
-_BINDABLE = (type(None), int, float, str, bytes)
 
 
-def _bind_value(value, i):
-    """Turn one Python parameter into a SQLite value, as sqlite3 does."""
-    t = type(value)
-    if t is not str and t is not int and t is not float and value is not None \
-            and t is not bytes:
-        if adapters:
-            adapter = adapters.get((t, PrepareProtocol))
-            if adapter is not None:
-                value = adapter(value)
-                t = type(value)
-        if isinstance(value, (bytearray, memoryview)):
-            return bytes(value)
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, int):
-            value = int(value)
-        elif isinstance(value, float):
-            value = float(value)
-        elif isinstance(value, str):
-            value = str(value)
-        elif not isinstance(value, _BINDABLE):
+def _bind_value(v, i):
+    """One parameter (after adaptation) as an engine value, as
+    pysqlite_statement_bind_parameter does it; ``i`` numbers it in errors."""
+    if v is None:
+        return None
+    if isinstance(v, int):
+        if not _INT64_MIN <= v <= _INT64_MAX:
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return int.__int__(v)
+    if isinstance(v, float):
+        v = float.__float__(v)
+        return None if v != v else v        # SQLite binds NaN as NULL
+    if isinstance(v, str):
+        if not v.isascii():
+            v.encode("utf-8")               # lone surrogates: UnicodeEncodeError
+        return str.__str__(v)
+    if isinstance(v, bytes):
+        return bytes(v) if type(v) is not bytes else v
+    try:
+        return bytes(memoryview(v))         # anything with the buffer protocol
+    except TypeError:
+        raise ProgrammingError(f"Error binding parameter {i}: type "
+                               f"'{_type_name(v)}' is not supported") from None
+
+
+def _bind_slow(v, i):
+    if _base_type_adapted or type(v) not in (int, float, str, bytearray):
+        v = adapt(v, PrepareProtocol, v)
+    return _bind_value(v, i)
+
+
+def _bind(info, count, parameters):
+    """The engine's parameter list for one execution."""
+    t = type(parameters)
+    if t is tuple or t is list or (not isinstance(parameters, dict) and
+                                   hasattr(t, "__getitem__")):
+        n = len(parameters)
+        if n != count:
             raise ProgrammingError(
-                f"Error binding parameter {i}: type '{t.__name__}' is not supported")
-    if type(value) is int and not _INT64_MIN <= value <= _INT64_MAX:
-        raise OverflowError("Python int too large to convert to SQLite INTEGER")
-    return value
-
-
-def _bind(stmt, parameters):
-    """Map DB-API parameters onto the statement's numbered slots."""
-    count = stmt.param_count
-    names = stmt.param_names
-    if isinstance(parameters, collections.abc.Mapping) and names:
-        out = [None] * count
-        for name, idx in names.items():
-            try:
-                v = parameters[name]
-            except KeyError:
-                raise ProgrammingError(
-                    f"You did not supply a value for binding parameter :{name}.") from None
-            out[idx - 1] = _bind_value(v, idx)
+                f"Incorrect number of bindings supplied. The current statement uses "
+                f"{count}, and there are {n} supplied.")
+        if _base_type_adapted:
+            return [_bind_slow(parameters[i], i + 1) for i in range(n)]
+        out = []
+        append = out.append
+        for i in range(n):
+            v = parameters[i]
+            tv = type(v)
+            if tv is int:
+                if _INT64_MIN <= v <= _INT64_MAX:
+                    append(v)
+                    continue
+            elif tv is str:
+                if v.isascii():
+                    append(v)
+                    continue
+            elif tv is float:
+                if v == v:
+                    append(v)
+                    continue
+            elif v is None:
+                append(None)
+                continue
+            append(_bind_slow(v, i + 1))
         return out
-    if isinstance(parameters, (str, bytes)) or not isinstance(
-            parameters, collections.abc.Sequence):
-        if isinstance(parameters, collections.abc.Mapping):
-            # sqlite3: a dict with only positional placeholders
-            if count == 0:
-                return []
-            raise ProgrammingError(
-                "Binding 1 has no name, but you supplied a dictionary (which has only names).")
-        raise ProgrammingError("parameters are of unsupported type")
-    if len(parameters) != count:
-        raise ProgrammingError(
-            f"Incorrect number of bindings supplied. The current statement uses "
-            f"{count}, and there are {len(parameters)} supplied.")
-    return [_bind_value(v, i + 1) for i, v in enumerate(parameters)]
+    if isinstance(parameters, dict):
+        out = []
+        for i, name in enumerate(info.names[:count], 1):
+            if name is None:
+                raise ProgrammingError(
+                    f"Binding {i} has no name, but you supplied a dictionary "
+                    "(which has only names).")
+            try:
+                v = parameters[name[1:]]
+            except LookupError:
+                raise ProgrammingError("You did not supply a value for binding "
+                                       f"parameter :{name[1:]}.") from None
+            out.append(_bind_slow(v, i))
+        return out
+    raise ProgrammingError("parameters are of unsupported type")
 
 
-# -- connection -----------------------------------------------------------------
+# -- the trace callback's text -------------------------------------------------------------
+
+def _sql_literal(v):
+    if v is None:
+        return "NULL"
+    if type(v) is int:
+        return str(v)
+    if type(v) is float:
+        return real_to_text(v)
+    if type(v) is str:
+        return "'" + v.replace("'", "''") + "'"
+    return "x'" + v.hex() + "'"
+
+
+def _expanded_sql(text, names, params):
+    """sqlite3_expanded_sql(): ``text`` with each parameter replaced by the
+    literal of its bound value."""
+    if not params:
+        return text
+    out = []
+    last = 0
+    following = 1
+    for tok in _tokens(text):
+        if tok.type != "VARIABLE":
+            continue
+        name = tok.text
+        if name == "?":
+            idx = following
+        elif name[0] == "?":
+            idx = int(name[1:])
+        else:
+            idx = names.index(name) + 1
+        following = idx + 1
+        out.append(text[last:tok.start])
+        out.append(_sql_literal(params[idx - 1]))
+        last = tok.end
+    out.append(text[last:])
+    return "".join(out)
+
+
+# Blanks and comments, as SQLite's tokenizer skips them.
+_GAP = re.compile(r"(?:[ \t\f\n\r]+|--[^\n]*(?:\n|\Z)|/\*[\s\S]*?(?:\*/|\Z))*")
+
+
+def _script_texts(script, prepared):
+    """(statement, the text SQLite traces for it): from the end of the
+    previous statement through this one's ';'."""
+    pos = 0
+    for p in prepared:
+        text = p.stmt.text
+        start = script.find(text, pos)
+        end = len(script) if start < 0 else _GAP.match(script, start + len(text)).end()
+        if script.startswith(";", end):
+            end += 1
+        yield p, script[pos:end]
+        pos = end
+
+
+# -- results ------------------------------------------------------------------------------
+
+def _converter_bytes(v):
+    """The bytes a converter receives: the value as sqlite3_column_blob()
+    gives it (numbers as SQLite renders them as text)."""
+    t = type(v)
+    if t is bytes:
+        return v
+    if t is str:
+        return v.encode("utf-8", "surrogateescape")
+    if t is float:
+        return real_to_text(v).encode("ascii")
+    return str(v).encode("ascii")
+
+
+def _decode_error(colname, text):
+    """sqlite3's error for text that is not UTF-8: built in a 200-byte C
+    buffer from the raw bytes, which are then read as ASCII."""
+    raw = (b"Could not decode to UTF-8 column '" +
+           colname.encode("utf-8", "surrogateescape").split(b"\0")[0] +
+           b"' with text '" + text.encode("utf-8", "surrogateescape").split(b"\0")[0] + b"'")
+    return OperationalError(raw[:198].decode("ascii", "replace"))
+
+
+def _column_converters(conn, names, decltypes):
+    """sqlite3's row_cast_map: the converter of each column, or None."""
+    detect = conn.detect_types
+    out = []
+    for i, name in enumerate(names):
+        conv = None
+        if detect & PARSE_COLNAMES:
+            # The name between the last '[' and the first ']' after it.
+            j = name.find("[")
+            if j >= 0:
+                k = name.find("]", j)
+                if k >= 0:
+                    conv = converters.get(name[name.rfind("[", j, k) + 1:k].upper())
+        if conv is None and detect & PARSE_DECLTYPES and decltypes:
+            decl = decltypes[i]
+            if decl:
+                cut = len(decl)
+                for stop in (" ", "("):
+                    k = decl.find(stop)
+                    if 0 <= k < cut:
+                        cut = k
+                conv = converters.get(decl[:cut].upper())
+        out.append(conv)
+    return out if any(c is not None for c in out) else None
+
+
+def _description_name(name, detect):
+    if detect & PARSE_COLNAMES:
+        i = name.find("[")
+        if i >= 0:
+            return name[:i - 1] if i and name[i - 1] == " " else name[:i]
+    return name
+
+
+# -- connection -----------------------------------------------------------------------------
 
 def connect(database, timeout=5.0, detect_types=0, isolation_level="",
             check_same_thread=True, factory=None, cached_statements=128,
-            uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
-    """Open a database, as sqlite3.connect does.  minisql's own keyword:
-    ``checksums=True`` creates a new database with a CRC32C in the last 4
-    bytes of every page, verified on every read (ignored for an existing
-    database, whose header says whether it has them)."""
-    factory = factory or Connection
-    kwargs = {"checksums": True} if checksums else {}
+            uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL):
+    factory = Connection if factory is None else factory
     return factory(database, timeout=timeout, detect_types=detect_types,
                    isolation_level=isolation_level,
                    check_same_thread=check_same_thread,
                    cached_statements=cached_statements, uri=uri,
-                   autocommit=autocommit, **kwargs)
+                   autocommit=autocommit)
 
 
 def _parse_uri(database):
-    """file: URIs as SQLite reads them: the path, and mode / immutable."""
-    from urllib.parse import parse_qs, unquote, urlsplit
-    parts = urlsplit(database)
-    path = unquote(parts.path)
-    if parts.netloc not in ("", "localhost"):
-        raise OperationalError(f"invalid uri authority: {parts.netloc}")
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    return path, query
+    """A file: URI as SQLite reads it: (path, {parameter: value})."""
+    from urllib.parse import unquote
+    rest = database[5:].split("#", 1)[0]
+    path, _, query = rest.partition("?")
+    if path.startswith("//"):
+        authority, slash, path = path[2:].partition("/")
+        if authority not in ("", "localhost"):
+            raise OperationalError(f"invalid uri authority: {authority}")
+        path = slash + path
+    params = {}
+    for item in query.split("&"):
+        if item:
+            key, _, value = item.partition("=")
+            params[unquote(key)] = unquote(value)
+    return unquote(path), params
+
+
+def _isolation_level(value):
+    if not isinstance(value, str):
+        raise TypeError("isolation_level must be str or None")
+    if "\0" in value:
+        raise ValueError("embedded null character")
+    level = value.upper() if value.isascii() else None
+    if level not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+        raise ValueError("isolation_level string must be '', 'DEFERRED', "
+                         "'IMMEDIATE', or 'EXCLUSIVE'")
+    return level
+
+
+def _autocommit(value):
+    if value is True or value is False:
+        return value
+    if type(value) is int and value == LEGACY_TRANSACTION_CONTROL:
+        return LEGACY_TRANSACTION_CONTROL
+    raise ValueError("autocommit must be True, False, or "
+                     "sqlite3.LEGACY_TRANSACTION_CONTROL")
+
+
+def _not_supported(what):
+    def method(self, *args, **kwargs):
+        self._check()
+        raise NotSupportedError(f"{what} is not supported by minisql")
+    method.__name__ = what.split("(")[0]
+    return method
 
 
 class Connection:
+    __module__ = "minisql"
+    _db = None
+
     def __init__(self, database, timeout=5.0, detect_types=0, isolation_level="",
                  check_same_thread=True, factory=None, cached_statements=128,
-                 uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
-        if isinstance(database, bytes):
-            database = database.decode()
-        database = str(database) if not isinstance(database, str) else database
+                 uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL):
+        import os
+        database = os.fsdecode(database) if isinstance(database, bytes) else \
+            os.fspath(database)
+        if not isinstance(timeout, (int, float)):
+            raise TypeError(f"must be real number, not {_type_name(timeout)}")
+        detect_types = operator.index(detect_types)
+        cached_statements = operator.index(cached_statements)
+        level = None if isolation_level is None else _isolation_level(isolation_level)
+        autocommit = _autocommit(autocommit)
         readonly = immutable = False
-        memory = database == ":memory:" or database == ""
+        create = True
+        memory = database in (":memory:", "")
         if uri and database.startswith("file:"):
             path, query = _parse_uri(database)
             mode = query.get("mode", "rwc")
             if mode not in ("ro", "rw", "rwc", "memory"):
                 raise OperationalError(f"no such access mode: {mode}")
-            readonly = mode == "ro"
-            immutable = query.get("immutable", "0") not in ("0", "false", "no", "off")
-            if immutable:
-                readonly = True
-            memory = mode == "memory" or path in ("", ":memory:")
+            vfs = query.get("vfs")
+            if vfs is not None and vfs not in ("unix", "unix-excl", "unix-dotfile",
+                                               "unix-none"):
+                raise OperationalError(f"no such vfs: {vfs}")
+            immutable = query.get("immutable", "0").lower() in ("1", "on", "true", "yes")
+            readonly = mode == "ro" or immutable
             create = mode in ("rwc", "memory")
+            memory = mode == "memory" or path in ("", ":memory:")
             database = path
-        else:
-            create = True
         self._thread = threading.get_ident()
-        self.check_same_thread = check_same_thread
+        self.check_same_thread = bool(check_same_thread)
+        self._lock = threading.RLock()
         self._db = Database(":memory:" if memory else database, readonly=readonly,
                             create=create, immutable=immutable, timeout=timeout,
-                            cached_statements=cached_statements, checksums=checksums)
+                            cached_statements=cached_statements)
         self.detect_types = detect_types
         self.row_factory = None
         self.text_factory = str
-        self._isolation_level = None
-        self.isolation_level = isolation_level
-        if autocommit not in (True, False, LEGACY_TRANSACTION_CONTROL):
-            raise ValueError("autocommit must be True, False, or "
-                             "sqlite3.LEGACY_TRANSACTION_CONTROL")
+        self._isolation_level = level
         self._autocommit = autocommit
-        self._cursors = []
-        self._closed = False
-        if autocommit is False:
-            self._db.execute_control("BEGIN")
+        self._trace = None
         for exc in (Warning, Error, InterfaceError, DatabaseError, DataError,
                     OperationalError, IntegrityError, InternalError,
                     ProgrammingError, NotSupportedError):
             setattr(self, exc.__name__, exc)
+        if autocommit is False:
+            self._control("BEGIN")
 
-    # -- guards ---------------------------------------------------------------
+    # -- guards: sqlite3 checks the thread first, then that the connection is open
     def _check(self):
-        if self._closed:
-            raise ProgrammingError("Cannot operate on a closed database.")
         if self.check_same_thread and threading.get_ident() != self._thread:
-            raise ProgrammingError(
-                "SQLite objects created in a thread can only be used in that same "
-                f"thread. The object was created in thread id {self._thread} and "
-                f"this is thread id {threading.get_ident()}.")
+            raise _thread_error(self._thread)
+        if self._db is None:
+            raise ProgrammingError("Cannot operate on a closed database.")
 
-    # -- properties -------------------------------------------------------------
+    def _check_open(self):
+        if self._db is None:
+            raise ProgrammingError("Cannot operate on a closed database.")
+
+    def _control(self, sql):
+        """Run a transaction-control statement of the module's own (traced,
+        like sqlite3's)."""
+        if self._trace is not None:
+            self._emit_trace(sql)
+        db = self._db
+        db.run(db.prepare(sql), [])
+
+    def _begin_implicit(self, p):
+        """The BEGIN sqlite3 issues before a "DML" statement: only once the
+        statement is known to compile."""
+        self._db.compile(p)
+        self._control("BEGIN " + self._isolation_level)
+
+    def _emit_trace(self, text):
+        callback = self._trace
+        try:
+            callback(text)
+        except Exception as exc:
+            _report_callback_error(exc, callback)
+
+    # -- attributes ---------------------------------------------------------------
     @property
     def isolation_level(self):
+        self._check_open()
         return self._isolation_level
 
     @isolation_level.setter
     def isolation_level(self, value):
+        self._check_open()
         if value is None:
-            if getattr(self, "_db", None) is not None and self._db.in_transaction \
-                    and getattr(self, "_autocommit", LEGACY_TRANSACTION_CONTROL) \
-                    == LEGACY_TRANSACTION_CONTROL:
-                self.commit()
             self._isolation_level = None
+            self.commit()       # sqlite3 commits to re-enable autocommit mode
             return
-        if not isinstance(value, str):
-            raise TypeError("isolation_level must be str or None")
-        if value.upper() not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
-            raise ValueError("isolation_level string must be '', 'DEFERRED', "
-                             "'IMMEDIATE', or 'EXCLUSIVE'")
-        self._isolation_level = value
+        self._isolation_level = _isolation_level(value)
 
     @property
     def autocommit(self):
+        """PEP 249 transaction control (Python 3.12): True, False or
+        LEGACY_TRANSACTION_CONTROL (the default: ``isolation_level`` rules)."""
+        self._check()
         return self._autocommit
 
     @autocommit.setter
     def autocommit(self, value):
         self._check()
-        if value not in (True, False, LEGACY_TRANSACTION_CONTROL):
-            raise ValueError("autocommit must be True, False, or "
-                             "sqlite3.LEGACY_TRANSACTION_CONTROL")
-        if value is True and self._db.in_transaction:
-            self._db.execute_control("COMMIT")
-        self._autocommit = value
-        if value is False and not self._db.in_transaction:
-            self._db.execute_control("BEGIN")
+        value = _autocommit(value)
+        with self._lock:
+            self._autocommit = value
+            in_tx = self._db.in_transaction
+            if value is True and in_tx:
+                self._control("COMMIT")
+            elif value is False and not in_tx:
+                self._control("BEGIN")
 
     @property
     def in_transaction(self):
-        self._check()
+        self._check_open()
         return self._db.in_transaction
 
     @property
     def total_changes(self):
-        self._check()
+        self._check_open()
         return self._db.total_changes
 
-    # -- statements -------------------------------------------------------------
+    # -- statements ---------------------------------------------------------------
     def cursor(self, factory=None):
         self._check()
-        cur = (factory or Cursor)(self)
+        cur = (Cursor if factory is None else factory)(self)
+        if not isinstance(cur, Cursor):
+            raise TypeError(f"factory must return a cursor, not {_type_name(cur)}")
+        if self.row_factory is not None:
+            cur.row_factory = self.row_factory
         return cur
 
-    def execute(self, sql, parameters=()):
+    def execute(self, sql, parameters=(), /):
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql, seq_of_parameters):
-        return self.cursor().executemany(sql, seq_of_parameters)
+    def executemany(self, sql, parameters, /):
+        return self.cursor().executemany(sql, parameters)
 
-    def executescript(self, sql_script):
+    def executescript(self, sql_script, /):
         return self.cursor().executescript(sql_script)
 
     def commit(self):
         self._check()
-        if self._db.in_transaction:
-            self._db.execute_control("COMMIT")
-        if self._autocommit is False:
-            self._db.execute_control("BEGIN")
+        with self._lock:
+            autocommit = self._autocommit
+            if autocommit is False:
+                self._control("COMMIT")
+                self._control("BEGIN")
+            elif autocommit is not True and self._db.in_transaction:
+                self._control("COMMIT")
 
     def rollback(self):
         self._check()
-        if self._db.in_transaction:
-            self._db.execute_control("ROLLBACK")
-        if self._autocommit is False:
-            self._db.execute_control("BEGIN")
+        with self._lock:
+            autocommit = self._autocommit
+            if autocommit is False:
+                self._control("ROLLBACK")
+                self._control("BEGIN")
+            elif autocommit is not True and self._db.in_transaction:
+                self._control("ROLLBACK")
 
     def close(self):
-        if self._closed:
-            return
         if self.check_same_thread and threading.get_ident() != self._thread:
-            self._check()
-        if self._autocommit is False and self._db.in_transaction:
-            self._db.execute_control("ROLLBACK")
-        self._db.close()
-        self._closed = True
+            raise _thread_error(self._thread)
+        db = self._db
+        if db is None:
+            return
+        with self._lock:
+            try:
+                if self._autocommit is False and db.in_transaction:
+                    self._control("ROLLBACK")
+            finally:
+                self._db = None
+                db.close()
 
     def interrupt(self):
-        if self._closed:
-            raise ProgrammingError("Cannot operate on a closed database.")
+        """Abort the statement running on this connection (from any thread)."""
+        self._check_open()
         self._db.interrupt()
 
+    # -- callbacks --------------------------------------------------------------------
     def set_progress_handler(self, progress_handler, n):
         self._check()
-        self._db.set_progress_handler(progress_handler, n)
+        n = operator.index(n)
+        handler = None if progress_handler is None else _reporting(progress_handler)
+        with self._lock:
+            self._db.set_progress_handler(handler, n)
+
+    def set_trace_callback(self, trace_callback):
+        """Call ``trace_callback(sql)`` for every statement run, with its
+        parameters expanded, and for the BEGIN/COMMIT/ROLLBACK the module
+        issues itself (statements run by triggers are not reported)."""
+        self._check()
+        self._trace = trace_callback
+
+    def set_authorizer(self, authorizer_callback):
+        self._check()
+        if authorizer_callback is not None:
+            raise NotSupportedError("set_authorizer() is not supported by minisql")
+
+    @staticmethod
+    def _user_name(method, name, positional):
+        if not isinstance(name, str):
+            which = "1" if positional else "'name'"
+            raise TypeError(f"{method}() argument {which} must be str, "
+                            f"not {_type_name(name)}")
 
     def create_function(self, name, narg, func, *, deterministic=False):
         self._check()
-        self._db.create_function(name, narg, func)
+        self._user_name("create_function", name, False)
+        narg = operator.index(narg)
+        if not -1 <= narg <= 127 or len(name.encode("utf-8", "surrogatepass")) > 255:
+            raise OperationalError("Error creating function")
+        with self._lock:
+            self._db.create_function(name, narg, _reporting(func),
+                                     deterministic=bool(deterministic))
 
     def create_aggregate(self, name, n_arg, aggregate_class):
         self._check()
-        self._db.create_aggregate(name, n_arg, aggregate_class)
+        self._user_name("create_aggregate", name, False)
+        n_arg = operator.index(n_arg)
+        if not -1 <= n_arg <= 127 or len(name.encode("utf-8", "surrogatepass")) > 255:
+            raise OperationalError("Error creating aggregate")
+        with self._lock:
+            self._db.create_aggregate(name, n_arg, _reporting_aggregate(aggregate_class))
 
-    def create_collation(self, name, callable):
+    def create_collation(self, name, callable, /):  # noqa: A002 - sqlite3's name
         self._check()
-        self._db.create_collation(name, callable)
+        self._user_name("create_collation", name, True)
+        if callable is not None and not hasattr(callable, "__call__"):
+            raise TypeError("parameter must be callable")
+        with self._lock:
+            self._db.create_collation(name, callable)
 
+    create_window_function = _not_supported("create_window_function()")
+    blobopen = _not_supported("blobopen()")
+    serialize = _not_supported("serialize()")
+    deserialize = _not_supported("deserialize()")
+    getlimit = _not_supported("getlimit()")
+    setlimit = _not_supported("setlimit()")
+
+    # -- whole-database operations ----------------------------------------------------
     def iterdump(self):
         self._check()
         from .engine.dump import iterdump
@@ -415,32 +949,45 @@ class Connection:
     def backup(self, target, *, pages=-1, progress=None, name="main", sleep=0.250):
         self._check()
         if not isinstance(target, Connection):
-            raise TypeError("target is not a Connection")
+            raise TypeError("backup() argument 'target' must be minisql.Connection, "
+                            f"not {_type_name(target)}")
         if target is self:
             raise ValueError("target cannot be the same connection instance")
-        target._check()
-        self._db.backup(target._db, pages=pages, progress=progress, sleep=sleep)
+        target._check_open()
+        pages = operator.index(pages)
+        if progress is not None and not hasattr(progress, "__call__"):
+            raise TypeError("progress argument must be a callable")
+        if not isinstance(sleep, (int, float)):
+            raise TypeError(f"must be real number, not {_type_name(sleep)}")
+        if name != "main":
+            raise OperationalError(f"unknown database {name}")
+        with self._lock, target._lock:
+            self._db.backup(target._db, pages=pages or -1, progress=progress, sleep=sleep)
 
-    # -- minisql's own: what the shell's .wal / .page / .dbinfo show ----------
+    # -- minisql's own: what the shell's .wal / .page / .dbinfo show -------------------
     def minisql_info(self):
         """The journal mode and the WAL / wal-index state (frames, nBackfill,
         salts, read marks and whether a reader holds each)."""
         self._check()
-        return self._db.info()
+        with self._lock:
+            return self._db.info()
 
     def minisql_page(self, pgno):
         """The bytes of page ``pgno`` as this connection sees it."""
         self._check()
-        return self._db.page_image(pgno)
+        with self._lock:
+            return self._db.page_image(pgno)
 
     def __enter__(self):
+        self._check_open()
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
+        if exc_type is None and exc is None and tb is None:
             try:
                 self.commit()
-            except Exception:
+            except BaseException:
+                # Roll back to release the database; the commit's error wins.
                 self.rollback()
                 raise
         else:
@@ -448,166 +995,275 @@ class Connection:
         return False
 
     def __call__(self, sql):
-        raise NotSupportedError("calling a connection is not supported")
+        self._check()
+        raise NotSupportedError("calling a connection is not supported by minisql; "
+                                "use execute()")
 
 
-# -- cursor -----------------------------------------------------------------------
+# -- cursor -----------------------------------------------------------------------------------
+
+class _ReadOnly:
+    """A cursor attribute users may read but not set (sqlite3's READONLY
+    members)."""
+
+    __slots__ = ("attr",)
+
+    def __init__(self, attr):
+        self.attr = attr
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else getattr(obj, self.attr)
+
+    def __set__(self, obj, value):
+        raise AttributeError("readonly attribute")
+
+    def __delete__(self, obj):
+        raise AttributeError("readonly attribute")
+
 
 class Cursor:
-    def __init__(self, connection):
+    __module__ = "minisql"
+    _connection = None       # set by __init__: "Base Cursor.__init__ not called" otherwise
+
+    def __init__(self, connection, /):
         if not isinstance(connection, Connection):
-            raise TypeError("connection must be a minisql Connection")
-        self.connection = connection
-        self.arraysize = 1
-        self.row_factory = connection.row_factory
-        self.description = None
-        self.rowcount = -1
-        self.lastrowid = None
-        self._rows = None
+            raise TypeError("Cursor() argument 1 must be minisql.Connection, "
+                            f"not {_type_name(connection)}")
+        if connection.check_same_thread and threading.get_ident() != connection._thread:
+            raise _thread_error(connection._thread)
+        self._connection = connection
+        self._arraysize = 1
+        self.row_factory = None
+        self._description = None
+        self._rowcount = -1
+        self._lastrowid = None
+        self._rows = None            # the engine's running Result, or None
+        self._names = None           # result column names as the engine gives them
         self._converters = None
         self._closed = False
+        self._locked = False         # inside execute(): user callbacks may not reuse it
+
+    # -- read-only attributes -----------------------------------------------------------------
+    connection = _ReadOnly("_connection")
+    description = _ReadOnly("_description")
+    rowcount = _ReadOnly("_rowcount")
+    lastrowid = _ReadOnly("_lastrowid")
+
+    @property
+    def arraysize(self):
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value):
+        self._arraysize = operator.index(value)
 
     def _check(self):
-        self.connection._check()
+        conn = self._connection
+        if conn is None:
+            raise ProgrammingError("Base Cursor.__init__ not called.")
         if self._closed:
             raise ProgrammingError("Cannot operate on a closed cursor.")
+        if self._locked:
+            raise ProgrammingError("Recursive use of cursors not allowed.")
+        if conn.check_same_thread and threading.get_ident() != conn._thread:
+            raise _thread_error(conn._thread)
+        if conn._db is None:
+            raise ProgrammingError("Cannot operate on a closed database.")
+        return conn
 
-    def _begin_implicit(self, stmt):
-        conn = self.connection
-        if conn._autocommit == LEGACY_TRANSACTION_CONTROL and conn._isolation_level is not None \
-                and stmt.is_dml and not conn._db.in_transaction:
-            conn._db.execute_control(("BEGIN " + conn._isolation_level).strip())
+    def _finish_rows(self):
+        rows = self._rows
+        if rows is not None:
+            self._rows = None
+            rows.close()
 
-    def _prepare(self, sql):
+    # -- executing ----------------------------------------------------------------------------
+    def execute(self, sql, parameters=(), /):
+        conn = self._check()
         if not isinstance(sql, str):
-            raise TypeError(f"execute() argument 1 must be str, not {type(sql).__name__}")
+            raise TypeError(f"execute() argument 1 must be str, not {_type_name(sql)}")
+        with conn._lock:
+            self._locked = True
+            try:
+                self._execute(conn, sql, parameters)
+            finally:
+                self._locked = False
+        return self
+
+    def _execute(self, conn, sql, parameters):
+        self._finish_rows()
+        self._description = None
+        self._rowcount = -1
         if "\0" in sql:
             raise ProgrammingError("the query contains a null character")
-        return self.connection._db.prepare(sql)
-
-    def execute(self, sql, parameters=()):
-        self._check()
-        self._reset()
-        stmt = self._prepare(sql)
-        params = _bind(stmt, parameters)
-        self._begin_implicit(stmt)
-        db = self.connection._db
-        result = db.run(stmt, params)
-        self._setup_result(stmt, result)
-        self.lastrowid = db.last_insert_rowid
-        return self
-
-    def executemany(self, sql, seq_of_parameters):
-        self._check()
-        self._reset()
-        stmt = self._prepare(sql)
-        if stmt.column_names and not stmt.is_dml:
-            raise ProgrammingError("executemany() can only execute DML statements.")
-        db = self.connection._db
-
-        def bound():
-            for parameters in seq_of_parameters:
-                params = _bind(stmt, parameters)
-                self._begin_implicit(stmt)
-                yield params
-        # The first set is bound (and the implicit BEGIN issued) before the
-        # engine sees the batch, so it knows the transaction state.
-        params = bound()
-        first = next(params, None)
-        total = 0 if first is None else db.run_many(stmt, itertools.chain((first,), params))
-        self.rowcount = total if stmt.is_dml else -1
-        self.lastrowid = db.last_insert_rowid
-        return self
-
-    def executescript(self, sql_script):
-        self._check()
-        self._reset()
-        if not isinstance(sql_script, str):
-            raise ValueError("script argument must be unicode.")
-        db = self.connection._db
-        if self.connection._autocommit == LEGACY_TRANSACTION_CONTROL and db.in_transaction:
-            db.execute_control("COMMIT")
-        for stmt in db.prepare_script(sql_script):
-            for _ in db.run(stmt, []):
-                pass
-        return self
-
-    def _reset(self):
-        if self._rows is not None:
-            self._rows.close()
-            self._rows = None
-        self.description = None
-        self.rowcount = -1
-
-    def _setup_result(self, stmt, result):
-        names = stmt.column_names
-        conn = self.connection
-        self._converters = None
+        db = conn._db
+        p = db.prepare(sql)
+        info = p.extra or _info(p)
+        if info.is_dml and conn._isolation_level is not None and \
+                conn._autocommit == LEGACY_TRANSACTION_CONTROL and not db.in_transaction:
+            conn._begin_implicit(p)
+        try:
+            params = _bind(info, p.param_count, parameters)
+        except BaseException:
+            db.compile(p)        # sqlite3 reports a prepare error before this one
+            raise
+        if conn._trace is not None and p.compiled != "empty":
+            db.compile(p)
+            conn._emit_trace(_expanded_sql(sql[:len(sql) - len(_parse_one(sql)[1])],
+                                           info.names, params))
+        result = db.run(p, params)
+        names = p.column_names
         if names:
-            conv = None
-            if conn.detect_types:
-                conv = self._pick_converters(stmt, names)
-                names = [self._strip_colname(n) for n in names] \
-                    if conn.detect_types & PARSE_COLNAMES else names
-            self.description = tuple((n, None, None, None, None, None, None) for n in names)
-            self._converters = conv if conv and any(conv) else None
+            self._set_columns(conn, info, names, p.column_decltypes)
             self._rows = result
+        self._rowcount = result.changes if info.is_dml else -1
+        self._lastrowid = db.last_insert_rowid
+
+    def _set_columns(self, conn, info, names, decltypes):
+        detect = conn.detect_types
+        self._names = names
+        if detect:
+            self._converters = _column_converters(conn, names, decltypes)
+            self._description = tuple((_description_name(n, detect), None, None, None,
+                                       None, None, None) for n in names)
+            return
+        self._converters = None
+        if info.desc_names is not names:
+            info.description = tuple((n, None, None, None, None, None, None) for n in names)
+            info.desc_names = names
+        self._description = info.description
+
+    def executemany(self, sql, seq_of_parameters, /):
+        conn = self._check()
+        if not isinstance(sql, str):
+            raise TypeError(f"executemany() argument 1 must be str, not {_type_name(sql)}")
+        with conn._lock:
+            self._locked = True
+            try:
+                self._executemany(conn, sql, seq_of_parameters)
+            finally:
+                self._locked = False
+        return self
+
+    def _executemany(self, conn, sql, seq_of_parameters):
+        params_iter = iter(seq_of_parameters)
+        self._finish_rows()
+        self._description = None
+        self._rowcount = -1
+        if "\0" in sql:
+            raise ProgrammingError("the query contains a null character")
+        db = conn._db
+        p = db.prepare(sql)
+        info = p.extra or _info(p)
+        db.compile(p)
+        if info.readonly:
+            raise ProgrammingError("executemany() can only execute DML statements.")
+        if info.is_dml and conn._isolation_level is not None and \
+                conn._autocommit == LEGACY_TRANSACTION_CONTROL and not db.in_transaction:
+            conn._control("BEGIN " + conn._isolation_level)
+        count = p.param_count
+        if conn._trace is not None:
+            text = sql[:len(sql) - len(_parse_one(sql)[1])]
+
+            def bound():
+                for parameters in params_iter:
+                    params = _bind(info, count, parameters)
+                    conn._emit_trace(_expanded_sql(text, info.names, params))
+                    yield params
         else:
-            for _ in result:
-                pass
-            self._rows = None
-        self.rowcount = result.changes if stmt.is_dml else -1
+            def bound():
+                for parameters in params_iter:
+                    yield _bind(info, count, parameters)
+        total = db.run_many(p, bound())
+        self._rowcount = total if info.is_dml else -1
 
-    @staticmethod
-    def _strip_colname(name):
-        i = name.find(" [")
-        return name[:i] if i >= 0 else name
+    def executescript(self, sql_script, /):
+        conn = self._check()
+        if not isinstance(sql_script, str):
+            raise TypeError("executescript() argument must be str, "
+                            f"not {_type_name(sql_script)}")
+        if "\0" in sql_script:
+            raise ValueError("embedded null character")
+        # sqlite3 leaves description, rowcount, lastrowid and any unfinished
+        # result of this cursor as they are.
+        with conn._lock:
+            db = conn._db
+            if db.in_transaction and conn._autocommit == LEGACY_TRANSACTION_CONTROL:
+                conn._control("COMMIT")
+            statements = db.prepare_script(sql_script)
+            if conn._trace is None:
+                for p in statements:
+                    deque(db.run(p, [None] * p.param_count), maxlen=0)
+            else:
+                for p, text in _script_texts(sql_script, statements):
+                    db.compile(p)
+                    conn._emit_trace(text)
+                    deque(db.run(p, [None] * p.param_count), maxlen=0)
+        return self
 
-    def _pick_converters(self, stmt, names):
-        conn = self.connection
-        out = []
-        decltypes = stmt.column_decltypes or [None] * len(names)
-        for name, decl in zip(names, decltypes):
-            conv = None
-            if conn.detect_types & PARSE_COLNAMES:
-                i, j = name.find("["), name.rfind("]")
-                if 0 <= i < j:
-                    conv = converters.get(name[i + 1:j].upper())
-            if conv is None and conn.detect_types & PARSE_DECLTYPES and decl:
-                key = decl.split("(")[0].strip().split(" ")[0].upper()
-                conv = converters.get(key)
-            out.append(conv)
-        return out
-
-    def _make_row(self, values):
-        conn = self.connection
-        if conn.text_factory is not str:
-            tf = conn.text_factory
-            values = tuple(tf(v.encode("utf-8", "surrogateescape")) if type(v) is str else v
-                           for v in values)
-        if self._converters:
-            values = tuple(v if c is None or v is None else
-                           c(v if type(v) is bytes else str(v).encode("utf-8"))
-                           for v, c in zip(values, self._converters))
-        rf = self.row_factory
-        if rf is not None:
-            return rf(self, values)
-        return values
-
-    # -- fetching ---------------------------------------------------------------
+    # -- fetching -----------------------------------------------------------------------------
     def __iter__(self):
         return self
 
     def __next__(self):
-        self._check()
-        if self._rows is None:
+        conn = self._check()
+        rows = self._rows
+        if rows is None:
             raise StopIteration
-        try:
-            values = next(self._rows)
-        except StopIteration:
-            self._rows = None
-            raise
-        return self._make_row(values)
+        with conn._lock:
+            try:
+                values = next(rows)
+            except StopIteration:
+                self._rows = None
+                raise
+            except BaseException:
+                self._rows = None
+                raise
+        if self._converters is not None or conn.text_factory is not str:
+            values = self._convert(values, conn.text_factory)
+        else:
+            for v in values:
+                if type(v) is str and not v.isascii():
+                    self._check_text(values)
+                    break
+        factory = self.row_factory
+        return values if factory is None else factory(self, values)
+
+    def _check_text(self, values):
+        """Raise sqlite3's error if a text value is not valid UTF-8 (the
+        engine carries such bytes as surrogate escapes)."""
+        for i, v in enumerate(values):
+            if type(v) is str and not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise _decode_error(self._names[i], v) from None
+
+    def _convert(self, values, text_factory):
+        conv = self._converters
+        out = []
+        for i, v in enumerate(values):
+            c = conv[i] if conv is not None else None
+            if c is not None:
+                if v is not None:
+                    data = _converter_bytes(v)
+                    # sqlite3_column_blob() gives NULL for an empty value
+                    v = c(data) if data else None
+            elif type(v) is str:
+                if text_factory is str:
+                    if not v.isascii():
+                        try:
+                            v.encode("utf-8")
+                        except UnicodeEncodeError:
+                            raise _decode_error(self._names[i], v) from None
+                elif text_factory is bytes:
+                    v = v.encode("utf-8", "surrogateescape")
+                elif text_factory is bytearray:
+                    v = bytearray(v.encode("utf-8", "surrogateescape"))
+                else:
+                    v = text_factory(v.encode("utf-8", "surrogateescape"))
+            out.append(v)
+        return tuple(out)
 
     def fetchone(self):
         try:
@@ -616,81 +1272,100 @@ class Cursor:
             return None
 
     def fetchmany(self, size=None):
-        if size is None:
-            size = self.arraysize
+        n = self._arraysize if size is None else operator.index(size)
         out = []
-        for _ in range(size):
-            row = self.fetchone()
-            if row is None:
-                break
+        # As in sqlite3, a size of 0 or less fetches everything.
+        for row in self:
             out.append(row)
+            if len(out) == n:
+                break
         return out
 
     def fetchall(self):
+        conn = self._check()
         rows = self._rows
-        conn = self.connection
-        if rows is not None and self.row_factory is None and conn.text_factory is str \
-                and not self._converters:
-            self._check()
-            self._rows = None
-            return rows.drain()
+        if rows is not None and self.row_factory is None and self._converters is None \
+                and conn.text_factory is str:
+            with conn._lock:
+                self._rows = None
+                out = rows.drain()
+            for values in out:
+                for v in values:
+                    if type(v) is str and not v.isascii():
+                        self._check_text(values)
+                        break
+            return out
         return list(self)
 
     def close(self):
-        if not self.connection._closed:
-            self.connection._check()
+        conn = self._connection
+        if conn is None:
+            raise ProgrammingError("Base Cursor.__init__ not called.")
+        conn._check()
         if self._rows is not None:
-            self._rows.close()
-            self._rows = None
+            with conn._lock:
+                self._finish_rows()
         self._closed = True
 
-    def setinputsizes(self, sizes):
-        pass
+    def setinputsizes(self, sizes, /):
+        """Required by the DB-API; does nothing (as in sqlite3)."""
 
-    def setoutputsize(self, size, column=None):
-        pass
+    def setoutputsize(self, size, column=None, /):
+        """Required by the DB-API; does nothing (as in sqlite3)."""
 
+
+# -- Row ---------------------------------------------------------------------------------------
 
 class Row:
-    """sqlite3.Row: a tuple that can also be indexed by column name."""
+    """sqlite3.Row: a result row indexed by position or by column name
+    (ASCII case-insensitively), with keys(), equality and hashing over the
+    description and the values."""
 
-    __slots__ = ("_values", "_keys")
+    __module__ = "minisql"
+    __slots__ = ("_description", "_data")
 
-    def __init__(self, cursor, values):
+    def __init__(self, cursor, data, /):
         if not isinstance(cursor, Cursor):
-            raise TypeError("Row() argument 1 must be a Cursor")
-        self._values = tuple(values)
-        self._keys = tuple(d[0] for d in cursor.description or ())
+            raise TypeError("Row() argument 1 must be minisql.Cursor, "
+                            f"not {_type_name(cursor)}")
+        if not isinstance(data, tuple):
+            raise TypeError(f"Row() argument 2 must be tuple, not {_type_name(data)}")
+        self._description = cursor._description
+        self._data = data
 
     def keys(self):
-        return list(self._keys)
+        return [d[0] for d in self._description or ()]
 
     def __getitem__(self, key):
+        if isinstance(key, int):
+            return self._data[key]
         if isinstance(key, str):
-            for i, k in enumerate(self._keys):
-                if k.lower() == key.lower():
-                    return self._values[i]
+            folded = key.lower() if key.isascii() else None
+            for i, d in enumerate(self._description or ()):
+                name = d[0]
+                if name == key or (folded is not None and name.isascii()
+                                   and name.lower() == folded):
+                    return self._data[i]
             raise IndexError("No item with that key")
-        return self._values[key]
+        if isinstance(key, slice):
+            return self._data[key]
+        raise IndexError("Index must be int or string")
 
     def __len__(self):
-        return len(self._values)
+        return len(self._data)
 
     def __iter__(self):
-        return iter(self._values)
+        return iter(self._data)
 
     def __eq__(self, other):
         if not isinstance(other, Row):
             return NotImplemented
-        return self._keys == other._keys and self._values == other._values
+        return self._description == other._description and self._data == other._data
 
     def __ne__(self, other):
-        eq = self.__eq__(other)
-        return eq if eq is NotImplemented else not eq
+        if not isinstance(other, Row):
+            return NotImplemented
+        return not (self._description == other._description and self._data == other._data)
 
     def __hash__(self):
-        return hash(self._keys) ^ hash(self._values)
-
-    def __repr__(self):
-        return f"<minisql.Row object at {id(self):#x}>"
-
+        return hash(self._description) ^ hash(self._data)

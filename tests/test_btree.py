@@ -10,6 +10,7 @@ import pytest
 
 from minisql import errors
 from minisql.storage import format as fmt
+from minisql.storage.btree import BTree
 from minisql.storage.btreepage import Geometry
 from minisql.storage.record import KeyInfo, decode_record, encode_record
 
@@ -363,11 +364,20 @@ def test_index_collation_and_desc_order(tmp_path):
     cur = bt.table(root)
     icur = bt.index(iroot, ki)
     rnd = random.Random(8)
+    model = {}
     for r in range(1, 1500):
-        a = rnd.choice(["abc", "ABC", "Abd", "b", "B", None, 5, 2.5, b"x"])
+        a = rnd.choice(["abc", "ABC", "Abd", "b", "B", None, 5, 2.5, b"x",
+                        "Long" * rnd.randrange(300)])
         b = rnd.choice([1, 2, "x", None, 1.5])
         cur.insert(r, encode_record([a, b]))
         icur.insert([a, b, r])
+        model[r] = (a, b)
+    for r in rnd.sample(sorted(model), 700):
+        assert cur.seek(r)
+        cur.delete()
+        a, b = model.pop(r)
+        assert icur.seek([a, b, r])
+        icur.delete()
     path = dump(pager, tmp_path / "c.db")
     assert sqlite_integrity(path) == ["ok"]
     want = sqlite_query(path, "SELECT rowid FROM t INDEXED BY i "
@@ -518,7 +528,9 @@ def test_index_cursor_survives_changes():
     assert got == sorted(entries + extra)
 
 
-def test_save_all_cursors_after_rollback():
+def test_cursors_resume_after_a_rollback():
+    """The engine saves cursor positions before the pager rolls pages back
+    under them; each cursor then re-seeks its key on next use."""
     pager, bt, root, _ = table_db(512)
     cur = bt.table(root)
     for r in range(1, 400):
@@ -531,11 +543,15 @@ def test_save_all_cursors_after_rollback():
     for r in range(1, 200):
         assert w.seek(r)
         w.delete()
-    pager.rollback()
+    for r in range(1000, 1400):
+        w.insert(r, encode_record([r, "y" * 80]))
+    assert reader.rowid() == 200
     bt.save_all_cursors()
+    pager.rollback()
     assert reader.rowid() == 200
     assert reader.next() and reader.rowid() == 201
     assert reader.prev() and reader.prev() and reader.rowid() == 199
+    assert [r for r, _ in scan(w)] == list(range(1, 400))
 
 
 # -- bulk delete returns pages to the freelist ------------------------------------
@@ -600,3 +616,85 @@ def test_cycles_and_bad_pointers_raise_corrupt(tmp_path):
     pager.get(root).extra = None
     with pytest.raises(errors.DatabaseError):
         bt.table(root).last()
+
+
+# -- over a file pager with a small cache ------------------------------------------
+
+def test_file_pager_with_evicting_cache(tmp_path):
+    """Pages come and go from a 10-page cache while cursors hold theirs:
+    views are rebuilt lazily, pinned pages stay put, commits land in the
+    WAL, and sqlite3 reads the result after a checkpointing close."""
+    from minisql.storage.pager import Pager
+    path = str(tmp_path / "f.db")
+    pager = Pager(path, page_size=1024, cache_size=10)
+    bt = BTree(pager)
+    pager.begin_write()
+    bt.new_database()
+    root = bt.create_table()
+    add_schema(bt, "table", "t", "t", root, "CREATE TABLE t(a, b)")
+    iroot = bt.create_index()
+    add_schema(bt, "index", "i", "t", iroot, "CREATE INDEX i ON t(b)")
+    pager.commit()
+    rnd = random.Random(11)
+    model = {}
+    for txn in range(6):
+        pager.begin_write()
+        cur = bt.table(root)
+        icur = bt.index(iroot)
+        for _ in range(700):
+            r = rnd.randint(1, 3000)
+            if r in model:
+                assert icur.seek([model[r], r])
+                icur.delete()
+            b = "b%06d" % rnd.randrange(10**6) + "x" * rnd.choice([0, 10, 900, 2500])
+            cur.insert(r, encode_record([r, b]))
+            icur.insert([b, r])
+            model[r] = b
+        for r in rnd.sample(sorted(model), 100):
+            assert cur.seek(r)
+            cur.delete()
+            assert icur.seek([model[r], r])
+            icur.delete()
+            del model[r]
+        cur.close()
+        icur.close()
+        pager.commit()
+        pager.end_read()
+    pager.begin_read()
+    cur = bt.table(root)
+    assert [(r, v[1]) for r, v in scan(cur)] == sorted(model.items())
+    for r in rnd.sample(sorted(model), 200):
+        assert cur.seek(r) and cur.record()[1] == model[r]
+    assert bt.integrity_check([(1, False), (root, False), (iroot, KeyInfo())]) == []
+    cur.close()
+    pager.end_read()
+    pager.close()
+    assert sqlite_integrity(path) == ["ok"]
+    assert sqlite_query(path, "SELECT rowid, b FROM t ORDER BY rowid") == \
+        sorted(model.items())
+
+
+def test_without_rowid_style_index_replaces_by_key(tmp_path):
+    """An index b-tree keyed on its first column only (nkey=1), as a
+    WITHOUT ROWID table is: inserting an entry with an existing key
+    replaces it; sqlite3 reads the table."""
+    pager, bt = mem_db(1024)
+    root = bt.create_index()
+    add_schema(bt, "table", "w", "w", root, "CREATE TABLE w(k PRIMARY KEY, v) WITHOUT ROWID")
+    ki = KeyInfo([None], [False], nkey=1)
+    cur = bt.index(root, ki)
+    rnd = random.Random(3)
+    model = {}
+    for _ in range(3000):
+        k = rnd.randrange(500)
+        v = "v" * rnd.choice([0, 5, 400, 2000]) + str(rnd.random())
+        cur.insert([k, v])
+        model[k] = v
+    for k in rnd.sample(sorted(model), 200):
+        assert cur.seek([k])
+        cur.delete()
+        del model[k]
+    path = dump(pager, tmp_path / "w.db")
+    assert sqlite_integrity(path) == ["ok"]
+    assert sqlite_query(path, "SELECT k, v FROM w ORDER BY k") == sorted(model.items())
+    assert cur.seek([next(iter(model))]) and cur.key()[1] == model[next(iter(model))]

@@ -33,7 +33,9 @@ def fill_and_drop(page_size, nrows=400, width=300):
 
 @pytest.mark.parametrize("page_size", [512, 1024, 4096])
 def test_trunks_hold_at_most_u_over_4_minus_8_leaves(tmp_path, page_size):
-    pager, bt, keep = fill_and_drop(page_size, nrows=3000 if page_size == 512 else 800)
+    # About one page per row, enough rows for three trunks.
+    pager, bt, keep = fill_and_drop(page_size, nrows=(page_size // 4 - 8) * 5 // 2,
+                                    width=page_size // 2)
     usable = pager.usable_size
     chain = walk(pager, usable)
     assert len(chain) >= 2

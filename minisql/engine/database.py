@@ -36,6 +36,11 @@ from . import functions as F
 from .schema import SCHEMA_ROOT, Schema
 
 DML = (ast.Insert, ast.Update, ast.Delete)
+# Statements run() executes without compiling them.
+_UNCOMPILED = (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release, ast.Pragma)
+
+
+_CONTROL = {}      # transaction-control text -> its (immutable) AST
 
 
 class Env:
@@ -68,7 +73,7 @@ class Prepared:
     """A parsed statement and its compiled form, cached by SQL text."""
 
     __slots__ = ("sql", "stmt", "is_dml", "is_select", "param_count", "param_names",
-                 "compiled", "gen", "column_names", "column_decltypes")
+                 "compiled", "gen", "column_names", "column_decltypes", "extra")
 
     def __init__(self, sql, stmt):
         self.sql = sql
@@ -83,6 +88,9 @@ class Prepared:
         self.gen = -1
         self.column_names = None
         self.column_decltypes = None
+        # What the DB-API layer works out once per statement (its sqlite3
+        # DML test, parameter names); the engine never reads it.
+        self.extra = None
 
 
 class Result:
@@ -278,7 +286,10 @@ class Database:
                 try:
                     return many(param_seq)
                 except BaseException as e:
-                    self._write_failed(None, e) if not self.explicit else \
+                    if not self.explicit or \
+                            getattr(e, "sqlite_errorcode", 0) == errors.SQLITE_INTERRUPT:
+                        self._write_failed(None, e)
+                    else:
                         self._schema_may_have_changed()
                     raise
         total = 0
@@ -293,7 +304,10 @@ class Database:
             if depth is not None:
                 self.pager.release(depth)
             self._statement_done()
-        elif depth is not None and not isinstance(exc, RollbackTransaction):
+        elif depth is not None and not isinstance(exc, RollbackTransaction) and \
+                getattr(exc, "sqlite_errorcode", 0) != errors.SQLITE_INTERRUPT:
+            # (An interrupted write ends its whole transaction, as in
+            # SQLite's sqlite3VdbeHalt; other failures only the statement.)
             self.pager.rollback_to(depth)
             self.pager.release(depth)
             self._schema_may_have_changed()
@@ -314,9 +328,26 @@ class Database:
                 raise
             p.gen = self.schema_gen
 
+    def compile(self, p):
+        """Compile ``p`` now, as sqlite3_prepare would, so that the errors
+        SQLite reports from prepare ('no such table', ...) come before
+        anything the caller does next (sqlite3 issues its implicit BEGIN and
+        binds parameters only after a successful prepare)."""
+        if p.compiled == "empty" or isinstance(p.stmt, _UNCOMPILED):
+            return
+        self._begin(write=False)
+        try:
+            self._compile(p)
+        finally:
+            self._statement_done()
+
     def execute_control(self, sql):
-        """BEGIN/COMMIT/ROLLBACK issued by the DB-API layer itself."""
-        self._transaction_control(parse(sql)[0])
+        """BEGIN/COMMIT/ROLLBACK issued by the DB-API layer itself (the few
+        texts it uses are parsed once per process)."""
+        stmt = _CONTROL.get(sql)
+        if stmt is None:
+            stmt = _CONTROL[sql] = parse(sql)[0]
+        self._transaction_control(stmt)
 
     # -- transactions -------------------------------------------------------------
 
@@ -407,7 +438,11 @@ class Database:
             if self.explicit:
                 raise errors.OperationalError(
                     "cannot start a transaction within a transaction")
-            self._begin(write=stmt.mode in ("IMMEDIATE", "EXCLUSIVE"))
+            # BEGIN DEFERRED takes no snapshot: the first statement reads or
+            # writes from a fresh one, as in SQLite (a snapshot taken here and
+            # read from could not be upgraded once another writer commits).
+            if stmt.mode in ("IMMEDIATE", "EXCLUSIVE"):
+                self._begin(write=True)
             self.explicit = True
         elif isinstance(stmt, ast.Commit):
             if not self.explicit:
@@ -422,7 +457,7 @@ class Database:
             self._rollback_all()
         elif isinstance(stmt, ast.Savepoint):
             if not self.explicit:
-                self._begin(write=False)
+                # Opens a transaction the way BEGIN DEFERRED does.
                 self.explicit = True
                 self.savepoint_names.append((stmt.name, None, True))
                 return
@@ -500,8 +535,8 @@ class Database:
             if stop:
                 raise errors.interrupted()
 
-    def create_function(self, name, narg, func):
-        self.functions.register(name, narg, func)
+    def create_function(self, name, narg, func, deterministic=False):
+        self.functions.register(name, narg, func, deterministic=deterministic)
         self.cache.clear()
 
     def create_aggregate(self, name, narg, cls):
@@ -519,9 +554,11 @@ class Database:
         consistent snapshot at its start even while other connections write
         (SQLite's backup restarts instead; the result is the same kind of
         snapshot).  ``progress(status, remaining, total)`` runs after every
-        ``pages`` pages, as in sqlite3."""
-        if target.explicit:
-            raise errors.OperationalError("target is in transaction")
+        ``pages`` pages and once more at the end with SQLITE_DONE (101), as
+        in sqlite3."""
+        if target.explicit or target.active:
+            # sqlite3_backup_init refuses a destination with a transaction open
+            raise errors.OperationalError("destination database is in use")
         self._begin(write=False)
         self.active += 1
         try:
@@ -548,7 +585,7 @@ class Database:
             target._schema_may_have_changed()
             target._statement_done()
             if progress is not None:
-                progress(0, 0, total)
+                progress(101, 0, total)
         except BaseException:
             if target.pager.in_write:
                 target._rollback_all()

@@ -380,6 +380,32 @@ def reindex(db, stmt):
     return 0
 
 
+def analyze(db, stmt):
+    """ANALYZE: the name is checked as SQLite does, then refused (minisql
+    keeps no sqlite_stat1 statistics)."""
+    if stmt.name is not None:
+        lname = stmt.name.lower()
+        schema = stmt.schema.lower() if stmt.schema is not None else None
+        if schema is None and lname in ("main", "temp"):
+            pass
+        elif lname not in db.schema.tables and lname not in db.schema.indexes:
+            if schema is not None:
+                _check_schema_name(stmt.schema)
+            raise errors.OperationalError(f"no such table: {stmt.name}")
+    raise errors.NotSupportedError("ANALYZE is not supported by minisql")
+
+
+def vacuum(db, stmt):
+    if stmt.schema is not None and stmt.schema.lower() not in ("main", "temp"):
+        raise errors.OperationalError(f"unknown database {stmt.schema}")
+    raise errors.NotSupportedError("VACUUM is not supported by minisql")
+
+
+def alter_table(db, stmt):
+    from .alter import alter_table as alter
+    return alter(db, stmt)
+
+
 HANDLERS = {
     ast.CreateTable: create_table,
     ast.CreateIndex: create_index,
@@ -390,4 +416,7 @@ HANDLERS = {
     ast.DropView: drop_view,
     ast.DropTrigger: drop_trigger,
     ast.Reindex: reindex,
+    ast.AlterTable: alter_table,
+    ast.Analyze: analyze,
+    ast.Vacuum: vacuum,
 }

@@ -22,6 +22,8 @@ trigger does not fire itself recursively (SQLite's default,
 recursive_triggers = OFF).
 """
 
+from operator import itemgetter
+
 from .. import errors
 from ..sql import ast
 from ..storage.record import encode_record
@@ -656,20 +658,29 @@ def build_index(db, index):
     ok = cur.first()
     if index not in writer.table.indexes:       # a new index, not in the catalog yet
         writer.compile_index_expressions([index])
+    # Like SQLite's sorter: decode only what the key needs, compute each
+    # sort key once, sort, then insert in key order (the b-tree's pages are
+    # then filled left to right).
+    plain = index.where is None and index.exprs is None
+    read = table_reader(table, set(index.columns)) if plain else writer.read
+    sort_key = ki.sort_key
     while ok:
-        seg = writer.read(cur)
-        if index.where is None or writer.in_index(index, seg):
-            keys.append(writer.index_key(index, seg, seg[-1]))
+        seg = read(cur)
+        if plain or index.where is None or writer.in_index(index, seg):
+            key = writer.index_key(index, seg, seg[-1])
+            keys.append((sort_key(key), key))
         ok = cur.next()
-    keys.sort(key=ki.sort_key)
+    keys.sort(key=itemgetter(0))
+    n = len(index.columns)
     prev = None
-    for key in keys:
+    for sk, key in keys:
         if index.unique:
-            sk = ki.sort_key(key[:-1])
-            if prev is not None and sk == prev and None not in key[:-1]:
+            prefix = key[:n]
+            psk = sort_key(prefix)
+            if psk == prev and None not in prefix:
                 raise errors.IntegrityError(_unique_message(table, index))
-            prev = sk
-        icur.insert(key)
+            prev = psk
+        icur.insert_record(encode_record(key), sk)
 
 
 # -- sqlite_sequence (AUTOINCREMENT) -------------------------------------------------------
@@ -738,10 +749,20 @@ def _row_source(db, comp, table, alias, where, parent, with_=None):
 
 
 def explain_write(db, stmt):
+    """EXPLAIN QUERY PLAN nodes of a write: how its rows are found (an
+    INSERT's query, an UPDATE's / DELETE's search) and its subqueries."""
+    if isinstance(stmt, ast.Insert):
+        if stmt.source is None or isinstance(stmt.source.body, ast.Values):
+            return []
+        ctes = with_ctes(stmt.with_, None)
+        return compile_select(db, stmt.source, db.env, None, ctes).explain
+    if _view_target(db, stmt) is not None:
+        return []
     table = _target_table(db, stmt.table, stmt.schema)
     comp = Compiler(db, db.env)
-    _, _, lv = _row_source(db, comp, table, stmt.alias, stmt.where, None)
-    return [lv.detail]
+    _, _, lv = _row_source(db, comp, table, stmt.alias, stmt.where, None, stmt.with_)
+    from .select import subquery_explain
+    return [lv.detail] + subquery_explain(comp)
 
 
 def compile_delete(db, stmt, parent=None, stack=frozenset()):

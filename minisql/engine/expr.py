@@ -285,6 +285,9 @@ class Compiler:
     def __init__(self, db, env):
         self.db = db
         self.env = env
+        # Subqueries compiled in expressions, for EXPLAIN QUERY PLAN:
+        # ("SCALAR" or "LIST", the Select node, its QueryPlan).
+        self.subqueries = []
 
     def compile(self, e, scope):
         m = getattr(self, "c_" + type(e).__name__, None)
@@ -310,8 +313,21 @@ class Compiler:
             if e.double_quoted:
                 v = e.name
                 return lambda row: v
-            if scope.alias_map and e.table is None and e.name.lower() in scope.alias_map:
-                return self.compile(scope.alias_map[e.name.lower()], scope)
+            s = scope
+            while s is not None and e.table is None:
+                # A result column alias (WHERE, GROUP BY, HAVING, ORDER BY),
+                # possibly of an enclosing query.
+                if s.alias_map and e.name.lower() in s.alias_map:
+                    f = self.compile(s.alias_map[e.name.lower()], s)
+                    if s is scope:
+                        return f
+                    t = scope
+                    while t is not s:
+                        t.correlated = True
+                        t = t.parent
+                    cell = s.cell
+                    return lambda row: f(cell.row)
+                s = s.parent
             name = e.name if e.table is None else f"{e.table}.{e.name}"
             raise errors.OperationalError(f"no such column: {name}")
         owner, src, i = hit
@@ -710,6 +726,8 @@ class Compiler:
         from .select import compile_subquery
         sub = compile_subquery(self.db, e.select, scope, self.env)
         scope.subplans[id(e)] = (e, sub)
+        kind = "LIST" if isinstance(e, (ast.InSelect, ast.InTable)) else "SCALAR"
+        self.subqueries.append((kind, e.select, sub))
         return sub, _SubqueryCache(self.env, sub)
 
     def c_Function(self, e, scope):

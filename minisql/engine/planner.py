@@ -23,8 +23,9 @@ import math
 
 from .. import errors
 from ..sql import ast
-from ..storage.record import KeyInfo, decode_record, decode_record_prefix
+from ..storage.record import KeyInfo
 from . import collation as C
+from . import values as V
 from .expr import binary_collation, comparison_affinity, resolve, walk
 
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -58,11 +59,17 @@ def table_reader(table, used=None):
             vals.append(rid)
             return vals
         return read_rowid
-    decode = decode_record if want == n else \
-        (lambda buf: decode_record_prefix(buf, want))
+    # Decoded straight from the page (no copy of the payload unless it
+    # overflows), only as far as the last column the query reads.
+    if want == n:
+        def decode(cur):
+            return cur.record()
+    else:
+        def decode(cur):
+            return cur.record_prefix(want)
 
     def read(cur):
-        vals = decode(cur.payload())
+        vals = decode(cur)
         k = len(vals)
         if k != n:
             if k < n:
@@ -81,11 +88,13 @@ def table_reader(table, used=None):
 
 
 def _constant_default(col):
+    """The value of a column missing from a record (added by ALTER TABLE:
+    its default must be a constant), stored with the column's affinity."""
     e = col.default
     if e is None:
         return None
     if isinstance(e, ast.Literal):
-        return e.value
+        return V.apply_affinity(e.value, col.affinity)
     return None
 
 
@@ -237,6 +246,8 @@ def _table_access(db, comp, scope, i, lv, terms):
         if hi is not None:
             parts.append(f"rowid{hi.op}?")
         lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY ({' AND '.join(parts)})"
+        # Integer bounds are exact (see _range_bound): no per-row re-check.
+        lv.consumed.update(id(t.term) for t in (lo, hi) if t is not None)
         lof = comp.compile(lo.expr, scope) if lo is not None else None
         hif = comp.compile(hi.expr, scope) if hi is not None else None
         lo_conv = comp.converter(comparison_affinity(scope, *lo.node)) if lo else None

@@ -293,6 +293,12 @@ def _refuse_on(name, feature, default=0):
     return handler
 
 
+def _refuse(feature):
+    def handler(db, value):
+        raise errors.NotSupportedError(f"{feature} is not supported by minisql")
+    return handler
+
+
 def ignore_check_constraints(db, value):
     if value is None:
         on = getattr(db, "ignore_check_constraints", False)
@@ -318,11 +324,14 @@ def integrity_check(db, value, quick=False):
     for ix in db.schema.indexes.values():
         trees.append((ix.root, True))
     msgs = db.btree.integrity_check(trees, max_errors=limit) if db.pager.page_count else []
+    # SQLite reports the page-level findings as one row headed by the
+    # database's name, then each row/index mismatch as a row of its own.
+    rows = [("*** in database main ***\n" + "\n".join(msgs[:limit]),)] if msgs else []
     if not quick and not msgs:
         from .dml import index_consistency
-        msgs = index_consistency(db, limit)
+        rows = [(m,) for m in index_consistency(db, limit)[:limit]]
     name = "quick_check" if quick else "integrity_check"
-    return [name], [(m,) for m in msgs[:limit]] or [("ok",)]
+    return [name], rows or [("ok",)]
 
 
 def quick_check(db, value):
@@ -373,6 +382,7 @@ _HANDLERS = {
     "recursive_triggers": (_refuse_on("recursive_triggers", "PRAGMA recursive_triggers=ON"),
                            False),
     "ignore_check_constraints": (ignore_check_constraints, False),
+    "foreign_key_check": (_refuse("PRAGMA foreign_key_check"), False),
     "case_sensitive_like": (case_sensitive_like, False),
     "integrity_check": (integrity_check, False),
     "quick_check": (quick_check, False),

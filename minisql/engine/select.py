@@ -38,7 +38,7 @@ class QueryPlan:
     """A compiled query: ``rows()`` yields tuples."""
 
     __slots__ = ("names", "decltypes", "first_affinity", "correlated", "_run",
-                 "explain", "affinities", "collations", "fields")
+                 "explain", "affinities", "collations", "fields", "flattenable", "arms")
 
     def __init__(self, names, run, decltypes=None, affinities=None, correlated=False,
                  explain=(), collations=None, fields=None):
@@ -57,6 +57,12 @@ class QueryPlan:
         self.fields = fields or [(a, None, c) for a, c in zip(self.affinities,
                                                                self.collations)]
         self.first_affinity = self.fields[0][0] if self.fields else None
+        # EXPLAIN QUERY PLAN: ``explain`` is a list of nodes, each a detail
+        # string or (detail, [child nodes]); ``flattenable``: SQLite would
+        # merge this query into an enclosing FROM clause; ``arms``: the
+        # (operator, plan) arms of a compound.
+        self.flattenable = False
+        self.arms = None
 
     def rows(self):
         return self._run()
@@ -508,7 +514,7 @@ def _temp_schema_source(db, item):
 
 
 class Level:
-    __slots__ = ("src", "kind", "on", "where", "access", "null_seg", "table", "sub",
+    __slots__ = ("src", "kind", "on", "where", "access", "null_seg", "table", "sub", "sub_select",
                  "on_exprs", "detail", "where_nodes", "consumed")
 
     def __init__(self, src, kind, table, sub):
@@ -524,6 +530,7 @@ class Level:
         self.access = None
         self.null_seg = [None] * src.width
         self.detail = None
+        self.sub_select = None      # the Select of a FROM subquery (EXPLAIN names it)
 
 
 def _split_and(e, out):
@@ -566,11 +573,20 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             src, sub, table = _make_source(db, env, scope, item, ctes)
             scope.add_source(src)
             lv = Level(src, kind, table, sub)
+            if isinstance(item, ast.SubqueryRef):
+                lv.sub_select = item.select
             levels.append(lv)
             if len(levels) > 1:
                 _join_terms(scope, lv, on, using, natural)
             elif on is not None or using:
                 raise errors.OperationalError("a JOIN clause is required before ON")
+
+    windows = {name.lower() for name, _ in core.windows}
+    for rc in core.columns:
+        for n in walk(rc.expr):
+            if isinstance(n, ast.Function) and isinstance(n.over, str) and \
+                    n.over.lower() not in windows:
+                raise errors.OperationalError(f"no such window: {n.over}")
 
     # Result columns, with * expanded.
     exprs, names = [], []
@@ -692,13 +708,17 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         gfs = [comp.compile(g, scope) for g in group_by]
         gcolls = [_coll_obj(db, scope, g) for g in group_by]
         scope.agg_map = agg_map
+        # Result columns see no aliases (HAVING and ORDER BY do).
+        scope.alias_map = None
         outfs = [comp.compile(e, scope) for e in exprs]
+        scope.alias_map = alias_map
         havf = comp.compile(core.having, scope) if core.having is not None else None
         rows_fn = _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver)
     else:
+        scope.alias_map = None
         outfs = [comp.compile(e, scope) for e in exprs]
+        scope.alias_map = alias_map
         rows_fn = source_rows
-    scope.alias_map = None
     # After compiling: a subquery's affinity is known once it has compiled.
     affs = [affinity(scope, e) for e in exprs]
     fields = [(a, explicit_collation(e), _coll_name(scope, e)) for a, e in zip(affs, exprs)]
@@ -717,6 +737,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         ck = C.lookup(coll, db.collations) if coll else None
         sort_terms.append((k, order_key_fn(ck, term.order == "DESC", term.nulls),
                            term.order == "DESC"))
+    scope.alias_map = None
     limit_get = _limit_offset(comp, scope, limit, offset)
     # Access paths last: by now every expression has compiled, so each
     # source knows which of its columns the query reads.
@@ -773,12 +794,118 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             out = _apply_limit(out, limit_get)
         return out
 
-    explain = []
-    for lv in levels:
-        explain.append(lv.detail or f"SCAN {lv.src.alias}")
-    if sort_terms:
-        explain.append("USE TEMP B-TREE FOR ORDER BY")
-    return QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls, fields)
+    explain = _core_explain(levels, comp, aggregate and bool(group_by),
+                            distinct and not aggregate, bool(sort_terms))
+    plan = QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls, fields)
+    plan.flattenable = bool(levels) and not (aggregate or distinct or limit is not None)
+    return plan
+
+
+def _core_explain(levels, comp, group_by, distinct, order_by):
+    """EXPLAIN QUERY PLAN nodes of one SELECT: its loops in order, the
+    subqueries of its expressions, its temporary b-trees."""
+    nodes = []
+    for i, lv in enumerate(levels):
+        nodes.extend(_level_explain(lv, i))
+    if not levels:
+        nodes.append("SCAN CONSTANT ROW")
+    nodes.extend(subquery_explain(comp))
+    if group_by:
+        nodes.append("USE TEMP B-TREE FOR GROUP BY")
+    if distinct:
+        nodes.append("USE TEMP B-TREE FOR DISTINCT")
+    if order_by:
+        nodes.append("USE TEMP B-TREE FOR ORDER BY")
+    return nodes
+
+
+def _level_explain(lv, i):
+    sub = lv.sub
+    if sub is None:
+        return [lv.detail + (" LEFT-JOIN" if lv.kind == "LEFT" else "")]
+    if isinstance(sub, _TableFunction):
+        return [f"SCAN {lv.src.alias} VIRTUAL TABLE INDEX 0:"]
+    if sub.flattenable and lv.kind == "INNER":
+        return list(sub.explain)        # SQLite merges it into this query
+    name = lv.src.alias
+    if name.startswith("(subquery"):
+        name = f"(subquery-{_sel_number(lv.sub_select)})"
+    kind = "CO-ROUTINE" if i == 0 else "MATERIALIZE"
+    return [(f"{kind} {name}", list(sub.explain)), f"SCAN {name}"]
+
+
+def subquery_explain(comp):
+    """The nodes of the subqueries compiled by ``comp``."""
+    out = []
+    for kind, sel, plan in comp.subqueries:
+        label = f"{'CORRELATED ' if plan.correlated else ''}{kind} SUBQUERY {_sel_number(sel)}"
+        out.append((label, list(plan.explain)))
+    return out
+
+
+def _sel_number(sel):
+    """SQLite's number of a SELECT (its subquery-N name): the order in which
+    the parser finished the SELECTs of the statement."""
+    ids = getattr(_expanding, "selids", None)
+    node = sel.body if isinstance(sel, ast.Select) else sel
+    while isinstance(node, ast.Compound):
+        node = node.right
+    return ids.get(id(node), 0) if ids else 0
+
+
+class explain_numbering:
+    """While EXPLAIN compiles ``stmt``: number its SELECTs as SQLite's parser
+    does (each when its clauses are done, inner ones first)."""
+
+    def __init__(self, stmt):
+        self.ids = {}
+        self.keep = [stmt]
+        self._visit(stmt)
+
+    def _visit(self, node):
+        ids = self.ids
+        if isinstance(node, ast.Select):
+            if node.with_ is not None:
+                self._visit(node.with_)
+            body = node.body
+            if isinstance(body, ast.SelectCore):
+                self._fields(body)
+                self._visit(node.order_by)
+                self._visit(node.limit)
+                self._visit(node.offset)
+                ids[id(body)] = len(ids) + 1
+                return
+            self._visit(body)
+            self._visit(node.order_by)
+            self._visit(node.limit)
+            self._visit(node.offset)
+        elif isinstance(node, ast.SelectCore):
+            self._fields(node)
+            ids[id(node)] = len(ids) + 1
+        elif isinstance(node, ast.Values):
+            for row in node.rows:
+                self._visit(row)
+                ids[id(row)] = len(ids) + 1
+            ids[id(node)] = len(ids)
+        elif isinstance(node, tuple):
+            for x in node:
+                self._visit(x)
+        elif isinstance(node, ast.Node):
+            self._fields(node)
+
+    def _fields(self, node):
+        for f in node.__dataclass_fields__:
+            v = getattr(node, f)
+            if isinstance(v, (ast.Node, tuple)):
+                self._visit(v)
+
+    def __enter__(self):
+        self.saved = getattr(_expanding, "selids", None)
+        _expanding.selids = self.ids
+        return self
+
+    def __exit__(self, *exc):
+        _expanding.selids = self.saved
 
 
 def _first_agg_name(db, e):
@@ -1180,7 +1307,11 @@ def compile_values(db, body, env, parent, ctes):
     def run():
         for fs in compiled:
             yield tuple(f(None) for f in fs)
-    return QueryPlan(names, run, affinities=affs, correlated=scope.correlated, fields=fields)
+    n = len(body.rows)
+    explain = ["SCAN CONSTANT ROW" if n == 1 else f"SCAN {n} CONSTANT ROWS"] + \
+        subquery_explain(comp)
+    return QueryPlan(names, run, affinities=affs, correlated=scope.correlated, fields=fields,
+                     explain=explain)
 
 
 def _arm(db, node, env, parent, ctes, merge=False):
@@ -1241,9 +1372,23 @@ def compile_compound(db, body, env, parent, ctes, merge=False):
         else:  # EXCEPT
             rk = {key(r) for r in right.rows()}
             yield from ordered(r for k, r in lrows.items() if k not in rk)
-    return QueryPlan(left.names, run, left.decltypes, left.affinities,
-                     left.correlated or right.correlated, left.explain + right.explain, colls,
-                     right.fields)
+    plan = QueryPlan(left.names, run, left.decltypes, left.affinities,
+                     left.correlated or right.correlated, (), colls, right.fields)
+    if merge:
+        def side(arm):
+            return arm.explain if arm.arms is not None else \
+                arm.explain + ["USE TEMP B-TREE FOR ORDER BY"]
+        plan.arms = []
+        plan.explain = [(f"MERGE ({op})", [("LEFT", side(left)), ("RIGHT", side(right))])]
+    else:
+        plan.arms = (left.arms if left.arms is not None and not left.explain[0][0].startswith(
+            "MERGE") else [("", left)]) + [(op, right)]
+        children = [("LEFT-MOST SUBQUERY", list(plan.arms[0][1].explain))]
+        for o, arm in plan.arms[1:]:
+            label = "UNION ALL" if o == "UNION ALL" else f"{o} USING TEMP B-TREE"
+            children.append((label, list(arm.explain)))
+        plan.explain = [("COMPOUND QUERY", children)]
+    return plan
 
 
 def finish_output(db, plan, env, parent, order_by, limit, offset, resolved=None):
@@ -1291,7 +1436,9 @@ def finish_output(db, plan, env, parent, order_by, limit, offset, resolved=None)
         if limit_get is not None:
             it = _apply_limit(it, limit_get)
         return it
-    explain = plan.explain + (["USE TEMP B-TREE FOR ORDER BY"] if terms else [])
+    # (A compound with an ORDER BY merges sorted arms: no sort of its own.)
+    explain = plan.explain + (["USE TEMP B-TREE FOR ORDER BY"]
+                              if terms and plan.arms is None else [])
     return QueryPlan(plan.names, run, plan.decltypes, plan.affinities, plan.correlated,
                      explain, plan.collations)
 

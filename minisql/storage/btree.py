@@ -37,39 +37,55 @@ Invariants
      page_count pages between seeks, tree walks detect revisits; damage
      raises errors.corrupt, never IndexError/RecursionError or a hang.
 
-Balancing (SQLite's balance(), rewritten): after an insert leaves a page
-with a cell that does not fit (``ovfl_*`` on the view), or a delete leaves
-it more than 2/3 empty, the page is balanced with up to two siblings: all
-their cells (and the dividers between them, for index and interior pages)
-are laid out left to right, then evened from the right, on as many pages as
-needed; surplus pages go to the freelist, missing ones come from it; the
-parent's dividers are replaced, which may overflow or empty the parent, so
-the loop climbs.  An overflowing root moves its content to a new child
-(balance_deeper); a root left with no cells swallows its only child when it
-fits (balance_shallower).  Appending past the last row of a table uses
-balance_quick: a new right-most leaf holding just the new cell, so bulk
-inserts of increasing rowids leave full pages behind.
+Balancing (SQLite's balance(), rewritten).  A page needs balancing when an
+insert leaves a cell that does not fit (held in ``ovfl_*`` on the view) or a
+delete leaves it more than 2/3 empty; the loop then climbs, since each step
+edits the parent:
+  - overflow: the page alone is re-laid on as many pages as its cells need
+    (two, evened), new pages from the freelist.  SQLite shares the load
+    with two siblings instead, which packs pages tighter but re-lays three
+    pages on every split -- too slow in Python.  Appending past the end of
+    the right-most page keeps the old page full: balance_quick for table
+    leaves (a new leaf with just the new cell), the same idea for index and
+    interior pages (the old page's last cell moves up as the divider).
+  - underfull: the page and up to two siblings are laid out afresh (cells
+    left to right, then evened from the right) on as few pages as hold
+    them; emptied pages go to the freelist.
+  - the root: overflowing, it moves its content to a new child which is
+    then split (balance_deeper); left with no cells, it swallows its only
+    child when that fits (balance_shallower; page 1 has 100 bytes less).
 """
 
-import struct
 import weakref
 from bisect import bisect_left
 
 from .. import errors
 from . import format as fmt
 from . import freelist, overflow
-from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LAZY_PROBES, LEAF_INDEX,
-                        LEAF_TABLE, Geometry, MemPage, local_size)
+from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LEAF_INDEX, LEAF_TABLE,
+                        Geometry, MemPage, local_size)
 from .record import (DEFAULT_KEYINFO, decode_record,
                      decode_record_prefix, encode_record, put_varint)
 
 MAX_DEPTH = 20          # SQLite's BTCURSOR_MAX_DEPTH: deeper means a cycle
 
+# Header offset of the auto-vacuum "largest root page" field (non-zero means
+# the file has pointer-map pages); format.py has no name for it yet.
+
 VALID, EOF, REQUIRESEEK, SKIPNEXT, EOFSKIP = 0, 1, 2, 3, 4
+
+# Searches of a cold index page answered by decoding only the probed cells
+# (~log2(n) records) before its key cache is built (n records, ~25x the
+# cost of one lazy search): building pays off only for pages searched
+# often while cached.
+LAZY_INDEX_PROBES = 12
 
 _U32 = fmt.U32
 _u32 = _U32.unpack_from
 _pack32 = _U32.pack
+
+
+_VARINT1 = [bytes((n,)) for n in range(0x80)]    # one-byte varints
 
 
 def _exact_index_cell(cell):
@@ -85,16 +101,30 @@ def _pad4(cell):
 
 
 class _Tree:
-    """Per-root bookkeeping: the cursors open on the tree."""
+    """Per-root bookkeeping: the cursors open on the tree (weakly held, so
+    a cursor the engine drops without close() costs nothing)."""
 
     __slots__ = ("root", "cursors")
 
     def __init__(self, root):
         self.root = root
-        self.cursors = weakref.WeakSet()
+        self.cursors = {}           # weakref -> None, dropped when it dies
+
+    def _gone(self, ref):
+        self.cursors.pop(ref, None)
+
+    def add(self, cursor):
+        self.cursors[weakref.ref(cursor, self._gone)] = None
+
+    def discard(self, cursor):
+        # A new weakref to a live object compares equal to the stored one.
+        self.cursors.pop(weakref.ref(cursor), None)
+
+    def live(self):
+        return [c for c in (r() for r in list(self.cursors)) if c is not None]
 
     def save_others(self, me):
-        for c in list(self.cursors):
+        for c in self.live():
             if c is not me:
                 c._save()
 
@@ -109,6 +139,8 @@ class BTree:
         self._geo = None
         self._trees = {}
         self._sync()
+        # Cursors must re-seek after a rollback changes the pages they read.
+        pager.restore_hooks.append(self.save_all_cursors)
 
     def _sync(self):
         u = self.pager.usable_size
@@ -129,6 +161,10 @@ class BTree:
         an empty sqlite_schema table leaf."""
         self._sync()
         pager = self.pager
+        if self._usable < 480:
+            # SQLite refuses such files ("file is not a database"): every
+            # payload formula assumes room for four cells per page.
+            raise errors.DatabaseError("usable page size below 480 bytes")
         if pager.page_count == 0:
             page = pager.append()
         else:
@@ -202,7 +238,7 @@ class BTree:
                 stack.extend((c, v.intkey) for c in reversed(v.children))
 
     def _clear(self, root, free_root):
-        for c in list(self._tree(root).cursors):
+        for c in self._tree(root).live():
             c._invalidate()
         n = 0
         pages = []
@@ -224,10 +260,12 @@ class BTree:
         return n
 
     def save_all_cursors(self):
-        """Make every cursor re-seek its key on next use.  The engine calls
-        this after the pager rolls back (pages change under the cursors)."""
+        """Make every cursor re-seek its key on next use.  The pager calls
+        this just before a rollback restores page images (a restore hook):
+        the keys are read from the pages, which the rollback then changes
+        under the cursors."""
         for t in self._trees.values():
-            for c in list(t.cursors):
+            for c in t.live():
                 c._save()
 
     # -- cursors -----------------------------------------------------------
@@ -259,10 +297,21 @@ class BTree:
         return v
 
     def _allocate(self):
+        self._check_no_autovacuum()
         return freelist.allocate(self.pager, self._usable)
 
     def _free_page(self, page):
+        self._check_no_autovacuum()
         freelist.free(self.pager, self._usable, page)
+
+    def _check_no_autovacuum(self):
+        """Auto-vacuum files keep pointer-map pages (child -> parent links)
+        that every page allocation, free or move must update; we do not
+        maintain them, so such files may be read and edited in place but
+        not restructured."""
+        if _u32(self.pager.get(1).data, fmt.OFF_AUTOVACUUM_ROOT)[0]:
+            raise errors.NotSupportedError(
+                "minisql cannot restructure an auto-vacuum database")
 
     # -- payloads and cells ------------------------------------------------
 
@@ -283,6 +332,7 @@ class BTree:
     def _free_cell_overflow(self, v, i):
         p, start, local, ovfl = v.payload_info(i)
         if ovfl:
+            self._check_no_autovacuum()
             overflow.free_chain(self.pager, self._usable, p, local, ovfl)
 
     def _spill(self, prefix, payload, max_local):
@@ -298,27 +348,29 @@ class BTree:
         return prefix + payload[:local] + _pack32(first)
 
     def _table_cell(self, rowid, payload):
-        if type(payload) is not bytes:
-            payload = bytes(payload)
-        return self._spill(put_varint(len(payload)) + put_varint(rowid),
-                           payload, self._geo.max_leaf)
+        p = len(payload)
+        head = _VARINT1[p] if p < 0x80 else put_varint(p)
+        head += _VARINT1[rowid] if 0 <= rowid < 0x80 else put_varint(rowid)
+        if p <= self._geo.max_leaf:
+            cell = head + payload
+            return cell if len(cell) >= 4 else _pad4(cell)
+        return self._spill(head, bytes(payload), self._geo.max_leaf)
 
     def _index_cell(self, record):
         return self._spill(put_varint(len(record)), record, self._geo.max_local)
 
+    def _record_key(self, v, i, kinfo, ncols=None):
+        """Sort key of index cell i (of its first ncols columns)."""
+        p, start, local, ovfl = v.payload_info(i)
+        if not ovfl:
+            return kinfo.record_key(v.data, start, start + p, ncols)
+        return kinfo.record_key(overflow.read_payload(
+            self.pager, v.data, start, p, local, ovfl, self._usable), 0, None, ncols)
+
     def _index_keys(self, v, kinfo):
         """Build (and cache on the view) the sort keys of an index page."""
-        sk = kinfo.sort_key
-        data = v.data
-        keys = []
-        for i in range(v.ncell):
-            p, start, local, ovfl = v.payload_info(i)
-            if ovfl:
-                vals = decode_record(overflow.read_payload(
-                    self.pager, data, start, p, local, ovfl, self._usable))
-            else:
-                vals = decode_record(data, start, start + p)
-            keys.append(sk(vals))
+        record_key = self._record_key
+        keys = [record_key(v, i, kinfo) for i in range(v.ncell)]
         v.keys = keys
         v.kinfo = kinfo
         return keys
@@ -331,6 +383,7 @@ class BTree:
         nothing stops the climb once at or above ``min_level``.  Returns the
         new leaf position (page, index of the appended cell) when
         balance_quick handled an append and nothing above needed work."""
+        self._check_no_autovacuum()
         usable = self._usable
         level = len(pages) - 1
         quick = None
@@ -718,7 +771,7 @@ class _Cursor:
         self.bt = bt
         self.root = root
         self.tree = bt._tree(root)
-        self.tree.cursors.add(self)
+        self.tree.add(self)
         self._pages = []
         self._idxs = []
         self._page = None
@@ -730,7 +783,7 @@ class _Cursor:
 
     def close(self):
         self._invalidate()
-        self.tree.cursors.discard(self)
+        self.tree.discard(self)
 
     def _invalidate(self):
         self._pages = []
@@ -802,11 +855,21 @@ class _Cursor:
         """Move to the next entry; False at the end."""
         if self._state or self._page.extra is not self._v:
             return self._step_slow(True)
+        v = self._v
+        i = self._i + 1
+        if i < v.ncell and v.leaf:
+            self._i = i
+            return True
         return self._next_fast()
 
     def prev(self):
+        """Move to the previous entry; False at the start."""
         if self._state or self._page.extra is not self._v:
             return self._step_slow(False)
+        i = self._i
+        if i and self._v.leaf:
+            self._i = i - 1
+            return True
         return self._prev_fast()
 
     # -- descent helpers ---------------------------------------------------
@@ -890,19 +953,28 @@ class TableCursor(_Cursor):
 
     def _descend(self, rowid):
         """Walk to the leaf where ``rowid`` is or would be; returns its
-        bisect position there."""
-        page, v = self._root()
+        bisect position there.  (The hot path of every seek: kept inline.)"""
+        bt = self.bt
+        get = bt.pager.get
+        page = get(self.root)
+        v = page.extra or bt._view(page)
         if not v.intkey:
             raise errors.corrupt(f"page {self.root} is not a table b-tree")
         pages = []
         idxs = []
-        self._pages, self._idxs, self._walked = pages, idxs, 0
+        self._pages = pages
+        self._idxs = idxs
+        self._walked = 0
         while not v.leaf:
             i = bisect_left(v.keys, rowid)
             pages.append(page)
             idxs.append(i)
-            page, v = self._child(v.children[i] if i < v.ncell else v.right, True)
-        self._page, self._v = page, v
+            page = get(v.children[i] if i < v.ncell else v.right)
+            v = page.extra or bt._view(page)
+            if not v.intkey or not v.ncell or len(pages) > MAX_DEPTH:
+                raise errors.corrupt(f"b-tree {self.root}: bad child page {page.pgno}")
+        self._page = page
+        self._v = v
         keys = v.keys
         return bisect_left(keys, rowid) if keys is not None else v.search_rowid(rowid)
 
@@ -1031,10 +1103,13 @@ class TableCursor(_Cursor):
         """Insert a row, replacing any row with the same rowid; the cursor is
         left on it."""
         bt = self.bt
-        tree = self.tree
-        if len(tree.cursors) > 1:
-            tree.save_others(self)
-        i = self._append_position(rowid)
+        if len(self.tree.cursors) > 1:
+            self.tree.save_others(self)
+        i = -1
+        if not self._state:
+            v = self._v
+            if self._page.extra is v and self._i == v.ncell - 1:
+                i = self._append_position(v, rowid)
         if i < 0:
             i = self._descend(rowid)
         page, v = self._page, self._v
@@ -1052,6 +1127,7 @@ class TableCursor(_Cursor):
             self._i = i
             self._state = VALID
             return
+        bt._check_no_autovacuum()
         v.ovfl_at = i
         v.ovfl_cells = [cell]
         v.ovfl_keys = [rowid]
@@ -1070,14 +1146,13 @@ class TableCursor(_Cursor):
         self._pages, self._idxs = [], []
         self._page = self._v = None
 
-    def _append_position(self, rowid):
-        """If the cursor sits on the last row and ``rowid`` is larger, the
-        insert position (no seek needed); else -1."""
-        if self._state or self._page.extra is not self._v:
-            return -1
-        v = self._v
+    def _append_position(self, v, rowid):
+        """The cursor is on the last cell of its leaf: if that leaf is the
+        right-most one and ``rowid`` is larger than its last, the insert
+        position (no seek needed); else -1."""
         n = v.ncell
-        if self._i != n - 1 or v.rowid_at(n - 1) >= rowid:
+        keys = v.keys
+        if (keys[n - 1] if keys is not None else v.rowid_at(n - 1)) >= rowid:
             return -1
         for page, j in zip(self._pages, self._idxs):
             pv = page.extra
@@ -1145,21 +1220,24 @@ class IndexCursor(_Cursor):
         keys = self._cached_keys(v)
         if keys is not None:
             return keys[i]
-        return self.kinfo.sort_key(self.bt._record(v, i))
+        return self.bt._record_key(v, i, self.kinfo)
 
-    def _search(self, v, sk):
-        """bisect_left of sk among the page's entries; like search_rowid, a
-        cold page decodes only the cells its first searches probe."""
+    def _search(self, v, sk, ncols):
+        """bisect_left of sk (a key of ncols columns, None = all) among the
+        page's entries.  Like search_rowid, a cold page first answers by
+        building keys only for the cells probed (and only ncols columns of
+        them, which orders the same against a probe of that many columns);
+        a page searched often gets its whole key cache."""
         keys = self._cached_keys(v)
         if keys is None:
             v.probes += 1
-            if v.probes <= LAZY_PROBES:
+            if v.probes <= LAZY_INDEX_PROBES:
                 lo, hi = 0, v.ncell
-                sort_key = self.kinfo.sort_key
-                record = self.bt._record
+                record_key = self.bt._record_key
+                kinfo = self.kinfo
                 while lo < hi:
                     mid = (lo + hi) >> 1
-                    if sort_key(record(v, mid)) < sk:
+                    if record_key(v, mid, kinfo, ncols) < sk:
                         lo = mid + 1
                     else:
                         hi = mid
@@ -1178,32 +1256,44 @@ class IndexCursor(_Cursor):
         self._settle_ge(i)
         return self._state == VALID and self._key_at(self._v, self._i) == sk
 
-    def _descend(self, sk):
-        """Walk towards the first entry >= sk.  Returns (i, True) when an
+    def _descend(self, sk, ncols=None):
+        """Walk towards the first entry >= sk (a key of ncols columns, None
+        meaning a whole entry).  Returns (i, True) when an
         interior entry equals sk (the cursor is on it), else (bisect position
         in the leaf reached, False)."""
-        page, v = self._root()
+        bt = self.bt
+        get = bt.pager.get
+        kinfo = self.kinfo
+        page = get(self.root)
+        v = page.extra or bt._view(page)
         if v.intkey:
             raise errors.corrupt(f"page {self.root} is not an index b-tree")
         pages = []
         idxs = []
-        self._pages, self._idxs, self._walked = pages, idxs, 0
-        kinfo = self.kinfo
+        self._pages = pages
+        self._idxs = idxs
+        self._walked = 0
         while True:
             keys = v.keys
             if keys is not None and v.kinfo is kinfo:
                 i = bisect_left(keys, sk)
             else:
-                i = self._search(v, sk)
+                i = self._search(v, sk, ncols)
+                keys = v.keys if v.kinfo is kinfo else None
             if v.leaf:
-                self._page, self._v = page, v
+                self._page = page
+                self._v = v
                 return i, False
-            if i < v.ncell and self._key_at(v, i) == sk:
+            if i < v.ncell and (keys[i] if keys is not None
+                                else self._key_at(v, i)) == sk:
                 self._page, self._v, self._i = page, v, i
                 return i, True
             pages.append(page)
             idxs.append(i)
-            page, v = self._child(v.children[i] if i < v.ncell else v.right, False)
+            page = get(v.children[i] if i < v.ncell else v.right)
+            v = page.extra or bt._view(page)
+            if v.intkey or not v.ncell or len(pages) > MAX_DEPTH:
+                raise errors.corrupt(f"b-tree {self.root}: bad child page {page.pgno}")
 
     def _settle_ge(self, i):
         v = self._v
@@ -1291,7 +1381,7 @@ class IndexCursor(_Cursor):
 
     def seek_ge(self, key):
         """First entry whose prefix is >= key; False if none."""
-        i, hit = self._descend(self.kinfo.sort_key(key))
+        i, hit = self._descend(self.kinfo.sort_key(key), len(key))
         if hit:
             self._state = VALID
             return True
@@ -1299,16 +1389,16 @@ class IndexCursor(_Cursor):
 
     def seek_gt(self, key):
         kinfo = self.kinfo
-        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)))
+        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)), len(key))
         return self._settle_ge(i)
 
     def seek_le(self, key):
         kinfo = self.kinfo
-        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)))
+        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)), len(key))
         return self._settle_lt(i)
 
     def seek_lt(self, key):
-        i, hit = self._descend(self.kinfo.sort_key(key))
+        i, hit = self._descend(self.kinfo.sort_key(key), len(key))
         if hit:
             self._state = VALID
             return self._prev_fast()
@@ -1319,7 +1409,7 @@ class IndexCursor(_Cursor):
         ``key``; True if there is one (an exact lookup when key is a whole
         entry, a prefix probe otherwise)."""
         sk = self.kinfo.sort_key(key)
-        i, hit = self._descend(sk)
+        i, hit = self._descend(sk, len(key))
         if hit:
             self._state = VALID
             return True

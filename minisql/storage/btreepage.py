@@ -44,7 +44,13 @@ Invariants kept by every edit here:
   3. Freed bytes are zeroed (as this build of SQLite, SECURE_DELETE, does).
   4. The fragment count stays <= 60 (a freeblock is not split into a cell
      and a fragment once it passes 57; the gap or a defragment is used).
-  5. ``cells``, ``keys`` and ``children`` mirror the pointer array.
+  5. ``cells`` and ``children`` mirror the pointer array; ``keys`` does too
+     when it is not None.  Keys are cached lazily: table interior pages
+     parse theirs on load (every seek bisects them); table leaves and index
+     pages start without, answer their first searches by parsing only the
+     probed cells (``probes`` counts them), and build the cache once a page
+     proves hot.  An index page's keys are the sort keys of one KeyInfo
+     (``kinfo``); kinfo is None whenever keys is None.
 """
 
 import struct
@@ -71,9 +77,10 @@ _TWO64 = 0x10000000000000000
 
 _PTR_STRUCTS = {}
 
-# Searches of a page answered by parsing probed cells before its key cache
-# is built: one lookup in a cold page costs ~log2(n) parses, not n.
-LAZY_PROBES = 2
+# Searches of a table leaf answered by parsing only the probed cells before
+# its rowid cache is built: one lookup in a cold page costs ~log2(n) parses,
+# not n; a page that keeps being searched gets the cache.
+LAZY_PROBES = 4
 
 
 def _ptr_struct(n):
@@ -92,15 +99,13 @@ class Geometry:
                once a payload spills
     """
 
-    __slots__ = ("usable", "max_leaf", "max_local", "min_local", "ovfl_size",
-                 "mx_cell")
+    __slots__ = ("usable", "max_leaf", "max_local", "min_local", "mx_cell")
 
     def __init__(self, usable):
         self.usable = usable
         self.max_leaf = usable - 35
         self.max_local = (usable - 12) * 64 // 255 - 23
         self.min_local = (usable - 12) * 32 // 255 - 23
-        self.ovfl_size = usable - 4          # payload bytes per overflow page
         self.mx_cell = (usable - 8) // 6     # most cells a page can hold
 
 
@@ -379,24 +384,33 @@ class MemPage:
             nfree = self.compute_free()
         if sz + 2 > nfree:
             return False
-        off = self._allocate(sz)
         data = self.data
-        data[off:off + sz] = cell
+        hdr = self.hdr
         n = self.ncell
-        p = self.cell0 + 2 * i
-        end = self.cell0 + 2 * n
+        cell0 = self.cell0
+        end = cell0 + 2 * n
+        top = (data[hdr + 5] << 8 | data[hdr + 6]) or 65536
+        if data[hdr + 1] or data[hdr + 2] or end + 2 + sz > top:
+            off = self._allocate(sz)
+        else:
+            # The common case: no freeblocks, room in the gap.
+            off = top - sz
+            _pack16(data, hdr + 5, off)
+        data[off:off + sz] = cell
+        p = cell0 + 2 * i
         if p < end:
             data[p + 2:end + 2] = data[p:end]
         _pack16(data, p, off)
         self.ncell = n + 1
-        _pack16(data, self.hdr + 3, n + 1)
+        _pack16(data, hdr + 3, n + 1)
         self.cells.insert(i, off)
-        if self.keys is not None:
+        keys = self.keys
+        if keys is not None:
             if key is None:
                 self.keys = None
                 self.kinfo = None
             else:
-                self.keys.insert(i, key)
+                keys.insert(i, key)
         if not self.leaf:
             self.children.insert(i, _u32(cell, 0)[0])
         self.nfree = nfree - sz - 2
@@ -528,6 +542,12 @@ class MemPage:
 
     def _find_slot(self, sz):
         """First fit in the freeblock chain; 0 if none fits."""
+        try:
+            return self._find_slot_in_chain(sz)
+        except (IndexError, struct.error):
+            raise _corrupt(self.pgno, "freeblock chain runs off the page") from None
+
+    def _find_slot_in_chain(self, sz):
         data, hdr, usable = self.data, self.hdr, self.usable
         prev = hdr + 1
         pc = _u16(data, prev)[0]
@@ -587,12 +607,18 @@ class MemPage:
         """Return [start, start+size) to the page (SQLite's freeSpace):
         merge with neighbouring freeblocks (absorbing fragments between),
         or widen the gap if it lies at the content start."""
+        try:
+            self._free_run(start, size)
+        except (IndexError, struct.error):
+            raise _corrupt(self.pgno, "freeblock chain runs off the page") from None
+
+    def _free_run(self, start, size):
         data, hdr, usable = self.data, self.hdr, self.usable
         end = start + size
         if end > usable:
             raise _corrupt(self.pgno, "cell extends off the page")
         ptr = hdr + 1                     # where the pointer to us will live
-        nxt = _u16(data, ptr)[0]
+        nxt = data[ptr] << 8 | data[ptr + 1]
         merged_prev = False
         if nxt:
             frag = 0
@@ -600,7 +626,7 @@ class MemPage:
                 if nxt <= ptr and ptr != hdr + 1:
                     raise _corrupt(self.pgno, "freeblocks out of order")
                 ptr = nxt
-                nxt = _u16(data, nxt)[0]
+                nxt = data[nxt] << 8 | data[nxt + 1]
             if nxt > usable - 4:
                 raise _corrupt(self.pgno, "freeblock out of range")
             if nxt and end + 3 >= nxt:

@@ -298,6 +298,11 @@ def check(bt, trees, max_errors=100):
         if lb <= c.npage:
             c.ref[lb] = 1
         d1 = c.data(1)
+        if _u32(d1, 52)[0]:
+            # Auto-vacuum: pointer-map pages are in use though no tree
+            # refers to them (their entries are not verified here).
+            for pgno in _ptrmap_pages(c.npage, c.usable, lb):
+                c.ref[pgno] = 1
         c.pfx = "Main freelist: "
         c.check_list(True, _u32(d1, fmt.OFF_FREELIST_TRUNK)[0],
                      _u32(d1, fmt.OFF_FREELIST_COUNT)[0])
@@ -316,6 +321,16 @@ def check(bt, trees, max_errors=100):
     except _Stop:
         pass
     return c.msgs
+
+
+def _ptrmap_pages(npage, usable, lock_byte):
+    """Pointer-map pages: page 2, then every (U/5 + 1)-th page, moved past
+    the lock-byte page (SQLite's ptrmapPageno)."""
+    step = usable // 5 + 1
+    pgno = 2
+    while pgno <= npage:
+        yield pgno + 1 if pgno == lock_byte else pgno
+        pgno += step
 
 
 def _index_tree_order(c, root, kinfo):

@@ -162,6 +162,7 @@ class Pager:
         self.synchronous = synchronous
         self.wal_autocheckpoint = wal_autocheckpoint
         self.state = NONE
+        self.restore_hooks = []     # called before a rollback restores pages
         self.data_version = 1
         self.cache = {}
         self.dirty = {}
@@ -716,6 +717,7 @@ class Pager:
     def rollback(self):
         if self.state != WRITE:
             return
+        self._before_restore()
         self._restore(self.journal, mark_dirty=False)
         for page in self.dirty.values():
             page.dirty = False
@@ -765,11 +767,18 @@ class Pager:
                 for pgno, img in images.items():
                     outer.setdefault(pgno, img)
 
+    def _before_restore(self):
+        """Tell the layer above that page images are about to change under
+        it (the b-tree saves its cursors' positions, read from the pages)."""
+        for hook in self.restore_hooks:
+            hook()
+
     def rollback_to(self, depth):
         """Undo everything since savepoint ``depth`` was opened; it stays open."""
         while len(self.savepoints) > depth:
             self.release(len(self.savepoints))
         images, count = self.savepoints[depth - 1]
+        self._before_restore()
         self._restore(images, mark_dirty=True)
         self.page_count = count
         images.clear()

@@ -42,6 +42,8 @@ Index key order (SQLite's sqlite3VdbeRecordCompare)
     below) whose Python ordering is exactly that order, so the b-tree can
     bisect over cached keys in C.  A prefix's key sorts before every key
     that extends it; ``KeyInfo.after`` makes it sort after them.
+    ``KeyInfo.record_key`` builds the same key straight from a stored
+    record (what a b-tree page search pays per probed cell).
 """
 
 import struct
@@ -121,15 +123,6 @@ def varint_len(v):
 
 
 # -- serial types ----------------------------------------------------------
-
-def serial_type_size(t):
-    if t >= 12:
-        return (t - 12) >> 1
-    n = _FIXED_SIZE[t]
-    if n < 0:
-        raise errors.corrupt(f"reserved serial type {t}")
-    return n
-
 
 def _int_serial_type(v):
     """(serial type, body bytes) for an integer: the smallest that holds it."""
@@ -414,6 +407,10 @@ def _escape(b):
     return b.replace(b"\x00", b"\x00\xff") if b"\x00" in b else b
 
 
+_NUM_ZERO = _num_piece(0)
+_NUM_ONE = _num_piece(1)
+
+
 class _Desc:
     """A text or blob value in a DESC column (tuple mode): orders in reverse."""
 
@@ -460,20 +457,25 @@ class KeyInfo:
     function maps a str to what it compares by (NOCASE: ASCII lowercase,
     RTRIM: rstrip(' ')); one returning str gives the fast bytes keys.
 
+    ``nkey`` limits the key to the first nkey columns (a WITHOUT ROWID
+    table's primary key, its other columns riding along in the entry): two
+    entries equal there are the same entry, so an insert replaces.
+
     Instances compare equal when they order keys the same way; the b-tree
     caches sort keys per page and reuses them for an equal KeyInfo, so reuse
     one instance per index where possible (identity is checked first)."""
 
-    __slots__ = ("collations", "desc", "_plain", "_bytes", "_sig")
+    __slots__ = ("collations", "desc", "nkey", "_plain", "_bytes", "_sig")
 
-    def __init__(self, collations=(), desc=None):
+    def __init__(self, collations=(), desc=None, nkey=None):
+        self.nkey = nkey
         self.collations = tuple(collations or ())
         n = len(self.collations)
         self.desc = tuple(bool(d) for d in desc) if desc is not None else ()
         self.desc = (self.desc + (False,) * n)[:max(n, len(self.desc))]
         self._plain = not any(self.desc) and all(c is None for c in self.collations)
         self._bytes = all(c is None or _returns_str(c) for c in self.collations)
-        self._sig = (self.collations, self.desc)
+        self._sig = (self.collations, self.desc, nkey)
 
     def __eq__(self, other):
         return isinstance(other, KeyInfo) and self._sig == other._sig
@@ -482,7 +484,8 @@ class KeyInfo:
         return hash(self._sig)
 
     def __repr__(self):
-        return f"KeyInfo({list(self.collations)!r}, desc={list(self.desc)!r})"
+        return (f"KeyInfo({list(self.collations)!r}, desc={list(self.desc)!r}, "
+                f"nkey={self.nkey!r})")
 
     def after(self, sk):
         """A probe that sorts after every key starting with ``sk``."""
@@ -490,6 +493,8 @@ class KeyInfo:
 
     def sort_key(self, values):
         """The object whose Python order is SQLite's order of ``values``."""
+        if self.nkey is not None and len(values) > self.nkey:
+            values = values[:self.nkey]
         if not self._bytes:
             return self._tuple_key(values)
         parts = []
@@ -518,6 +523,85 @@ class KeyInfo:
             else:
                 append(_piece(v, None))
         return b"".join(parts)
+
+    def record_key(self, buf, start=0, end=None, ncols=None):
+        """``sort_key`` of the record in ``buf[start:end]`` (of its first
+        ``ncols`` columns), built straight from the record bytes: text and
+        blob bodies are escaped as they lie, no str objects are made unless a
+        collation needs them.  This is what a b-tree page search costs per
+        probed cell."""
+        if self.nkey is not None and (ncols is None or ncols > self.nkey):
+            ncols = self.nkey
+        if not self._bytes:
+            vals = decode_record_prefix(buf, ncols, start, end) if ncols is not None \
+                else decode_record(buf, start, end)
+            return self._tuple_key(vals)
+        if end is None:
+            end = len(buf)
+        colls = self.collations
+        desc = self.desc
+        nk = len(desc)
+        plain = self._plain
+        parts = []
+        append = parts.append
+        try:
+            hsize = buf[start]
+            if hsize < 0x80:
+                i = start + 1
+            else:
+                hsize, k = get_varint(buf, start)
+                i = start + k
+            hend = start + hsize
+            pos = hend
+            j = 0
+            limit = ncols if ncols is not None else 1 << 30
+            while i < hend and j < limit:
+                t = buf[i]
+                if t < 0x80:
+                    i += 1
+                else:
+                    t, k = get_varint(buf, i)
+                    i += k
+                if t >= 12:
+                    nxt = pos + ((t - 12) >> 1)
+                    if nxt > end:
+                        raise _corrupt_record()
+                    body = bytes(buf[pos:nxt])
+                    pos = nxt
+                    if t & 1:
+                        if not plain and j < len(colls) and colls[j] is not None:
+                            body = colls[j](body.decode("utf-8", "surrogateescape")
+                                            ).encode("utf-8", "surrogateescape")
+                        piece = _B_TEXT + _escape(body) + _B_END
+                    else:
+                        piece = _B_BLOB + _escape(body) + _B_END
+                elif t == 0:
+                    piece = _B_NULL
+                elif t < 7:
+                    nxt = pos + _FIXED_SIZE[t]
+                    if nxt > end:
+                        raise _corrupt_record()
+                    piece = _num_piece(int.from_bytes(buf[pos:nxt], "big", signed=True))
+                    pos = nxt
+                elif t == 7:
+                    if pos + 8 > end:
+                        raise _corrupt_record()
+                    f = _unpack_d(buf, pos)[0]
+                    pos += 8
+                    piece = _B_NULL if f != f else _num_piece(f)
+                elif t == 8:
+                    piece = _NUM_ZERO
+                elif t == 9:
+                    piece = _NUM_ONE
+                else:
+                    raise _corrupt_record(f"reserved serial type {t}")
+                if not plain and j < nk and desc[j]:
+                    piece = piece.translate(_INVERT)
+                append(piece)
+                j += 1
+            return b"".join(parts)
+        except (IndexError, struct.error):
+            raise _corrupt_record() from None
 
     def _tuple_key(self, values):
         out = []

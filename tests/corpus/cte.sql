@@ -1,11 +1,7 @@
--- WITH clauses, recursive common table expressions.
+-- WITH clauses (recursive ones: out_of_scope_recursive_cte.sql).
 WITH x(a) AS (SELECT 1 UNION ALL SELECT 2) SELECT * FROM x;
-WITH RECURSIVE cnt(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM cnt WHERE n < 10) SELECT n FROM cnt;
-WITH RECURSIVE cnt(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM cnt LIMIT 5) SELECT sum(n) FROM cnt;
-WITH RECURSIVE fib(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM fib WHERE b < 100) SELECT a FROM fib;
 CREATE TABLE tree(id INTEGER PRIMARY KEY, parent INTEGER, name TEXT);
 INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1'), (5, 4, 'a1x');
-WITH RECURSIVE sub(id, depth) AS (SELECT 1, 0 UNION ALL SELECT tree.id, depth + 1 FROM tree JOIN sub ON tree.parent = sub.id) SELECT name, depth FROM sub JOIN tree USING (id) ORDER BY depth, name;
 WITH a AS (SELECT 1 AS v), b AS (SELECT v + 1 AS v FROM a) SELECT * FROM a, b;
 WITH t(x) AS (VALUES (3), (1), (2)) SELECT x FROM t ORDER BY x;
 WITH RECURSIVE r(x) AS (SELECT 1 UNION SELECT x FROM r) SELECT * FROM r;
@@ -15,4 +11,3 @@ WITH x(a, b) AS (SELECT 1) SELECT * FROM x;
 WITH RECURSIVE r(x) AS (SELECT x FROM r) SELECT * FROM r;
 WITH upd AS (SELECT id FROM tree WHERE parent = 1) UPDATE tree SET name = upper(name) WHERE id IN (SELECT id FROM upd);
 SELECT * FROM tree;
-WITH RECURSIVE chars(i, c) AS (SELECT 1, substr('hello', 1, 1) UNION ALL SELECT i + 1, substr('hello', i + 1, 1) FROM chars WHERE i < 5) SELECT group_concat(c, '.') FROM chars;

@@ -11,20 +11,16 @@ CREATE TABLE t4();
 CREATE TABLE "quoted name"("col one" INTEGER, [col two] TEXT, `col three`);
 CREATE TABLE t5(a INT, b VARCHAR(20), c DOUBLE PRECISION, d DECIMAL(10,5), e BOOLEAN, f DATETIME);
 CREATE TABLE t6(a INTEGER PRIMARY KEY AUTOINCREMENT, b);
-CREATE TABLE t7(a, b, PRIMARY KEY(a, b)) WITHOUT ROWID;
 -- error
 CREATE TABLE t8(a, b) WITHOUT ROWID;
 CREATE TABLE t9(a DEFAULT 5, b DEFAULT 'txt', c DEFAULT (1 + 2), d DEFAULT -3.5, e DEFAULT NULL, f DEFAULT CURRENT_DATE);
 CREATE TABLE t10 AS SELECT 1 AS one, 'two' AS two, 3.0 AS three, NULL AS four;
 CREATE TABLE t11(a UNIQUE, b CHECK (b > 0), c REFERENCES t2(id), d COLLATE NOCASE);
-CREATE TEMP TABLE tmp1(x);
-CREATE TEMPORARY TABLE tmp2(y);
 -- error
 CREATE TABLE sqlite_foo(x);
 -- error
 CREATE TABLE t12(a INTEGER PRIMARY KEY, b INTEGER PRIMARY KEY);
 SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name;
-SELECT name FROM sqlite_temp_master ORDER BY name;
 SELECT * FROM t10;
 SELECT typeof(one), typeof(two), typeof(three), typeof(four) FROM t10;
 INSERT INTO t9(a) VALUES (1);

@@ -1,4 +1,4 @@
--- DELETE: everything, WHERE, rowcount, RETURNING.
+-- DELETE: everything, WHERE, rowcount (RETURNING: out_of_scope_returning.sql).
 CREATE TABLE t(a, b);
 INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e');
 DELETE FROM t WHERE a > 3;
@@ -6,7 +6,6 @@ SELECT * FROM t;
 DELETE FROM t WHERE 0;
 DELETE FROM t WHERE a IN (SELECT a FROM t WHERE b = 'b');
 SELECT * FROM t;
-DELETE FROM t WHERE a = 1 RETURNING *;
 DELETE FROM t;
 SELECT count(*) FROM t;
 INSERT INTO t VALUES (1, 'again');

@@ -1,14 +1,11 @@
 -- Pragmas that describe the schema and the database.
 CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', score REAL, data BLOB, UNIQUE(name, score));
-CREATE TABLE w(k TEXT, v, PRIMARY KEY(k)) WITHOUT ROWID;
 CREATE TABLE f(a REFERENCES t(id) ON DELETE CASCADE, b, c, FOREIGN KEY(b, c) REFERENCES w(k, v));
 CREATE INDEX t_score ON t(score DESC);
 PRAGMA table_info(t);
-PRAGMA table_info('w');
 PRAGMA table_xinfo(t);
 PRAGMA table_info(nosuch);
 PRAGMA index_list(t);
-PRAGMA index_list(w);
 PRAGMA index_info(t_score);
 PRAGMA index_xinfo(t_score);
 PRAGMA index_info(sqlite_autoindex_t_1);

@@ -44,7 +44,4 @@ CREATE TABLE bad(id INT PRIMARY KEY AUTOINCREMENT);
 CREATE TABLE rowid_col(rowid TEXT, v);
 INSERT INTO rowid_col VALUES ('shadow', 1);
 SELECT rowid, v, _rowid_ FROM rowid_col;
-CREATE TABLE wr(k PRIMARY KEY, v) WITHOUT ROWID;
--- error
-SELECT rowid FROM wr;
 SELECT last_insert_rowid(), changes(), total_changes() > 0;
