@@ -60,6 +60,7 @@ import threading
 import time
 import traceback
 from collections import deque
+from itertools import chain
 
 from . import errors
 from .errors import (  # noqa: F401 - re-exported names
@@ -336,7 +337,10 @@ def _reporting(func):
             for a in args:
                 if type(a) is str and not a.isascii():
                     a.encode("utf-8")   # text that is not UTF-8 cannot reach Python
-            return func(*args)
+            result = func(*args)
+            if isinstance(result, str) and not result.isascii():
+                result.encode("utf-8")  # nor can a lone surrogate reach SQLite
+            return result
         except Exception as exc:
             _report_callback_error(exc, func)
             raise
@@ -637,13 +641,18 @@ def _description_name(name, detect):
 
 def connect(database, timeout=5.0, detect_types=0, isolation_level="",
             check_same_thread=True, factory=None, cached_statements=128,
-            uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL):
+            uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
+    """Open a database, as sqlite3.connect does.  minisql's own keyword:
+    ``checksums=True`` creates a new database with a CRC32C in the last 4
+    bytes of every page, verified on every read (an existing database's
+    header says whether it has them)."""
     factory = Connection if factory is None else factory
+    extra = {"checksums": True} if checksums else {}
     return factory(database, timeout=timeout, detect_types=detect_types,
                    isolation_level=isolation_level,
                    check_same_thread=check_same_thread,
                    cached_statements=cached_statements, uri=uri,
-                   autocommit=autocommit)
+                   autocommit=autocommit, **extra)
 
 
 def _parse_uri(database):
@@ -699,7 +708,7 @@ class Connection:
 
     def __init__(self, database, timeout=5.0, detect_types=0, isolation_level="",
                  check_same_thread=True, factory=None, cached_statements=128,
-                 uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL):
+                 uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
         import os
         database = os.fsdecode(database) if isinstance(database, bytes) else \
             os.fspath(database)
@@ -731,7 +740,7 @@ class Connection:
         self._lock = threading.RLock()
         self._db = Database(":memory:" if memory else database, readonly=readonly,
                             create=create, immutable=immutable, timeout=timeout,
-                            cached_statements=cached_statements)
+                            cached_statements=cached_statements, checksums=checksums)
         self.detect_types = detect_types
         self.row_factory = None
         self.text_factory = str
@@ -1038,6 +1047,7 @@ class Cursor:
         self._rowcount = -1
         self._lastrowid = None
         self._rows = None            # the engine's running Result, or None
+        self._pending = None         # rows fetched from it but not yet returned
         self._names = None           # result column names as the engine gives them
         self._converters = None
         self._closed = False
@@ -1072,6 +1082,7 @@ class Cursor:
         return conn
 
     def _finish_rows(self):
+        self._pending = None
         rows = self._rows
         if rows is not None:
             self._rows = None
@@ -1108,9 +1119,11 @@ class Cursor:
             db.compile(p)        # sqlite3 reports a prepare error before this one
             raise
         if conn._trace is not None and p.compiled != "empty":
-            db.compile(p)
+            db.compile(p)       # (a statement that does not compile is not traced)
             conn._emit_trace(_expanded_sql(sql[:len(sql) - len(_parse_one(sql)[1])],
                                            info.names, params))
+        if p.compiled == "empty":
+            return          # nothing to run: sqlite3 leaves lastrowid alone too
         result = db.run(p, params)
         names = p.column_names
         if names:
@@ -1207,27 +1220,41 @@ class Cursor:
 
     def __next__(self):
         conn = self._check()
-        rows = self._rows
-        if rows is None:
-            raise StopIteration
-        with conn._lock:
-            try:
-                values = next(rows)
-            except StopIteration:
-                self._rows = None
-                raise
-            except BaseException:
-                self._rows = None
-                raise
-        if self._converters is not None or conn.text_factory is not str:
-            values = self._convert(values, conn.text_factory)
-        else:
-            for v in values:
-                if type(v) is str and not v.isascii():
-                    self._check_text(values)
-                    break
+        values = None
+        pending = self._pending
+        if pending is not None:
+            values = next(pending, None)
+            if values is None:
+                self._pending = None
+        if values is None:
+            rows = self._rows
+            if rows is None:
+                raise StopIteration
+            with conn._lock:
+                try:
+                    values = next(rows)
+                except BaseException:
+                    self._rows = None
+                    raise
+        try:
+            if self._converters is not None or conn.text_factory is not str:
+                values = self._convert(values, conn.text_factory)
+            else:
+                for v in values:
+                    if type(v) is str and not v.isascii():
+                        self._check_text(values)
+                        break
+        except BaseException:
+            self._push_back([values])
+            raise
         factory = self.row_factory
         return values if factory is None else factory(self, values)
+
+    def _push_back(self, rows):
+        """A row whose conversion failed is read again by the next fetch, as
+        in sqlite3 (its statement only steps once the row is built)."""
+        pending = self._pending
+        self._pending = iter(rows) if pending is None else chain(rows, pending)
 
     def _check_text(self, values):
         """Raise sqlite3's error if a text value is not valid UTF-8 (the
@@ -1284,15 +1311,19 @@ class Cursor:
     def fetchall(self):
         conn = self._check()
         rows = self._rows
-        if rows is not None and self.row_factory is None and self._converters is None \
-                and conn.text_factory is str:
+        if rows is not None and self._pending is None and self.row_factory is None \
+                and self._converters is None and conn.text_factory is str:
             with conn._lock:
                 self._rows = None
                 out = rows.drain()
-            for values in out:
+            for i, values in enumerate(out):
                 for v in values:
                     if type(v) is str and not v.isascii():
-                        self._check_text(values)
+                        try:
+                            self._check_text(values)
+                        except OperationalError:
+                            self._push_back(out[i:])
+                            raise
                         break
             return out
         return list(self)

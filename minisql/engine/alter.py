@@ -57,7 +57,7 @@ def alter_table(db, stmt):
             raise errors.OperationalError(f'cannot rename columns of view "{view.name}"')
         if action == "DROP COLUMN":
             raise errors.OperationalError(f'cannot drop column from view "{view.name}"')
-        raise errors.NotSupportedError("renaming a view is not supported by minisql")
+        raise errors.OperationalError(f"view {view.name} may not be altered")
     if table is None:
         raise errors.OperationalError(f"no such table: {stmt.name}")
     if action == "ADD COLUMN":
@@ -508,7 +508,7 @@ def _drop_column(db, stmt, table):
     col = table.columns[i]
     if col.pk:
         raise errors.OperationalError(f'cannot drop PRIMARY KEY column: "{col.name}"')
-    if any(i in positions for _, positions, _, _ in table.uniques):
+    if any(i in u[1] for u in table.uniques):
         raise errors.OperationalError(f'cannot drop UNIQUE column: "{col.name}"')
     if len(table.columns) == 1:
         raise errors.OperationalError(f'cannot drop column "{col.name}": no other columns exist')

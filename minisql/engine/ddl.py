@@ -141,11 +141,17 @@ _AS_TYPES = {"INTEGER": "INT", "TEXT": "TEXT", "REAL": "REAL", "NUMERIC": "NUM",
 
 
 def _quote_ident(name):
-    """SQLite's identifier quoting in generated CREATE TABLE text."""
-    if name and (name[0].isalpha() or name[0] == "_") and \
+    """SQLite's identifier quoting in generated CREATE TABLE text (identPut):
+    bare only for ASCII letters, digits and '_', not starting with a digit,
+    not a keyword."""
+    if name and not name[0].isdigit() and name.isascii() and \
             all(c.isalnum() or c == "_" for c in name) and not _is_keyword(name):
         return name
     return '"' + name.replace('"', '""') + '"'
+
+
+def _ident_length(name):
+    return len(name) + name.count('"') + 2
 
 
 def _is_keyword(name):
@@ -156,11 +162,14 @@ def _create_table_as(db, stmt):
     from .select import compile_select, unique_column_names
     plan = compile_select(db, stmt.as_select, db.env)
     names = unique_column_names(plan.names)
+    # SQLite's createTableStmt: one line unless the names make it long.
+    width = sum(_ident_length(n) + 5 for n in names) + _ident_length(stmt.name)
+    sep, sep2, end = ("", ",", ")") if width < 50 else ("\n  ", ",\n  ", "\n)")
     cols = []
     for name, aff in zip(names, plan.affinities):
         t = _AS_TYPES.get(aff, "")
-        cols.append(f"  {_quote_ident(name)}" + (f" {t}" if t else ""))
-    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(\n" + ",\n".join(cols) + "\n)"
+        cols.append(_quote_ident(name) + (f" {t}" if t else ""))
+    sql = f"CREATE TABLE {_quote_ident(stmt.name)}(" + sep + sep2.join(cols) + end
     from ..sql.parser import parse
     table = S.table_from_ast(parse(sql)[0], 0)
     rows = list(plan.rows())
@@ -176,6 +185,12 @@ def _create_table_as(db, stmt):
 def create_index(db, stmt):
     _check_schema_name(stmt.schema)
     lname = stmt.name.lower()
+    # SQLite's order: the table, then the index name.
+    if stmt.table.lower() in db.schema.views:
+        raise errors.OperationalError("views may not be indexed")
+    table = _table_for(db, stmt.table)
+    if table.name.lower() == "sqlite_master":
+        raise errors.OperationalError("table sqlite_master may not be indexed")
     if lname in db.schema.indexes:
         if stmt.if_not_exists:
             return 0
@@ -183,11 +198,6 @@ def create_index(db, stmt):
     if lname in db.schema.tables or lname in db.schema.views:
         raise errors.OperationalError(f"there is already a table named {stmt.name}")
     _check_name(stmt.name)
-    if stmt.table.lower() in db.schema.views:
-        raise errors.OperationalError("views may not be indexed")
-    table = _table_for(db, stmt.table)
-    if table.name.lower() == "sqlite_master":
-        raise errors.OperationalError("table sqlite_master may not be indexed")
     index = S.index_from_ast(stmt, table, 0)
     for e in index.exprs or ():
         if e is not None:
@@ -214,6 +224,8 @@ def _check_index_expression(db, e, where):
     for n in walk(e):
         if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect, ast.InTable)):
             raise errors.OperationalError(f"subqueries prohibited in {where}")
+        if isinstance(n, ast.Column) and n.table is not None and where == "index expressions":
+            raise errors.OperationalError(f'the "." operator prohibited in {where}')
         if isinstance(n, ast.Param):
             raise errors.OperationalError(f"parameters prohibited in {where}")
         if isinstance(n, ast.Function):

@@ -19,7 +19,14 @@ a statement never sees its own writes.
 Triggers (BEFORE/AFTER, FOR EACH ROW, WHEN, UPDATE OF) run their compiled
 bodies with the OLD and NEW rows published in the trigger scope's cell; a
 trigger does not fire itself recursively (SQLite's default,
-recursive_triggers = OFF).
+recursive_triggers = OFF).  Several triggers of one event fire newest first.
+A write to a view runs its INSTEAD OF triggers, once per row of the view the
+statement selects, and changes nothing itself.
+
+UPDATE and DELETE take ORDER BY / LIMIT / OFFSET (SQLite built with
+SQLITE_ENABLE_UPDATE_DELETE_LIMIT, as the stdlib's is); partial indexes
+hold only the rows their WHERE accepts, indexes on expressions the
+expressions' values.
 """
 
 from operator import itemgetter

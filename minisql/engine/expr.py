@@ -21,6 +21,13 @@ Typing rules (SQLite's, see datatype3.html)
       and TEXT affinity when one side is TEXT and the other none.
     - Collation of a comparison: an explicit COLLATE on the left, else on the
       right, else the left column's, else the right column's, else BINARY.
+    - ``x IN (list)`` uses x's affinity and collation only; ``x IN (SELECT
+      y ...)`` compares as ``x = y``.  A unary + drops an affinity.
+
+Row values
+    ``(a, b) op (c, d)``, ``(a, b) IN (...)``, a subquery of several columns:
+    ``operand`` describes each side as fields (affinity, explicit and
+    implicit collation) and ``_row_compare`` compares field by field.
 """
 
 from operator import itemgetter

@@ -334,17 +334,19 @@ def table_from_ast(stmt, root):
     for origin, cols, conflict in ordered:
         positions = []
         colls = []
-        for name, coll, _ in cols:
+        desc = []
+        for name, coll, order in cols:
             i = t.col_index.get(name.lower())
             if i is None:
                 raise errors.OperationalError(f"no such column: {name}")
             positions.append(i)
             colls.append(coll or t.columns[i].collation)
+            desc.append(order == "DESC")     # the implicit index keeps the key's order
         key = (tuple(positions), tuple(c.upper() if c else None for c in colls))
         if key in seen:
             continue
         seen.add(key)
-        t.uniques.append((origin, positions, colls, conflict))
+        t.uniques.append((origin, positions, colls, conflict, desc))
     return t
 
 
@@ -352,11 +354,10 @@ def autoindex_for(table, name, root):
     """The Index object of implicit index ``name`` (sqlite_autoindex_T_N)."""
     try:
         n = int(name.rsplit("_", 1)[1])
-        origin, positions, colls, conflict = table.uniques[n - 1]
+        origin, positions, colls, conflict, desc = table.uniques[n - 1]
     except (ValueError, IndexError):
         raise _malformed(name, "unknown automatic index") from None
-    return Index(name, table, root, positions, colls, [False] * len(positions),
-                 True, None, None, origin, conflict)
+    return Index(name, table, root, positions, colls, desc, True, None, None, origin, conflict)
 
 
 def autoindex_names(table):
@@ -373,7 +374,7 @@ def index_from_ast(stmt, table, root):
             coll = coll or e.collation
             e = e.operand
         if isinstance(e, ast.Column) and e.table is None:
-            i = table.column(e.name)
+            i = table.col_index.get(e.name.lower())     # (not the rowid: SQLite refuses it)
             if i is None:
                 raise errors.OperationalError(f"no such column: {e.name}")
             positions.append(i)

@@ -12,7 +12,16 @@ Shape of a compiled SELECT core
     be evaluated once its row is known.  The flat row of a level is the
     concatenation of every source's columns followed by its rowid; compiled
     expressions index into it (see expr.py).  Aggregate queries append the
-    aggregate results after the last source's row.
+    aggregate results after the last source's row.  A RIGHT or FULL JOIN
+    turns the loop into a pipeline of stages (``_staged_loop``): its level
+    must see the whole left side before it knows which of its rows matched
+    nothing.  WHERE terms never run before such a level.
+
+Where SQLite's answer depends on its algorithms, the compiled plan follows
+them: which of several equal rows a compound or GROUP BY shows (see
+compile_compound and _aggregate), how a compound's ORDER BY resolves and
+when SQLite rewrites it as a subquery (_compound_order_by,
+_compound_as_subquery).  EXPLAIN QUERY PLAN nodes are built alongside.
 
 SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
     NULL < numbers < text (by collation) < blob, via ``order_key``.

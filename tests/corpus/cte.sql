@@ -4,7 +4,6 @@ CREATE TABLE tree(id INTEGER PRIMARY KEY, parent INTEGER, name TEXT);
 INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1'), (5, 4, 'a1x');
 WITH a AS (SELECT 1 AS v), b AS (SELECT v + 1 AS v FROM a) SELECT * FROM a, b;
 WITH t(x) AS (VALUES (3), (1), (2)) SELECT x FROM t ORDER BY x;
-WITH RECURSIVE r(x) AS (SELECT 1 UNION SELECT x FROM r) SELECT * FROM r;
 -- error
 WITH x(a, b) AS (SELECT 1) SELECT * FROM x;
 -- error

@@ -11,3 +11,5 @@ WITH RECURSIVE fib(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM fib WHER
 WITH RECURSIVE sub(id, depth) AS (SELECT 1, 0 UNION ALL SELECT tree.id, depth + 1 FROM tree JOIN sub ON tree.parent = sub.id) SELECT name, depth FROM sub JOIN tree USING (id) ORDER BY depth, name;
 -- minisql: not supported (recursive common table expressions)
 WITH RECURSIVE chars(i, c) AS (SELECT 1, substr('hello', 1, 1) UNION ALL SELECT i + 1, substr('hello', i + 1, 1) FROM chars WHERE i < 5) SELECT group_concat(c, '.') FROM chars;
+-- minisql: not supported (recursive common table expressions)
+WITH RECURSIVE r(x) AS (SELECT 1 UNION SELECT x FROM r) SELECT * FROM r;

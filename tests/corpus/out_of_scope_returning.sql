@@ -22,6 +22,7 @@ INSERT INTO t(v) VALUES ('e') RETURNING nosuch;
 -- minisql: skip (reads what the refused statements wrote)
 SELECT count(*) FROM t;
 
+-- minisql: skip (the table holds what the refused statements wrote)
 DELETE FROM t;
 INSERT INTO t VALUES (1, 'a', 0);
 -- minisql: not supported (RETURNING)

@@ -1,4 +1,5 @@
 -- VACUUM (and ANALYZE, which keeps statistics minisql does not use): not implemented.
+-- isolation_level: None
 CREATE TABLE t(id INTEGER PRIMARY KEY, payload TEXT);
 INSERT INTO t(payload) VALUES (hex(zeroblob(500))), (hex(zeroblob(500)));
 DELETE FROM t WHERE id = 1;

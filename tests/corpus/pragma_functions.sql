@@ -1,0 +1,31 @@
+-- PRAGMAs as table-valued functions (pragma_table_info(...) and friends), the schema
+-- pragmas' extended forms, and PRAGMAs with settings.
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', score REAL, UNIQUE(name COLLATE NOCASE, score DESC));
+CREATE INDEX t_score ON t(score DESC, name COLLATE NOCASE);
+CREATE TABLE u(a, b REFERENCES t(id) ON DELETE CASCADE);
+SELECT name, type, pk FROM pragma_table_info('t') ORDER BY cid;
+SELECT * FROM pragma_table_xinfo('t');
+SELECT m.name, p.name FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' ORDER BY 1, 2;
+SELECT name, "unique", origin FROM pragma_index_list('t') ORDER BY seq;
+SELECT * FROM pragma_index_xinfo('t_score');
+SELECT * FROM pragma_index_xinfo('sqlite_autoindex_t_1');
+SELECT "table", "from", "to", on_delete FROM pragma_foreign_key_list('u');
+SELECT count(*) FROM pragma_collation_list;
+SELECT * FROM pragma_user_version;
+PRAGMA table_info;
+PRAGMA index_list;
+PRAGMA index_xinfo(nosuch);
+PRAGMA recursive_triggers;
+PRAGMA recursive_triggers = OFF;
+PRAGMA ignore_check_constraints;
+PRAGMA auto_vacuum;
+PRAGMA user_version = '7abc';
+PRAGMA user_version;
+PRAGMA user_version = 1.9;
+PRAGMA user_version;
+PRAGMA user_version = -5;
+PRAGMA user_version;
+PRAGMA case_sensitive_like = 1;
+SELECT 'abc' LIKE 'ABC', 'abc' LIKE 'a%';
+PRAGMA case_sensitive_like = 0;
+SELECT 'abc' LIKE 'ABC';

@@ -1,0 +1,17 @@
+-- UPDATE / DELETE ... ORDER BY ... LIMIT (the sqlite3 build has SQLITE_ENABLE_UPDATE_DELETE_LIMIT).
+CREATE TABLE t(id INTEGER PRIMARY KEY, v);
+INSERT INTO t VALUES (1, 'e'), (2, 'd'), (3, 'c'), (4, 'b'), (5, 'a');
+DELETE FROM t ORDER BY v LIMIT 2;
+SELECT * FROM t;
+UPDATE t SET v = v || '!' ORDER BY id DESC LIMIT 1 OFFSET 1;
+SELECT * FROM t;
+UPDATE t SET v = upper(v) LIMIT 2;
+SELECT * FROM t;
+DELETE FROM t LIMIT -1 OFFSET 2;
+SELECT * FROM t;
+-- error
+DELETE FROM t ORDER BY v;
+-- error
+UPDATE t SET v = 1 ORDER BY v;
+-- error
+DELETE FROM t LIMIT 'x';
