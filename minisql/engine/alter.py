@@ -99,8 +99,9 @@ def _commit_rows(db, rows, action, changed):
 
 def _validate(db, rows, action):
     """Every CREATE statement parses and its names resolve against the new
-    catalog (CHECK constraints, index expressions, views, triggers); else
-    SQLite's error for the first object that fails."""
+    catalog, in sqlite_schema order as SQLite tests them (a table with its
+    CHECK constraints, an index with its expressions, then views and
+    triggers); else SQLite's error for the first object that fails."""
     from .dml import RowChecker, TableWriter, Triggers, table_scope
     from .expr import Compiler
     from .select import _view_plan
@@ -111,23 +112,22 @@ def _validate(db, rows, action):
             msg = msg.split(" - ", 1)[-1]
         return errors.OperationalError(f"error in {kind} {name} after {action}: {msg}")
     trial = S.Schema()
-    for row in rows:
-        try:
-            trial.load([row])
-        except errors.Error as e:
-            raise fail(row[0], row[1], e) from None
     saved = db.schema
     db.schema = trial
     try:
-        for table in trial.tables.values():
-            if table.name.lower() in ("sqlite_master", "sqlite_sequence"):
-                continue
+        for row in rows:
+            typ, name = row[0], row[1]
             try:
-                scope, _ = table_scope(db, table)
-                RowChecker(db, Compiler(db, db.env), table, scope)
-                TableWriter(db, table)
-            except errors.OperationalError as e:
-                raise fail("table", table.name, e) from None
+                trial.load([row])
+                if typ == "table" and name.lower() not in S.INTERNAL_TABLES:
+                    table = trial.tables[name.lower()]
+                    scope, _ = table_scope(db, table)
+                    RowChecker(db, Compiler(db, db.env), table, scope)
+                elif typ == "index" and name.lower() in trial.indexes:
+                    ix = trial.indexes[name.lower()]
+                    TableWriter(db, ix.table).compile_index_expressions([ix])
+            except errors.Error as e:
+                raise fail(typ, name, e) from None
         for view in trial.views.values():
             try:
                 _view_plan(db, db.env, view)
@@ -508,7 +508,7 @@ def _drop_column(db, stmt, table):
     col = table.columns[i]
     if col.pk:
         raise errors.OperationalError(f'cannot drop PRIMARY KEY column: "{col.name}"')
-    if any(i in u[1] for u in table.uniques):
+    if col.unique:      # (a table UNIQUE(...) fails the rewritten CREATE TABLE instead)
         raise errors.OperationalError(f'cannot drop UNIQUE column: "{col.name}"')
     if len(table.columns) == 1:
         raise errors.OperationalError(f'cannot drop column "{col.name}": no other columns exist')

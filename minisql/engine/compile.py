@@ -30,17 +30,16 @@ def compile_statement(db, stmt):
     return (lambda: handler(db, stmt)), _ddl_columns(db, stmt), None
 
 
-# SQLite checks a table's CHECK constraints after ALTER TABLE ADD COLUMN with
-# a nested query, and sqlite3 reports that query's column as the statement's.
+# SQLite checks a new column's CHECK constraints (ALTER TABLE ADD COLUMN) with a
+# nested query, and sqlite3 reports that query's column as the statement's.
 _ADD_COLUMN_CHECK = ("CASE WHEN quick_check GLOB 'CHECK*' THEN raise(ABORT,'CHECK constraint "
                      "failed') ELSE raise(ABORT,'NOT NULL constraint failed') END")
 
 
 def _ddl_columns(db, stmt):
     if isinstance(stmt, ast.AlterTable) and stmt.action == "ADD COLUMN":
-        table = db.schema.tables.get(stmt.name.lower())
-        if table is not None and (table.checks or any(
-                isinstance(c, ast.CheckConstraint) for c in stmt.column_def.constraints)):
+        if stmt.name.lower() in db.schema.tables and any(
+                isinstance(c, ast.CheckConstraint) for c in stmt.column_def.constraints):
             return [_ADD_COLUMN_CHECK]
     return None
 

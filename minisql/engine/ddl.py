@@ -385,7 +385,7 @@ def reindex(db, stmt):
             indexes = [i for i in db.schema.indexes.values()
                        if any(c and c.lower() == lname for c in i.collations)]
             if not indexes and lname not in ("binary", "nocase", "rtrim"):
-                raise errors.OperationalError(f"unable to identify the object to be reindexed")
+                raise errors.OperationalError("unable to identify the object to be reindexed")
     for index in indexes:
         db.btree.clear_tree(index.root)
         build_index(db, index)

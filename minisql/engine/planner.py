@@ -87,6 +87,38 @@ def table_reader(table, used=None):
     return read
 
 
+def table_segments(table, used=None):
+    """-> segments(cursor): the generator of row segments (as table_reader
+    builds them) from the cursor's row to the end of the table, decoded a
+    leaf page at a time (TableCursor.rows): the inner loop of scans."""
+    n = len(table.columns)
+    ipk = table.rowid_alias
+    defaults = [_constant_default(c) for c in table.columns]
+    want = n
+    if used is not None:
+        want = max([i for i in used if i >= 0 and i != ipk], default=-1) + 1
+    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL" and i < want]
+    tails = [defaults[k:] for k in range(n + 1)]
+    width = want if want < n else None
+
+    def segments(cur):
+        for rid, vals in cur.rows(width):
+            k = len(vals)
+            if k != n:
+                if k < n:
+                    vals += tails[k]
+                else:
+                    del vals[n:]
+            if ipk is not None:
+                vals[ipk] = rid
+            for i in reals:
+                if type(vals[i]) is int:
+                    vals[i] = float(vals[i])
+            vals.append(rid)
+            yield vals
+    return segments
+
+
 def _constant_default(col):
     """The value of a column missing from a record (added by ALTER TABLE:
     its default must be a constant), stored with the column's affinity."""
@@ -182,6 +214,7 @@ def _table_access(db, comp, scope, i, lv, terms):
     src = lv.src
     table = lv.table
     read = table_reader(table, src.used)
+    segments = table_segments(table, src.used)
     btree = db.btree
     root = table.root
     name = src.alias if src.alias == table.name.lower() else f"{table.name} AS {src.alias}"
@@ -261,14 +294,14 @@ def _table_access(db, comp, scope, i, lv, terms):
             if start is _EMPTY or stop is _EMPTY:
                 return
             cur = btree.table(root)
+            if not (cur.seek_ge(start) if start is not None else cur.first()):
+                return
             steps = 0
             every = db.check_every
-            ok = cur.seek_ge(start) if start is not None else cur.first()
-            while ok:
-                if stop is not None and cur.rowid() > stop:
+            for seg in segments(cur):
+                if stop is not None and seg[-1] > stop:
                     return
-                yield read(cur)
-                ok = cur.next()
+                yield seg
                 steps += 1
                 if steps >= every:
                     steps = 0
@@ -284,12 +317,12 @@ def _table_access(db, comp, scope, i, lv, terms):
 
     def scan(prefix):
         cur = btree.table(root)
-        ok = cur.first()
+        if not cur.first():
+            return
         steps = 0
         every = db.check_every
-        while ok:
-            yield read(cur)
-            ok = cur.next()
+        for seg in segments(cur):
+            yield seg
             steps += 1
             if steps >= every:
                 steps = 0

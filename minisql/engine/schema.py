@@ -16,6 +16,7 @@ from ..sql.parser import parse
 from .values import affinity_of
 
 SCHEMA_ROOT = 1
+INTERNAL_TABLES = ("sqlite_master", "sqlite_schema", "sqlite_sequence")
 SCHEMA_COLUMNS = ("type", "name", "tbl_name", "rootpage", "sql")
 SCHEMA_SQL = ("CREATE TABLE sqlite_master(type text,name text,tbl_name text,"
               "rootpage integer,sql text)")
@@ -23,7 +24,7 @@ SCHEMA_SQL = ("CREATE TABLE sqlite_master(type text,name text,tbl_name text,"
 
 class Column:
     __slots__ = ("name", "decl_type", "affinity", "notnull", "notnull_conflict",
-                 "default", "default_text", "collation", "pk", "hidden")
+                 "default", "default_text", "collation", "pk", "hidden", "unique")
 
     def __init__(self, name, decl_type=""):
         self.name = name
@@ -36,6 +37,7 @@ class Column:
         self.collation = None        # None means BINARY
         self.pk = 0                  # 1-based position in the PRIMARY KEY
         self.hidden = False
+        self.unique = False          # a column constraint UNIQUE
 
 
 class Index:
@@ -236,17 +238,35 @@ def _parse_create(sql, name):
     return stmts[0]
 
 
+_PK_UNIQUE_EXPRESSIONS = "expressions prohibited in PRIMARY KEY and UNIQUE constraints"
+
+
 def _indexed_names(cols):
-    """Column names of a constraint's IndexedColumn list."""
+    """(name, collation, order, quoted) of a constraint's IndexedColumn list.
+    A quoted name ("b" or 'b') that names no column is, to SQLite, an
+    expression (see _resolve_key)."""
     out = []
     for ic in cols:
         e = ic.expr
         while isinstance(e, ast.Collate):
             e = e.operand
-        if not isinstance(e, ast.Column):
-            raise errors.OperationalError("expressions prohibited in PRIMARY KEY and UNIQUE constraints")
-        out.append((e.name, ic.collation or (ic.expr.collation if isinstance(ic.expr, ast.Collate) else None), ic.order))
+        if isinstance(e, ast.Literal) and isinstance(e.value, str):
+            name, quoted = e.value, True
+        elif isinstance(e, ast.Column) and e.table is None:
+            name, quoted = e.name, e.double_quoted
+        else:
+            raise errors.OperationalError(_PK_UNIQUE_EXPRESSIONS)
+        coll = ic.collation or (ic.expr.collation if isinstance(ic.expr, ast.Collate) else None)
+        out.append((name, coll, ic.order, quoted))
     return out
+
+
+def _resolve_key(t, name, quoted):
+    i = t.col_index.get(name.lower())
+    if i is None:
+        raise errors.OperationalError(_PK_UNIQUE_EXPRESSIONS if quoted
+                                      else f"no such column: {name}")
+    return i
 
 
 def table_from_ast(stmt, root):
@@ -268,7 +288,7 @@ def table_from_ast(stmt, root):
                 if pk_cols is not None:
                     raise errors.OperationalError(
                         f'table "{stmt.name}" has more than one primary key')
-                pk_cols = [(cdef.name, None, c.order)]
+                pk_cols = [(cdef.name, None, c.order, False)]
                 pk_conflict = c.conflict
                 pk_autoinc = c.autoincrement
                 pk_desc = c.order == "DESC"
@@ -276,7 +296,8 @@ def table_from_ast(stmt, root):
                 col.notnull = True
                 col.notnull_conflict = c.conflict
             elif isinstance(c, ast.UniqueConstraint):
-                uniques.append(([(cdef.name, None, None)], c.conflict))
+                uniques.append(([(cdef.name, None, None, False)], c.conflict))
+                col.unique = True
             elif isinstance(c, ast.DefaultConstraint):
                 col.default = c.expr
                 col.default_text = c.text
@@ -305,11 +326,8 @@ def table_from_ast(stmt, root):
         elif isinstance(c, ast.ForeignKeyConstraint):
             t.foreign_keys.append((tuple(c.columns), c.clause))
     if pk_cols:
-        for k, (name, _, _) in enumerate(pk_cols):
-            i = t.col_index.get(name.lower())
-            if i is None:
-                raise errors.OperationalError(
-                    f"no such column: {name}")
+        for k, (name, _, _, quoted) in enumerate(pk_cols):
+            i = _resolve_key(t, name, quoted)
             t.columns[i].pk = k + 1
             t.pk_columns.append(i)
         t.pk_conflict = pk_conflict
@@ -335,10 +353,8 @@ def table_from_ast(stmt, root):
         positions = []
         colls = []
         desc = []
-        for name, coll, order in cols:
-            i = t.col_index.get(name.lower())
-            if i is None:
-                raise errors.OperationalError(f"no such column: {name}")
+        for name, coll, order, quoted in cols:
+            i = _resolve_key(t, name, quoted)
             positions.append(i)
             colls.append(coll or t.columns[i].collation)
             desc.append(order == "DESC")     # the implicit index keeps the key's order

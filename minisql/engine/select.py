@@ -709,7 +709,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             if n.distinct:
                 if len(n.args) != 1:
                     raise errors.OperationalError(
-                        f"DISTINCT aggregates must have exactly one argument")
+                        "DISTINCT aggregates must have exactly one argument")
                 factory = A.distinct(factory, coll)
             elif len(n.args) == 1 and factory.__name__ in ("Min", "Max"):
                 driver = len(aggs)
@@ -723,6 +723,9 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         scope.alias_map = alias_map
         havf = comp.compile(core.having, scope) if core.having is not None else None
         rows_fn = _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver)
+        counted = _whole_table_count(db, core, levels, agg_map, group_by, width)
+        if counted is not None:
+            rows_fn = counted
     else:
         scope.alias_map = None
         outfs = [comp.compile(e, scope) for e in exprs]
@@ -1166,9 +1169,7 @@ def _staged_loop(levels, all_true):
         on, where = lv.on, lv.where
         right = list(lv.access(None))
         hit = [False] * len(right)
-        width = 0
         for prefix in rows:
-            width = len(prefix)
             matched = False
             for j, seg in enumerate(right):
                 row = prefix + seg
@@ -1225,6 +1226,31 @@ def _distinct(rows, rowkey):
             continue
         seen.add(k)
         yield r
+
+
+def _whole_table_count(db, core, levels, agg_map, group_by, width):
+    """``SELECT count(*) FROM t`` (nothing else): the row count comes from
+    the b-tree's pages, as SQLite's OP_Count does, instead of visiting every
+    row.  None when the query is any other shape."""
+    if group_by or core.where is not None or core.having is not None or \
+            len(levels) != 1 or levels[0].table is None or levels[0].kind != "INNER":
+        return None
+    if not agg_map or not all(n.star and not n.distinct and n.filter is None and
+                              n.name.lower() == "count" for n in agg_map):
+        return None
+    if any(not isinstance(rc.expr, ast.Function) or rc.expr not in agg_map
+           for rc in core.columns):
+        return None
+    root = levels[0].table.root
+    nagg = len(agg_map)
+
+    def run():
+        if root == 1 and db.pager.page_count == 0:
+            n = 0
+        else:
+            n = db.btree.count(root)
+        yield [None] * width + [n] * nagg
+    return run
 
 
 def _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver):

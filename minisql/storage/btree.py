@@ -1077,6 +1077,55 @@ class TableCursor(_Cursor):
             self._ensure()
         return self.bt._record(self._v, self._i)
 
+    def rows(self, n=None):
+        """From the current row to the end: (rowid, values) pairs, where
+        values is the decoded record (its first ``n`` columns when n is
+        given).  The fast path of scans: a leaf page's cells are decoded in
+        one loop instead of a next()/rowid()/record() round per row.
+
+        The cursor stays on the row last yielded, so the usual protocol
+        holds while the caller is suspended: if the tree changes (through
+        another cursor, or a rollback), this cursor's position was saved and
+        the scan resumes after that row."""
+        if self._state == EOF:
+            return
+        bt = self.bt
+        if n is None:
+            def dec(data, start, p):
+                return decode_record(data, start, start + p)
+        else:
+            def dec(data, start, p):
+                return decode_record_prefix(data, n, start, start + p)
+        while True:
+            if self._state or self._page.extra is not self._v:
+                self._ensure()
+                if self._state == SKIPNEXT:    # our row was deleted: go on
+                    if not self.next():
+                        return
+            page, v = self._page, self._v
+            data, keys, ncell, info = v.data, v.keys, v.ncell, v.payload_info
+            i = self._i
+            while i < ncell:
+                p, start, local, ovfl = info(i)
+                if ovfl:
+                    vals = bt._record(v, i)
+                    if n is not None:
+                        del vals[n:]
+                else:
+                    vals = dec(data, start, p)
+                self._i = i
+                yield (keys[i] if keys is not None else v.rowid_at(i)), vals
+                if self._state or page.extra is not v:
+                    break               # the tree changed while we were away
+                i += 1
+            else:
+                self._i = ncell - 1
+                if not ncell or not self._next_fast():
+                    return
+                continue
+            if not self.next():
+                return
+
     def record_prefix(self, n):
         """The first n columns of the current row's record."""
         if self._state or self._page.extra is not self._v:
