@@ -51,6 +51,7 @@ import sys
 import tempfile
 import time
 
+from . import __version__ as minisql_version
 from . import dbapi as minisql_dbapi
 
 ENGINES = ("sqlite3", "minisql")
@@ -793,7 +794,7 @@ def machine(directory):
             else os.cpu_count(),
             "cpu": model, "system": platform.platform(),
             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "minisql": minisql_dbapi.version,
+            "minisql": minisql_version,
             "minisql_path": os.path.dirname(os.path.abspath(minisql_dbapi.__file__)),
             "filesystem": filesystem(directory), "loadavg_start": os.getloadavg()}
 
