@@ -410,7 +410,8 @@ def analyze(db, stmt):
 def vacuum(db, stmt):
     if stmt.schema is not None and stmt.schema.lower() not in ("main", "temp"):
         raise errors.OperationalError(f"unknown database {stmt.schema}")
-    raise errors.NotSupportedError("VACUUM is not supported by minisql")
+    from .vacuum import vacuum as rebuild
+    return rebuild(db, stmt)
 
 
 def alter_table(db, stmt):
