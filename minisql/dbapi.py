@@ -48,12 +48,27 @@ Threads
 
 Not supported (each raises NotSupportedError): set_authorizer with a
 callback, blobopen, serialize/deserialize, create_window_function,
-getlimit/setlimit, calling a connection.  ``set_trace_callback`` is
-supported; statements run by triggers are not traced separately.
+getlimit/setlimit, calling a connection, enable_shared_cache(True).
+
+Known differences from sqlite3:
+- the trace callback sees each statement once; sqlite3 reports a statement
+  again for every trigger program it runs;
+- ``file:`` names are URIs only with ``uri=True`` (SQLite's default build;
+  Debian's SQLite reads them as URIs even without it);
+- errors carry SQLite's primary result code (``sqlite_errorcode`` 19,
+  SQLITE_CONSTRAINT), not the extended one sqlite3 reports (2067,
+  SQLITE_CONSTRAINT_UNIQUE);
+- a file that is not a database is reported by connect() itself, not by
+  the first statement;
+- the progress handler is called every N rows visited, not every N virtual
+  machine instructions;
+- backup() from a connection with uncommitted changes copies them (sqlite3
+  waits for the source's transaction to end).
 """
 
 import datetime
 import operator
+import os
 import re
 import sys
 import threading
@@ -61,6 +76,7 @@ import time
 import traceback
 from collections import deque
 from itertools import chain
+from urllib.parse import unquote
 
 from . import errors
 from .errors import (  # noqa: F401 - re-exported names
@@ -68,10 +84,15 @@ from .errors import (  # noqa: F401 - re-exported names
     InternalError, NotSupportedError, OperationalError, ProgrammingError,
     Warning)
 from .engine.database import Database
+from .engine.dump import iterdump as _iterdump
 from .engine.printf import real_to_text
 from .sql import ast
 from .sql.lexer import tokens as _tokens
+from .sql.parser import complete_statement as _complete_statement
 from .sql.parser import parse_one as _parse_one
+
+# ``from sqlite3 import dbapi2`` has its counterpart: ``from minisql import dbapi2``.
+dbapi2 = sys.modules[__name__]
 
 apilevel = "2.0"
 threadsafety = 3
@@ -238,8 +259,7 @@ def complete_statement(statement):
     if not isinstance(statement, str):
         raise TypeError("complete_statement() argument 'statement' must be str, "
                         f"not {_type_name(statement)}")
-    from .sql.parser import complete_statement as complete
-    return complete(statement)
+    return _complete_statement(statement)
 
 
 def enable_callback_tracebacks(enable, /):
@@ -296,6 +316,9 @@ def _type_name(obj):
     if t.__flags__ & _HEAPTYPE or t.__module__ == "builtins":
         return t.__name__
     return f"{t.__module__}.{t.__name__}"
+
+
+_get_ident = threading.get_ident
 
 
 def _thread_error(owner):
@@ -657,7 +680,6 @@ def connect(database, timeout=5.0, detect_types=0, isolation_level="",
 
 def _parse_uri(database):
     """A file: URI as SQLite reads it: (path, {parameter: value})."""
-    from urllib.parse import unquote
     rest = database[5:].split("#", 1)[0]
     path, _, query = rest.partition("?")
     if path.startswith("//"):
@@ -709,7 +731,6 @@ class Connection:
     def __init__(self, database, timeout=5.0, detect_types=0, isolation_level="",
                  check_same_thread=True, factory=None, cached_statements=128,
                  uri=False, *, autocommit=LEGACY_TRANSACTION_CONTROL, checksums=False):
-        import os
         database = os.fsdecode(database) if isinstance(database, bytes) else \
             os.fspath(database)
         if not isinstance(timeout, (int, float)):
@@ -736,7 +757,7 @@ class Connection:
             memory = mode == "memory" or path in ("", ":memory:")
             database = path
         self._thread = threading.get_ident()
-        self.check_same_thread = bool(check_same_thread)
+        self._check_same_thread = bool(check_same_thread)
         self._lock = threading.RLock()
         self._db = Database(":memory:" if memory else database, readonly=readonly,
                             create=create, immutable=immutable, timeout=timeout,
@@ -756,7 +777,7 @@ class Connection:
 
     # -- guards: sqlite3 checks the thread first, then that the connection is open
     def _check(self):
-        if self.check_same_thread and threading.get_ident() != self._thread:
+        if self._check_same_thread and _get_ident() != self._thread:
             raise _thread_error(self._thread)
         if self._db is None:
             raise ProgrammingError("Cannot operate on a closed database.")
@@ -870,7 +891,7 @@ class Connection:
                 self._control("ROLLBACK")
 
     def close(self):
-        if self.check_same_thread and threading.get_ident() != self._thread:
+        if self._check_same_thread and _get_ident() != self._thread:
             raise _thread_error(self._thread)
         db = self._db
         if db is None:
@@ -951,9 +972,8 @@ class Connection:
 
     # -- whole-database operations ----------------------------------------------------
     def iterdump(self):
-        self._check()
-        from .engine.dump import iterdump
-        return iterdump(self)
+        self._check_open()      # (the thread is checked once the dump runs)
+        return _iterdump(self)
 
     def backup(self, target, *, pages=-1, progress=None, name="main", sleep=0.250):
         self._check()
@@ -1038,7 +1058,7 @@ class Cursor:
         if not isinstance(connection, Connection):
             raise TypeError("Cursor() argument 1 must be minisql.Connection, "
                             f"not {_type_name(connection)}")
-        if connection.check_same_thread and threading.get_ident() != connection._thread:
+        if connection._check_same_thread and _get_ident() != connection._thread:
             raise _thread_error(connection._thread)
         self._connection = connection
         self._arraysize = 1
@@ -1075,7 +1095,7 @@ class Cursor:
             raise ProgrammingError("Cannot operate on a closed cursor.")
         if self._locked:
             raise ProgrammingError("Recursive use of cursors not allowed.")
-        if conn.check_same_thread and threading.get_ident() != conn._thread:
+        if conn._check_same_thread and _get_ident() != conn._thread:
             raise _thread_error(conn._thread)
         if conn._db is None:
             raise ProgrammingError("Cannot operate on a closed database.")
@@ -1219,7 +1239,10 @@ class Cursor:
         return self
 
     def __next__(self):
-        conn = self._check()
+        conn = self._connection
+        if conn is None or self._closed or self._locked or conn._db is None or \
+                (conn._check_same_thread and _get_ident() != conn._thread):
+            self._check()               # raises the error that applies
         values = None
         pending = self._pending
         if pending is not None:
@@ -1232,9 +1255,13 @@ class Cursor:
                 raise StopIteration
             with conn._lock:
                 try:
+                    if conn._db.interrupted and not rows.done:
+                        # interrupt() also stops a statement between fetches
+                        raise errors.interrupted()
                     values = next(rows)
                 except BaseException:
                     self._rows = None
+                    rows.close()
                     raise
         try:
             if self._converters is not None or conn.text_factory is not str:
@@ -1315,6 +1342,9 @@ class Cursor:
                 and self._converters is None and conn.text_factory is str:
             with conn._lock:
                 self._rows = None
+                if conn._db.interrupted and not rows.done:
+                    rows.close()
+                    raise errors.interrupted()
                 out = rows.drain()
             for i, values in enumerate(out):
                 for v in values:

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from test_dbapi_util import modules, ms, observe, same, same_in  # noqa: F401 - ms is a fixture
+from test_dbapi_util import ms, observe, same, same_in  # noqa: F401 - ms is a fixture
 
 
 def files(directory):
@@ -237,3 +237,31 @@ def test_not_a_database_is_reported(tmp_path, ms):
     with pytest.raises(ms.DatabaseError, match="^file is not a database$") as info:
         ms.connect(str(path)).execute("select * from sqlite_master")
     assert info.value.sqlite_errorname == "SQLITE_NOTADB"
+
+
+def test_read_only_open_of_a_wal_with_frames(tmp_path):
+    """The committed transactions still in the -wal are read; neither the
+    database file nor the -wal changes."""
+    source = str(tmp_path / "src.db")
+    writer = sqlite3.connect(source)
+    writer.execute("pragma journal_mode=wal")
+    writer.execute("pragma wal_autocheckpoint=0")
+    make = "create table t(a); " + "".join(f"insert into t values({i});" for i in range(100))
+    writer.executescript(make)
+    assert os.path.getsize(source + "-wal") > 0
+
+    def run(m, directory):
+        path = os.path.join(directory, "x.db")
+        for suffix in ("", "-wal"):
+            with open(source + suffix, "rb") as src, open(path + suffix, "wb") as dst:
+                dst.write(src.read())
+        before = fingerprint(path), fingerprint(path + "-wal")
+        con = m.connect(f"file:{path}?mode=ro", uri=True)
+        out = [con.execute("select count(*), sum(a) from t").fetchall(),
+               observe(m, lambda m: con.execute("insert into t values(1)"))]
+        con.close()
+        assert (fingerprint(path), fingerprint(path + "-wal")) == before
+        return out
+    assert same_in(tmp_path, run) == ("ok", [[(100, 4950)], (
+        "error", "OperationalError", "attempt to write a readonly database")])
+    writer.close()

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from test_dbapi_util import modules, ms, observe, same, same_in  # noqa: F401 - ms is a fixture
+from test_dbapi_util import modules, ms, observe, same  # noqa: F401 - ms is a fixture
 
 
 def cursor_states(m, statements, fresh_cursor=False):
@@ -360,3 +360,24 @@ def test_results_stream(tmp_path, ms):
     assert cur.fetchone() == (20002, "row 00020002")
     cur.close()
     con.close()
+
+
+def test_open_cursors_keep_their_own_parameters():
+    """Two live cursors of one statement, and other statements run between
+    their fetches: each cursor still sees its own parameters (as sqlite3,
+    whose cursors each hold their own prepared statement)."""
+    import sqlite3
+
+    import minisql
+
+    def run(m):
+        con = m.connect(":memory:")
+        con.execute("CREATE TABLE t(a)")
+        con.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(10)])
+        q = "SELECT a FROM t WHERE a > ? ORDER BY a"
+        c1 = con.execute(q, (7,))
+        c2 = con.execute(q, (2,))
+        first = (c1.fetchone(), c2.fetchone())
+        con.execute("INSERT INTO t VALUES (?)", (100,))
+        return first, c1.fetchall(), c2.fetchall()
+    assert run(minisql) == run(sqlite3)

@@ -40,6 +40,11 @@ DML = (ast.Insert, ast.Update, ast.Delete)
 _UNCOMPILED = (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release, ast.Pragma)
 
 
+# Errors after which SQLite rolls back the whole transaction, not just the
+# failing statement.
+_ENDS_TRANSACTION = (errors.SQLITE_INTERRUPT, errors.SQLITE_FULL, errors.SQLITE_IOERR,
+                     errors.SQLITE_NOMEM)
+
 _CONTROL = {}      # transaction-control text -> its (immutable) AST
 
 
@@ -100,9 +105,15 @@ class Result:
     be finished as soon as its last row is handed out, and its read
     transaction ends then, not at some later fetch (so ``execute(...)
     .fetchone()`` does not pin a snapshot).  A result dropped unfinished is
-    closed when it is garbage-collected, as sqlite3 resets its statements."""
+    closed when it is garbage-collected, as sqlite3 resets its statements.
 
-    __slots__ = ("db", "it", "changes", "done", "pending")
+    Several results of one connection may be open at once (two cursors, or
+    a query read while other statements run), and their compiled closures
+    read the connection's ``Env``: each result keeps the parameters and
+    execution number it was started with and puts them back before it
+    computes another row."""
+
+    __slots__ = ("db", "it", "changes", "done", "pending", "params", "generation")
 
     def __init__(self, db, it, changes=0):
         self.db = db
@@ -111,10 +122,16 @@ class Result:
         self.done = it is None
         self.pending = _END
         if not self.done:
+            env = db.env
+            self.params = env.params
+            self.generation = env.generation
             db.active += 1
             self._advance()
 
     def _advance(self):
+        env = self.db.env
+        env.params = self.params
+        env.generation = self.generation
         try:
             self.pending = next(self.it)
         except StopIteration:
@@ -145,6 +162,9 @@ class Result:
         if row is _END:
             return []
         out = [row]
+        env = self.db.env
+        env.params = self.params
+        env.generation = self.generation
         try:
             out.extend(self.it)
         finally:
@@ -305,9 +325,10 @@ class Database:
                 self.pager.release(depth)
             self._statement_done()
         elif depth is not None and not isinstance(exc, RollbackTransaction) and \
-                getattr(exc, "sqlite_errorcode", 0) != errors.SQLITE_INTERRUPT:
-            # (An interrupted write ends its whole transaction, as in
-            # SQLite's sqlite3VdbeHalt; other failures only the statement.)
+                getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _ENDS_TRANSACTION:
+            # (An interrupt, a full disk or an I/O error ends the whole
+            # transaction, as in SQLite's sqlite3VdbeHalt; other failures
+            # undo only the statement.)
             self.pager.rollback_to(depth)
             self.pager.release(depth)
             self._schema_may_have_changed()

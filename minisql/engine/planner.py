@@ -26,7 +26,7 @@ from ..sql import ast
 from ..storage.record import KeyInfo
 from . import collation as C
 from . import values as V
-from .expr import binary_collation, comparison_affinity, resolve, walk
+from .expr import affinity, binary_collation, comparison_affinity, resolve, walk
 
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
@@ -157,6 +157,11 @@ def _usable_terms(scope, i, src, terms):
             for op, bound in ((">=", t.low), ("<=", t.high)):
                 out.extend(_usable_terms(scope, i, src, [ast.Binary(op, t.operand, bound)]))
             continue
+        if isinstance(t, (ast.InList, ast.InSelect)):
+            term = _in_term(scope, i, src, t)
+            if term is not None:
+                out.append(term)
+            continue
         if not isinstance(t, ast.Binary) or t.op not in _FLIP:
             continue
         for col, other, op in ((t.left, t.right, t.op), (t.right, t.left, _FLIP[t.op])):
@@ -175,6 +180,61 @@ def _usable_terms(scope, i, src, terms):
             out.append(_Term(hit[2], op, other, (col, other), t))
             break
     return out
+
+
+def _in_term(scope, i, src, t):
+    """``col IN (list)`` / ``col IN (SELECT ...)`` as an equality with several
+    values (op "IN"); its ``expr`` is the list's items or the compiled,
+    uncorrelated subquery."""
+    if t.negated or not isinstance(t.operand, ast.Column):
+        return None
+    try:
+        hit = resolve(scope, t.operand)
+    except errors.Error:
+        return None
+    if hit is None or hit[0] is not scope or hit[1] is not src:
+        return None
+    if isinstance(t, ast.InList):
+        if not t.items or any(isinstance(x, ast.Tuple) or not _only_earlier(scope, x, i)
+                              for x in t.items):
+            return None
+        return _Term(hit[2], "IN", t.items, (t.operand, None), t)
+    from .select import compile_subquery
+    try:
+        sub = compile_subquery(scope.db, t.select, scope, scope.db.env)
+    except errors.Error:
+        return None
+    if sub.correlated or len(sub.names) != 1:
+        return None
+    return _Term(hit[2], "IN", sub, (t.operand, None), t)
+
+
+def _in_values(comp, scope, t):
+    """-> values(prefix): the candidate values of an IN term, converted as
+    the IN compares them (the column's affinity; with a subquery, the pair's)."""
+    col_aff = affinity(scope, t.node[0])
+    if isinstance(t.expr, tuple):
+        conv = comp.converter(V.comparison_affinity(col_aff, None))
+        fs = [comp.compile(x, scope) for x in t.expr]
+
+        def raw(prefix):
+            return [f(prefix) for f in fs]
+    else:
+        sub = t.expr
+        conv = comp.converter(V.comparison_affinity(col_aff, sub.fields[0][0]))
+        env = comp.env
+        cached = [None, None]       # (execution, values): uncorrelated, so once per run
+
+        def raw(prefix):
+            if cached[0] != env.generation:
+                cached[1] = [r[0] for r in sub.rows()]
+                cached[0] = env.generation
+            return cached[1]
+
+    def values(prefix):
+        out = [v for v in raw(prefix) if v is not None]
+        return [conv(v) for v in out] if conv is not None else out
+    return values
 
 
 def _only_earlier(scope, e, i):
@@ -226,7 +286,7 @@ def _table_access(db, comp, scope, i, lv, terms):
     def is_rowid(col):
         return col == -1 or (ipk is not None and col == ipk)
 
-    # 1. rowid equality
+    # 1. rowid equality (IN: below, unless an index has a plain equality)
     for t in usable:
         if t.op == "=" and is_rowid(t.col):
             kf = comp.compile(t.expr, scope)
@@ -250,7 +310,8 @@ def _table_access(db, comp, scope, i, lv, terms):
             continue
         eqs = []
         for k, col in enumerate(index.columns):
-            t = _find(usable, col, ("=",), scope, index.collations[k])
+            t = _find(usable, col, ("=",), scope, index.collations[k]) or \
+                _find(usable, col, ("IN",), scope, index.collations[k])
             if t is None:
                 break
             eqs.append(t)
@@ -261,11 +322,29 @@ def _table_access(db, comp, scope, i, lv, terms):
             lo = _find(usable, col, (">", ">="), scope, coll)
             hi = _find(usable, col, ("<", "<="), scope, coll)
             rng = [lo, hi]
-        score = len(eqs) * 4 + (1 if any(rng) else 0)
+        score = len(eqs) * 4 + (1 if any(rng) else 0) - sum(t.op == "IN" for t in eqs)
         if eqs and index.unique and len(eqs) == len(index.columns):
             score += 100
         if score and (best is None or score > best[0]):
             best = (score, index, eqs, rng)
+    rowid_in = next((t for t in usable if t.op == "IN" and is_rowid(t.col)), None)
+    if best is not None and best[2] and (
+            rowid_in is None or any(t.op == "=" for t in best[2])):
+        return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
+
+    # 2b. rowid IN: one seek per value, in rowid order
+    if rowid_in is not None:
+        values = _in_values(comp, scope, rowid_in)
+        lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"
+
+        def rowid_in_list(prefix):
+            keys = sorted({k for k in (_int_key(v, None) for v in values(prefix))
+                           if k is not None})
+            cur = btree.table(root)
+            for key in keys:
+                if cur.seek(key):
+                    yield read(cur)
+        return rowid_in_list
     if best is not None and best[2]:
         return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
 
@@ -393,12 +472,13 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
     table = lv.table
     ipk = table.rowid_alias
     covering = all(c == -1 or c == ipk or c in index.columns for c in lv.src.used)
-    lv.consumed.update(id(t.term) for t in eqs)
+    lv.consumed.update(id(t.term) for t in eqs if t.op != "IN")
     kind = "COVERING INDEX" if covering else "INDEX"
     lv.detail = f"SEARCH {name} USING {kind} {index.name} ({' AND '.join(parts)})"
     from_key = _key_reader(table, index) if covering else None
     eqfs = [(comp.compile(t.expr, scope), comp.converter(comparison_affinity(scope, *t.node)))
-            for t in eqs]
+            if t.op != "IN" else (_in_values(comp, scope, t), _column_keyinfo(ki, k))
+            for k, t in enumerate(eqs)]
     lof = (comp.compile(lo.expr, scope), comp.converter(comparison_affinity(scope, *lo.node)),
            lo.op) if lo is not None else None
     hif = (comp.compile(hi.expr, scope), comp.converter(comparison_affinity(scope, *hi.node)),
@@ -407,13 +487,30 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
     root = lv.table.root
     iroot = index.root
 
-    def access(prefix):
-        key = []
+    def keys(prefix):
+        """The equality prefixes to look up: one, or with IN terms each
+        combination of their distinct values, in index order."""
+        out = [[]]
         for f, conv in eqfs:
-            v = f(prefix)
-            if v is None:
-                return
-            key.append(conv(v) if conv is not None else v)
+            if isinstance(conv, KeyInfo):
+                seen = {}
+                for v in f(prefix):
+                    seen.setdefault(conv.sort_key([v]), v)
+                vals = [seen[sk] for sk in sorted(seen)]
+                out = [key + [v] for key in out for v in vals]
+            else:
+                v = f(prefix)
+                if v is None:
+                    return []
+                v = conv(v) if conv is not None else v
+                out = [key + [v] for key in out]
+        return out
+
+    def access(prefix):
+        for key in keys(prefix):
+            yield from lookup(prefix, key)
+
+    def lookup(prefix, key):
         lo_key = hi_v = None
         if lof is not None:
             v = lof[0](prefix)
@@ -457,6 +554,12 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
                 raise errors.corrupt(f"index {index.name} points at missing rowid {k[-1]}")
             ok = icur.next()
     return access
+
+
+def _column_keyinfo(ki, k):
+    """The order of column k of an index alone (IN values are looked up in it)."""
+    colls = ki.collations[k:k + 1]
+    return KeyInfo(colls, ki.desc[k:k + 1])
 
 
 def _key_reader(table, index):

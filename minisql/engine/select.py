@@ -312,8 +312,13 @@ def with_ctes(with_, ctes):
     the outer ones and the ones before it)."""
     ctes = dict(ctes or {})
     if with_ is not None:
+        names = set()
         for cte in with_.ctes:
-            ctes[cte.name.lower()] = (cte, dict(ctes))
+            lname = cte.name.lower()
+            if lname in names:
+                raise errors.OperationalError(f"duplicate WITH table name: {cte.name}")
+            names.add(lname)
+            ctes[lname] = (cte, dict(ctes))
     return ctes
 
 
@@ -671,6 +676,9 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
     # Only GROUP BY or an aggregate among the result columns makes an
     # aggregate query (SQLite 3.40); HAVING and ORDER BY must follow suit.
     aggregate = bool(group_by) or any(contains_aggregate(db, e) for e in exprs)
+    if parent is not None:
+        _refuse_outer_aggregates(db, scope, list(exprs) + where_terms +
+                                 ([core.having] if core.having is not None else []))
     if not aggregate:
         if core.having is not None:
             raise errors.OperationalError("HAVING clause on a non-aggregate query")
@@ -918,6 +926,26 @@ class explain_numbering:
 
     def __exit__(self, *exc):
         _expanding.selids = self.saved
+
+
+def _refuse_outer_aggregates(db, scope, exprs):
+    """An aggregate whose arguments read only an enclosing query's columns
+    belongs to that query in SQLite (SELECT a, (SELECT sum(t.a) FROM u) FROM
+    t is one row); minisql does not do that yet and says so rather than
+    compute it per row."""
+    for e in exprs:
+        for n in walk(e):
+            if not is_aggregate_call(db, n) or not n.args:
+                continue
+            cols = [c for a in n.args for c in walk(a) if isinstance(c, ast.Column)]
+            try:
+                owners = [resolve(scope, c) for c in cols]
+            except errors.Error:
+                continue
+            if cols and all(o is not None and o[0] is not scope for o in owners):
+                raise errors.NotSupportedError(
+                    f"an aggregate of an enclosing query in a subquery ({n.name}() of "
+                    "outer columns) is not supported by minisql")
 
 
 def _first_agg_name(db, e):
