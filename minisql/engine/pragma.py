@@ -112,12 +112,19 @@ def cache_size(db, value):
 
 
 def journal_mode(db, value):
-    mode = db.pager.journal_mode
-    if value is not None and str(value).lower() not in ("wal", mode):
-        # minisql writes WAL only; asking for another mode leaves it as is,
-        # and SQLite answers with the mode in force when it cannot switch.
-        pass
-    return ["journal_mode"], [(mode,)]
+    """minisql writes in WAL mode only.  Asking for WAL converts a new or
+    rollback-journal database right away, as SQLite does (a new database
+    then gets its first page); asking for any other mode leaves the mode as
+    it is, and the answer is the mode in force, as SQLite answers when it
+    cannot switch."""
+    pager = db.pager
+    if value is not None and str(value).lower() == "wal" and pager.journal_mode == "delete" \
+            and not pager.readonly and not db.explicit:
+        db._begin(write=True)       # creates page 1 of a new database
+        page1 = pager.get(1)
+        pager.write(page1)          # the commit rewrites page 1 as a WAL database
+        db._statement_done()
+    return ["journal_mode"], [(pager.journal_mode,)]
 
 
 def synchronous(db, value):
