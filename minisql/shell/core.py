@@ -190,6 +190,7 @@ class Shell:
     def run_statement(self, conn, stmt):
         cur = conn.cursor()
         self.busy = True
+        ticker = _Elapsed(self, conn)
         try:
             try:
                 cur.execute(stmt)
@@ -209,6 +210,7 @@ class Shell:
                 raise SqlError("stepping", e, stmt) from None
         finally:
             self.busy = False
+            ticker.done()
             cur.close()
 
     def _phase(self, conn, stmt, exc):
@@ -385,3 +387,37 @@ def _text_factory(b):
 def _uri_path(path):
     from urllib.parse import quote
     return quote(os.path.abspath(path))
+
+
+class _Elapsed:
+    """While a statement runs for more than a second (a big VACUUM, a long
+    query), show the elapsed time on stderr -- only when stderr is a
+    terminal, through the connection's progress handler."""
+
+    def __init__(self, sh, conn):
+        stream = getattr(sh.stderr, "buffer", sh.stderr)
+        try:
+            tty = os.isatty(stream.fileno())
+        except (AttributeError, OSError, ValueError):
+            tty = False
+        self.sh = sh
+        self.conn = conn if tty and hasattr(conn, "set_progress_handler") else None
+        self.start = time.monotonic()
+        self.shown = False
+        if self.conn is not None:
+            self.conn.set_progress_handler(self._tick, 1000)
+
+    def _tick(self):
+        elapsed = time.monotonic() - self.start
+        if elapsed >= 1.0:
+            self.sh.stderr.write("\rrunning... %.0f s" % elapsed)
+            self.sh.stderr.flush()
+            self.shown = True
+        return 0
+
+    def done(self):
+        if self.conn is not None:
+            self.conn.set_progress_handler(None, 0)
+        if self.shown:
+            self.sh.stderr.write("\r\x1b[K")
+            self.sh.stderr.flush()
