@@ -125,9 +125,6 @@ def test_aggregate_arity(statement, narg):
     same(with_aggregate, Sum, statement, narg)
 
 
-@pytest.mark.xfail(strict=True, reason="engine (aggregates.user_aggregate): sqlite3 creates the "
-                   "aggregate object at its first step, so over no rows finalize is never "
-                   "called and the result is NULL")
 def test_aggregate_over_no_rows():
     same(with_aggregate, Sum, "select s(a) from t where 0")
 
@@ -137,9 +134,6 @@ class NoFinalize:
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="engine (aggregates.user_aggregate): a missing finalize "
-                   "is reported as \"'finalize' method raised error\", sqlite3 says "
-                   "\"'finalize' method not defined\"")
 def test_aggregate_without_finalize():
     same(with_aggregate, NoFinalize)
 

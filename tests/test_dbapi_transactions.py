@@ -347,9 +347,6 @@ def test_interrupt_stops_a_pending_result():
     same(run)
 
 
-@pytest.mark.xfail(strict=True, reason="engine (planner): each scan counts its own rows "
-                   "towards the interrupt check (every 1000), so a join of small tables "
-                   "runs to its end before the flag is looked at")
 def test_interrupt_during_a_join_of_small_tables():
     def run(m):
         con = m.connect(":memory:")

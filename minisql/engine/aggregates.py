@@ -242,16 +242,21 @@ def user_aggregate(cls):
     from .functions import user_result
 
     class UserAggregate:
-        __slots__ = ("inner", "failed")
+        """The Python object is made at the first step, as sqlite3 makes it
+        in its first step callback: over no rows the result is NULL and
+        neither __init__ nor finalize runs."""
+        __slots__ = ("inner",)
 
         def __init__(self):
-            try:
-                self.inner = cls()
-            except Exception as exc:
-                raise errors.OperationalError(
-                    "user-defined aggregate's '__init__' method raised error") from exc
+            self.inner = None
 
         def step(self, *args):
+            if self.inner is None:
+                try:
+                    self.inner = cls()
+                except Exception as exc:
+                    raise errors.OperationalError(
+                        "user-defined aggregate's '__init__' method raised error") from exc
             try:
                 step = self.inner.step
             except AttributeError as exc:
@@ -264,8 +269,15 @@ def user_aggregate(cls):
                     "user-defined aggregate's 'step' method raised error") from exc
 
         def finalize(self):
+            if self.inner is None:
+                return None
             try:
-                r = self.inner.finalize()
+                finalize = self.inner.finalize
+            except AttributeError as exc:
+                raise errors.OperationalError(
+                    "user-defined aggregate's 'finalize' method not defined") from exc
+            try:
+                r = finalize()
             except Exception as exc:
                 raise errors.OperationalError(
                     "user-defined aggregate's 'finalize' method raised error") from exc

@@ -218,7 +218,7 @@ class Database:
         self.total_changes = 0
         self.interrupted = False
         self.progress = None
-        self.check_every = self.CHECK_EVERY
+        self.check_every = self.countdown = self.CHECK_EVERY
 
     # -- preparing ------------------------------------------------------------
 
@@ -525,8 +525,9 @@ class Database:
 
     # -- misc -------------------------------------------------------------------------
 
-    # Long statements look up every ``check_every`` rows visited: for an
-    # interrupt() from another thread, and to call the progress handler.
+    # Every ``check_every`` rows visited by any scan of the connection (the
+    # ``countdown``), a long statement looks up: for an interrupt() from
+    # another thread, and to call the progress handler.
     CHECK_EVERY = 1000
 
     def interrupt(self):
@@ -542,8 +543,10 @@ class Database:
         else:
             self.progress = None
             self.check_every = self.CHECK_EVERY
+        self.countdown = self.check_every
 
     def tick(self):
+        self.countdown = self.check_every
         if self.interrupted:
             self.interrupted = False
             raise errors.interrupted()

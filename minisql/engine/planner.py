@@ -375,15 +375,12 @@ def _table_access(db, comp, scope, i, lv, terms):
             cur = btree.table(root)
             if not (cur.seek_ge(start) if start is not None else cur.first()):
                 return
-            steps = 0
-            every = db.check_every
             for seg in segments(cur):
                 if stop is not None and seg[-1] > stop:
                     return
                 yield seg
-                steps += 1
-                if steps >= every:
-                    steps = 0
+                db.countdown -= 1
+                if db.countdown <= 0:
                     db.tick()
         return rowid_range
 
@@ -398,13 +395,10 @@ def _table_access(db, comp, scope, i, lv, terms):
         cur = btree.table(root)
         if not cur.first():
             return
-        steps = 0
-        every = db.check_every
         for seg in segments(cur):
             yield seg
-            steps += 1
-            if steps >= every:
-                steps = 0
+            db.countdown -= 1
+            if db.countdown <= 0:
                 db.tick()
     return scan
 
@@ -532,12 +526,9 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
                 icur.seek_ge(tuple(key))
         tcur = btree.table(root)
         prefix_key = ki.sort_key(key) if n else None
-        steps = 0
-        every = db.check_every
         while ok:
-            steps += 1
-            if steps >= every:
-                steps = 0
+            db.countdown -= 1
+            if db.countdown <= 0:
                 db.tick()
             k = icur.key()
             if n and ki.sort_key(k[:n]) != prefix_key:

@@ -67,13 +67,11 @@ def _rebuild(db, tmp):
         src = db.btree.table(table.root)
         dst = tmp.btree.table(target.root)
         ok = src.first()
-        steps = 0
         while ok:
             dst.insert(src.rowid(), src.payload())
             ok = src.next()
-            steps += 1
-            if steps >= db.check_every:     # interrupt() and the progress handler
-                steps = 0
+            db.countdown -= 1               # interrupt() and the progress handler
+            if db.countdown <= 0:
                 db.tick()
     tmp._statement_done()
     # Implicit indexes are filled from the copied rows, the others built by
