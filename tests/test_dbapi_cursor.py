@@ -103,9 +103,6 @@ def test_rowcount_is_minus_one_after_an_error_midway():
     same(run)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: compile._statement_counted resets "
-                   "total_changes for the whole executemany when one parameter set "
-                   "fails, though the earlier sets' rows stay")
 def test_total_changes_after_a_failing_executemany():
     def run(m):
         con = m.connect(":memory:")

@@ -62,7 +62,10 @@ def _statement_counted(db, run):
         return counted
     out = wrap(run)
     if hasattr(run, "many"):
-        out.many = wrap(run.many)
+        # executemany's batch path: a failing parameter set changed nothing
+        # (see dml.compile_insert), and the rows of the sets before it stay,
+        # so their count stays too.
+        out.many = run.many
     return out
 
 
