@@ -580,23 +580,7 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
         else:
             name = table.columns[ipk].name if ipk is not None else "rowid"
             raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}", how)
-    # UNIQUE indexes
-    for ix, ki in writer.indexes:
-        if not ix.unique or (ix.where is not None and not writer.in_index(ix, seg)):
-            continue
-        key = writer.index_key(ix, seg, rowid)
-        other = writer.find_conflict(ix, ki, key, rowid)
-        if other is None:
-            continue
-        how = _conflict(conflict, ix.conflict)
-        if how == "REPLACE":
-            c2 = writer.cursor()
-            if c2.seek(other):
-                _delete_for_replace(db, writer, other, writer.read(c2))
-            continue
-        if how == "IGNORE":
-            raise _Ignore()
-        raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
+    _check_unique(db, writer, writer.indexes, seg, rowid, rowid, conflict)
     cur.insert(rowid, writer.record(seg[:ncols]))
     if writer.indexes:
         writer.insert_index_entries(seg, rowid)
@@ -608,6 +592,30 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
         _run_trigger(triggers, triggers.after, None, seg)
         writer.max_rowid = None
     return True
+
+
+def _check_unique(db, writer, indexes, seg, rowid, own_rowid, conflict):
+    """The UNIQUE indexes among ``indexes`` for the row ``seg`` about to be
+    written with ``rowid`` (``own_rowid``: the row's current rowid, which
+    may hold the key already): REPLACE deletes the other row, IGNORE skips
+    this one, anything else raises."""
+    table = writer.table
+    for ix, ki in indexes:
+        if not ix.unique or (ix.where is not None and not writer.in_index(ix, seg)):
+            continue
+        key = writer.index_key(ix, seg, rowid)
+        other = writer.find_conflict(ix, ki, key, own_rowid)
+        if other is None or other == rowid:
+            continue
+        how = _conflict(conflict, ix.conflict)
+        if how == "REPLACE":
+            c2 = writer.cursor()
+            if c2.seek(other):
+                _delete_for_replace(db, writer, other, writer.read(c2))
+            continue
+        if how == "IGNORE":
+            raise _Ignore()
+        raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
 
 
 def _unique_message(table, ix):
@@ -1100,22 +1108,7 @@ def _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched)
                 name = table.columns[ipk].name if ipk is not None else "rowid"
                 raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}",
                                         how)
-    for ix, ki in index_touched:
-        if not ix.unique or (ix.where is not None and not writer.in_index(ix, new)):
-            continue
-        key = writer.index_key(ix, new, new_rowid)
-        other = writer.find_conflict(ix, ki, key, rowid)
-        if other is None or other == new_rowid:
-            continue
-        how = _conflict(conflict, ix.conflict)
-        if how == "REPLACE":
-            c2 = writer.cursor()
-            if c2.seek(other):
-                _delete_for_replace(db, writer, other, writer.read(c2))
-            continue
-        if how == "IGNORE":
-            raise _Ignore()
-        raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
+    _check_unique(db, writer, index_touched, new, new_rowid, rowid, conflict)
     only = [ix for ix, _ in index_touched]
     writer.delete_index_entries(old, rowid, only)
     cur = writer.cursor()

@@ -31,6 +31,21 @@ from .expr import affinity, binary_collation, comparison_affinity, resolve, walk
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
+def _row_layout(table, used):
+    """What building a row segment needs: the column count, the rowid alias,
+    how many leading record columns to decode, the REAL columns among them,
+    and per record length the defaults of the columns it lacks."""
+    n = len(table.columns)
+    ipk = table.rowid_alias
+    defaults = [_constant_default(c) for c in table.columns]
+    want = n
+    if used is not None:
+        want = max([i for i in used if i >= 0 and i != ipk], default=-1) + 1
+    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL" and i < want]
+    tails = [defaults[k:] for k in range(n + 1)]
+    return n, ipk, want, reals, tails
+
+
 def table_reader(table, used=None):
     """-> read(cursor): the row segment of ``table`` (columns, then rowid).
 
@@ -40,14 +55,7 @@ def table_reader(table, used=None):
     ``used`` (the column positions a query reads) only the record's prefix
     up to the last used column is decoded; the rest of the segment stays
     NULL, unread."""
-    n = len(table.columns)
-    ipk = table.rowid_alias
-    defaults = [_constant_default(c) for c in table.columns]
-    want = n
-    if used is not None:
-        want = max([i for i in used if i >= 0 and i != ipk], default=-1) + 1
-    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL" and i < want]
-    tails = [defaults[k:] for k in range(n + 1)]
+    n, ipk, want, reals, tails = _row_layout(table, used)
     if want == 0:
         blank = [None] * n
 
@@ -91,14 +99,7 @@ def table_segments(table, used=None):
     """-> segments(cursor): the generator of row segments (as table_reader
     builds them) from the cursor's row to the end of the table, decoded a
     leaf page at a time (TableCursor.rows): the inner loop of scans."""
-    n = len(table.columns)
-    ipk = table.rowid_alias
-    defaults = [_constant_default(c) for c in table.columns]
-    want = n
-    if used is not None:
-        want = max([i for i in used if i >= 0 and i != ipk], default=-1) + 1
-    reals = [i for i, c in enumerate(table.columns) if c.affinity == "REAL" and i < want]
-    tails = [defaults[k:] for k in range(n + 1)]
+    n, ipk, want, reals, tails = _row_layout(table, used)
     width = want if want < n else None
 
     def segments(cur):
