@@ -785,6 +785,17 @@ class _Cursor:
         self._invalidate()
         self.tree.discard(self)
 
+    def record_prefix(self, n):
+        """The first n columns of the current entry's record (decoded from
+        the page, the payload copied only when it overflows)."""
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+        v = self._v
+        p, start, local, ovfl = v.payload_info(self._i)
+        if not ovfl:
+            return decode_record_prefix(v.data, n, start, start + p)
+        return decode_record_prefix(self.bt._payload(v, self._i), n)
+
     def _invalidate(self):
         self._pages = []
         self._idxs = []
@@ -1126,16 +1137,6 @@ class TableCursor(_Cursor):
             if not self.next():
                 return
 
-    def record_prefix(self, n):
-        """The first n columns of the current row's record."""
-        if self._state or self._page.extra is not self._v:
-            self._ensure()
-        v = self._v
-        p, start, local, ovfl = v.payload_info(self._i)
-        if not ovfl:
-            return decode_record_prefix(v.data, n, start, start + p)
-        return decode_record_prefix(self.bt._payload(v, self._i), n)
-
     def payload_size(self):
         if self._state or self._page.extra is not self._v:
             self._ensure()
@@ -1475,13 +1476,8 @@ class IndexCursor(_Cursor):
         return self.bt._record(self._v, self._i)
 
     def key_prefix(self, n):
-        if self._state or self._page.extra is not self._v:
-            self._ensure()
-        v = self._v
-        p, start, local, ovfl = v.payload_info(self._i)
-        if not ovfl:
-            return decode_record_prefix(v.data, n, start, start + p)
-        return decode_record_prefix(self.bt._payload(v, self._i), n)
+        """The first n columns of the current entry."""
+        return self.record_prefix(n)
 
     def payload(self):
         if self._state or self._page.extra is not self._v:
