@@ -39,7 +39,6 @@ from . import collation as C
 from . import functions as F
 from . import likeglob
 
-NUMERIC_AFFS = ("INTEGER", "REAL", "NUMERIC")
 
 
 class Source:
@@ -436,11 +435,7 @@ class Compiler:
         return or_
 
     def converter(self, aff):
-        if aff == "NUMERIC":
-            return V.numeric_for_compare
-        if aff == "TEXT":
-            return V.text_for_compare
-        return None
+        return V.comparison_converter(aff)
 
     def comparison(self, op, left, right, scope):
         """Compile ``left op right`` with SQLite's affinity and collation rules."""

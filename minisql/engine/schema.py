@@ -188,10 +188,6 @@ class Schema:
                 k += 1
             ixs.insert(k, index)
 
-    def remove_index(self, index):
-        del self.indexes[index.name.lower()]
-        index.table.indexes.remove(index)
-
     def triggers_for(self, table_name, event):
         """The triggers of one table and event in firing order: SQLite fires
         the most recently created first."""

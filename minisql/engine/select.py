@@ -46,7 +46,7 @@ _subquery_counter = 0
 class QueryPlan:
     """A compiled query: ``rows()`` yields tuples."""
 
-    __slots__ = ("names", "decltypes", "first_affinity", "correlated", "_run",
+    __slots__ = ("names", "decltypes", "correlated", "_run",
                  "explain", "affinities", "collations", "fields", "flattenable", "arms")
 
     def __init__(self, names, run, decltypes=None, affinities=None, correlated=False,
@@ -65,7 +65,6 @@ class QueryPlan:
         # leftmost: the two may differ.
         self.fields = fields or [(a, None, c) for a, c in zip(self.affinities,
                                                                self.collations)]
-        self.first_affinity = self.fields[0][0] if self.fields else None
         # EXPLAIN QUERY PLAN: ``explain`` is a list of nodes, each a detail
         # string or (detail, [child nodes]); ``flattenable``: SQLite would
         # merge this query into an enclosing FROM clause; ``arms``: the
