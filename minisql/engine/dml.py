@@ -780,6 +780,14 @@ def explain_write(db, stmt):
     return [lv.detail] + subquery_explain(comp)
 
 
+def _targets(rows, order_limit):
+    """The rows an UPDATE or DELETE changes, collected before the first
+    change (so the statement never sees its own writes), then ordered and
+    limited by its ORDER BY / LIMIT if it has them."""
+    found = list(rows())
+    return found if order_limit is None else order_limit(found)
+
+
 def compile_delete(db, stmt, parent=None, stack=frozenset()):
     _unsupported_clauses(stmt)
     view = _view_target(db, stmt)
@@ -795,10 +803,7 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
 
     def run():
         n = 0
-        victims = list(rows())
-        if order_limit is not None:
-            victims = order_limit(victims)
-        for seg in victims:
+        for seg in _targets(rows, order_limit):
             if db.interrupted:
                 raise errors.interrupted()
             rowid = seg[-1]
@@ -859,10 +864,7 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
 
     def run():
         n = 0
-        targets = list(rows())
-        if order_limit is not None:
-            targets = order_limit(targets)
-        for old in targets:
+        for old in _targets(rows, order_limit):
             if db.interrupted:
                 raise errors.interrupted()
             rowid = old[ncols]
