@@ -19,6 +19,10 @@ from .errors import (  # noqa: F401
     Warning, Error, InterfaceError, DatabaseError, DataError, OperationalError,
     IntegrityError, InternalError, ProgrammingError, NotSupportedError)
 
+# Leaf modules every layer may use (SQLite's util.c number reading); bound
+# here so that "from .. import ldouble" never falls into __getattr__ below.
+from . import atof, ldouble  # noqa: F401,E402
+
 __version__ = "0.1.0"
 
 

@@ -55,11 +55,9 @@ Known differences from sqlite3:
   again for every trigger program it runs;
 - ``file:`` names are URIs only with ``uri=True`` (SQLite's default build;
   Debian's SQLite reads them as URIs even without it);
-- errors carry SQLite's primary result code (``sqlite_errorcode`` 19,
-  SQLITE_CONSTRAINT), not the extended one sqlite3 reports (2067,
-  SQLITE_CONSTRAINT_UNIQUE);
-- a file that is not a database is reported by connect() itself, not by
-  the first statement;
+- errors carry SQLite's extended result codes for constraints and busy
+  snapshots (``sqlite_errorcode`` 2067, SQLITE_CONSTRAINT_UNIQUE, ...), the
+  primary code for everything else (sqlite3 also extends I/O errors);
 - the progress handler is called every N rows visited, not every N virtual
   machine instructions;
 - backup() from a connection with uncommitted changes copies them (sqlite3

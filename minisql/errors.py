@@ -33,6 +33,15 @@ SQLITE_MISUSE = 21
 SQLITE_RANGE = 25
 SQLITE_NOTADB = 26
 
+# Extended result codes (primary code | n << 8), as sqlite3 reports them.
+SQLITE_BUSY_RECOVERY = SQLITE_BUSY | 1 << 8
+SQLITE_BUSY_SNAPSHOT = SQLITE_BUSY | 2 << 8
+SQLITE_CONSTRAINT_CHECK = SQLITE_CONSTRAINT | 1 << 8
+SQLITE_CONSTRAINT_NOTNULL = SQLITE_CONSTRAINT | 5 << 8
+SQLITE_CONSTRAINT_PRIMARYKEY = SQLITE_CONSTRAINT | 6 << 8
+SQLITE_CONSTRAINT_TRIGGER = SQLITE_CONSTRAINT | 7 << 8
+SQLITE_CONSTRAINT_UNIQUE = SQLITE_CONSTRAINT | 8 << 8
+
 _NAMES = {v: k for k, v in dict(globals()).items() if k.startswith("SQLITE_")}
 
 
@@ -52,7 +61,8 @@ class Error(Exception):
 
     @property
     def sqlite_errorname(self):
-        return _NAMES.get(self.sqlite_errorcode & 0xFF, "SQLITE_ERROR")
+        code = self.sqlite_errorcode
+        return _NAMES.get(code) or _NAMES.get(code & 0xFF, "SQLITE_ERROR")
 
 
 class InterfaceError(Error):

@@ -325,7 +325,7 @@ def fsync_baseline(directory, count):
 
 
 JOIN_PK_SQL = "SELECT count(*), sum(t.c), sum(u.w) FROM u JOIN t ON t.id = u.t_id"
-# CROSS JOIN fixes the loop order in SQLite; minisql nests in FROM order anyway.
+# CROSS JOIN fixes the loop order (in both engines: neither reorders across it).
 JOIN_INDEX_SQL = ("SELECT count(*), sum(t.a % 1000), sum(u.w) FROM t CROSS JOIN u "
                   "ON u.t_id = t.id WHERE t.id >= ? AND t.id < ?")
 

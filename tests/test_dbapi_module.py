@@ -342,18 +342,41 @@ def test_converter_names_are_case_insensitive(restore_adapters):
     same(run)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: errors carry SQLite's primary result code "
-                   "(19 SQLITE_CONSTRAINT); sqlite3 reports the extended one "
-                   "(2067 SQLITE_CONSTRAINT_UNIQUE)")
 def test_extended_error_codes():
+    """Constraint failures carry SQLite's extended result codes, whatever
+    the conflict resolution and whoever raises them (a trigger's RAISE, an
+    index build, a rowid or non-rowid PRIMARY KEY)."""
     def run(m):
-        con = m.connect(":memory:")
-        con.execute("create table t(a unique)")
-        con.execute("insert into t values(1)")
-        try:
-            con.execute("insert into t values(1)")
-        except m.IntegrityError as e:
-            return e.sqlite_errorcode, e.sqlite_errorname
+        con = m.connect(":memory:", isolation_level=None)
+        con.execute("create table t(a unique, b text primary key, c not null, "
+                    "d check(d > 0), e integer)")
+        con.execute("create table r(x integer primary key)")
+        con.execute("create table w(x)")
+        con.execute("create trigger tw before insert on w when new.x = 1 "
+                    "begin select raise(abort, 'no ones'); end")
+        con.execute("create trigger tf before insert on w when new.x = 2 "
+                    "begin select raise(fail, 'no twos'); end")
+        con.execute("insert into t values(1, 'k', 1, 1, 1), (2, 'l', 1, 1, 1)")
+        con.execute("insert into r values(1)")
+        out = []
+        for sql in ["insert into t values(1, 'x', 1, 1, 1)",
+                    "insert or fail into t values(1, 'x', 1, 1, 1)",
+                    "insert or rollback into t values(1, 'x', 1, 1, 1)",
+                    "insert into t values(3, 'k', 1, 1, 1)",
+                    "insert into t values(3, 'z', null, 1, 1)",
+                    "insert into t values(3, 'z', 1, 0, 1)",
+                    "insert into r values(1)", "update r set x = 1 where x = 1 + 0 * x",
+                    "insert into r values('abc')", "insert into w values(1)",
+                    "insert into w values(2)", "create unique index u on t(e)",
+                    "select 1 limit 'x'",
+                    "alter table t add column f check(f > 0) default 0"]:
+            try:
+                con.execute(sql)
+                out.append((sql, "ok"))
+            except m.Error as e:
+                out.append((sql, type(e).__name__, str(e), e.sqlite_errorcode,
+                            e.sqlite_errorname))
+        return out
     same(run)
 
 

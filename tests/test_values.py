@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from minisql import errors
-from minisql.engine import values as V, collation as C, likeglob, atof as A
-from minisql.engine import ldouble as LD
+from minisql import atof as A, ldouble as LD
+from minisql.engine import values as V, collation as C, likeglob
 from minisql.engine import functions as F
 
 INF = float("inf")
@@ -246,6 +246,22 @@ def test_atof_long_and_extreme_spellings(oracle):
     for s in cases:
         want = oracle.value("CAST(? AS REAL)", (s,))
         assert same(want[1], A.atof(s)[1]), (s, want)
+
+
+def test_numeric_literals_read_as_sqlite_reads_them():
+    """A REAL literal in SQL text goes through SQLite's own conversion, not a
+    correctly rounded one: the two differ near the ends of the double range."""
+    import minisql
+    rnd = random.Random(7)
+    cases = ["1.7473698359183916e-298", "17473698359183916e-314", "99999999999999999999",
+             "1e999", "0.1", ".5e-3", "123456789012345678901234567890.5"]
+    for _ in range(300):
+        cases.append(f"{rnd.uniform(0, 10):.17g}e{rnd.randint(-330, 308)}")
+    sql = "SELECT " + ", ".join(cases)
+    want = sqlite3.connect(":memory:").execute(sql).fetchone()
+    got = minisql.connect(":memory:").execute(sql).fetchone()
+    assert [same(w, g) for w, g in zip(want, got)] == [True] * len(cases), \
+        [(c, w, g) for c, w, g in zip(cases, want, got) if not same(w, g)]
 
 
 @settings(max_examples=1000, deadline=None)

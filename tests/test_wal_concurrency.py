@@ -20,7 +20,7 @@ from faultvfs import SqliteProc, bank, rng_for, sqlite_bank_state  # noqa: F401 
 from minisql import errors
 from minisql.storage import walindex as WI
 from minisql.storage.pager import Pager
-from minisql.storage.wal import SQLITE_BUSY_SNAPSHOT
+from minisql.errors import SQLITE_BUSY_SNAPSHOT
 
 
 def shm_header(path):
@@ -441,3 +441,30 @@ def test_restart_increments_salt1_and_sqlite3_follows(bank):
     assert os.path.getsize(bank.path + "-wal") == size   # reused, not shrunk
     p.close()
     assert sqlite_bank_state(bank.path) == ([("ok",)], bank.total, 4)
+
+
+def test_reader_keeps_warm_pages_another_commit_did_not_touch(bank):
+    """On another connection's commit a reader drops only the pages named
+    by the new frames; after a WAL restart (new salts) it drops them all.
+    Either way it reads exactly the writer's state (sqlite3 too)."""
+    w = Pager(bank.path, wal_autocheckpoint=0)
+    r = Pager(bank.path)
+    rng = rng_for(21)
+    bank.transfer(w, rng)
+    assert bank.state(r) == bank.state(w)
+    before = dict(r.cache)
+    mx = w.wal.hdr.mx_frame
+    bank.transfer(w, rng)
+    touched = set(w.wal.index.page_numbers(mx + 1, w.wal.hdr.mx_frame))
+    assert bank.state(r) == bank.state(w)
+    kept = {pgno for pgno, page in before.items() if r.cache.get(pgno) is page}
+    assert kept == set(before) - touched and kept
+    # A restarted WAL (TRUNCATE, then a commit from frame 1): drop it all.
+    assert w.checkpoint("TRUNCATE")[0] == 0
+    bank.transfer(w, rng)
+    before = dict(r.cache)
+    assert bank.state(r) == bank.state(w)
+    assert not any(r.cache.get(pgno) is page for pgno, page in before.items())
+    w.close()
+    r.close()
+    assert sqlite_bank_state(bank.path) == ([("ok",)], bank.total, 3)

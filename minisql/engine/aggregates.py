@@ -16,14 +16,28 @@ SQLite's numeric rules kept here:
   avg    the double sum divided by the count (never integer arithmetic).
   TEXT inputs count as the number they spell if they look like one
   (sqlite3_value_numeric_type), else as 0.0; BLOBs as their numeric prefix.
+
+Batches: the built-ins also take their inputs a list at a time, ``feed(values)``
+(one value per row, in row order; count(*) takes the rows themselves).  It
+leaves the state exactly as stepping each value in turn would, doing in C
+what it can (sum of integers whose running sum provably stays exact, max()
+of values of one storage class); min()/max() return the index of the row
+that set their current value (see ``minmax_class``), or -1.
 """
 
 from .. import errors
+from . import collation as C
 from . import values as V
 from .printf import MAX_LENGTH, too_big
 
 _MIN64 = -(1 << 63)
 _MAX64 = (1 << 63) - 1
+# Integers up to 2**53 in magnitude are exact doubles: while every running
+# sum stays within it, the REAL sum equals the integer sum.
+_EXACT = 1 << 53
+_INT = {int}
+_FLOAT = {float}
+_NUMBERS = {int, float}
 
 
 def _numeric_arg(v):
@@ -67,6 +81,29 @@ class Sum:
             self.r += v
             self.approx = True
 
+    def feed(self, values):
+        types = set(map(type, values))
+        if types == _INT and not self.approx and self.r == self.i and \
+                abs(self.i) + sum(map(abs, values)) <= _EXACT:
+            # No running sum can leave the exact range: add them at once.
+            s = sum(values)
+            self.i += s
+            self.r += s
+            self.cnt += len(values)
+            return -1
+        if types == _FLOAT:
+            r = self.r
+            for v in values:        # in order: a double sum is not associative
+                r += v
+            self.r = r
+            self.cnt += len(values)
+            self.approx = True
+            return -1
+        step = self.step
+        for v in values:
+            step(v)
+        return -1
+
     def finalize(self):
         if self.cnt == 0:
             return None
@@ -109,6 +146,10 @@ class Count:
         if v is not None:
             self.n += 1
 
+    def feed(self, values):
+        self.n += len(values) - values.count(None)
+        return -1
+
     def finalize(self):
         return self.n
 
@@ -124,6 +165,10 @@ class CountStar:
     def step(self):
         self.n += 1
 
+    def feed(self, rows):
+        self.n += len(rows)
+        return -1
+
     def finalize(self):
         return self.n
 
@@ -135,6 +180,10 @@ def minmax_class(is_max, collation=None):
     returns True when the row just seen became the new best, which is the
     row whose other ("bare") columns SQLite reports alongside."""
     cmp = V.compare_fn(collation)
+    # Python orders numbers (int against float exactly), texts and blobs
+    # as BINARY does within one storage class; ties keep the first, too.
+    pick = max if is_max else min
+    binary = collation is None or collation is C.BINARY
 
     class MinMax:
         __slots__ = ("best", "seen")
@@ -155,6 +204,32 @@ def minmax_class(is_max, collation=None):
                 self.best = v
                 return True
             return False
+
+        def feed(self, values):
+            """-> the index of the last value that step() would have
+            answered True for, or that left the state still empty; -1."""
+            types = set(map(type, values))
+            nulls = type(None) in types
+            if nulls:
+                types.discard(type(None))
+            if binary and (len(types) == 1 or types == _NUMBERS):
+                vals = [v for v in values if v is not None] if nulls else values
+                if not vals:
+                    return -1 if self.seen else len(values) - 1
+                b = pick(vals)
+                if self.seen:
+                    c = cmp(self.best, b)
+                    if not ((c < 0) if is_max else (c > 0)):
+                        return -1
+                self.best = b
+                self.seen = True
+                return values.index(b)
+            hit = -1
+            step = self.step
+            for k, v in enumerate(values):
+                if step(v) or not self.seen:
+                    hit = k
+            return hit
 
         def finalize(self):
             return self.best

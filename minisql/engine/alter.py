@@ -353,7 +353,8 @@ def _check_existing_rows(db, name):
         try:
             checker.check(seg, None, None)
         except errors.IntegrityError:
-            raise errors.IntegrityError("CHECK constraint failed") from None
+            # SQLite reports it as a plain error of the ALTER TABLE itself.
+            raise errors.OperationalError("CHECK constraint failed") from None
         ok = cur.next()
 
 

@@ -8,6 +8,7 @@ else it performs the statement and returns the number of rows changed.
 from .. import errors
 from ..sql import ast
 from . import ddl, dml
+from .explain import explain_numbering
 from .select import compile_select
 
 
@@ -73,7 +74,6 @@ def _explain(db, stmt):
     """EXPLAIN QUERY PLAN: the plan's tree of (detail, children) nodes as
     rows (id, parent, 0, detail).  SQLite's ids are bytecode addresses;
     minisql numbers the nodes in order, which keeps the tree the same."""
-    from .select import explain_numbering
     inner = stmt.stmt
     if not stmt.query_plan:
         raise errors.NotSupportedError("EXPLAIN (bytecode) is not supported by minisql; "

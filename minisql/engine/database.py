@@ -259,11 +259,7 @@ class Database:
         env.params = params
         env.generation += 1
         self.interrupted = False
-        stmt = p.stmt
-        if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
-            self._transaction_control(stmt)
-            return Result(self, None)
-        if p.is_select:
+        if p.is_select:         # (first: the statements run most often)
             self._begin(write=False)
             try:
                 self._compile(p)
@@ -272,6 +268,10 @@ class Database:
                 self._statement_done()
                 raise
             return Result(self, iter(it))
+        stmt = p.stmt
+        if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
+            self._transaction_control(stmt)
+            return Result(self, None)
         if isinstance(stmt, ast.Pragma):
             from .pragma import run_pragma
             return run_pragma(self, p)
@@ -286,7 +286,7 @@ class Database:
         except BaseException as e:
             self._write_failed(depth, e)
             if type(e).__name__ in ("FailKeepChanges", "RollbackTransaction"):
-                raise errors.IntegrityError(str(e)) from None
+                raise errors.IntegrityError(str(e), code=e.sqlite_errorcode) from None
             raise
         if depth is not None:
             self.pager.release(depth)

@@ -23,7 +23,7 @@ import struct
 import time
 
 from .. import errors
-from .atof import atof
+from ..atof import atof
 from .printf import sql_printf, to_double, to_text, c_int, cut_nul
 
 _JD_MAX = 464269060799999          # 9999-12-31 23:59:59.999

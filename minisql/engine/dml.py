@@ -29,17 +29,16 @@ hold only the rows their WHERE accepts, indexes on expressions the
 expressions' values.
 """
 
-from operator import itemgetter
-
 from .. import errors
 from ..sql import ast
+from ..storage import btreebuild
 from ..storage.record import encode_record
 from . import values as V
 from .expr import Compiler, Scope, Source
-from .planner import choose_access, keyinfo_for, table_reader
+from .planner import _constant_default, choose_access, indexed_clause, keyinfo_for, table_reader
 from .schema import find_view
-from .select import Level, _loop, _split_and, check_supported, compile_select, term_levels, \
-    with_ctes
+from .select import (Level, _loop, _page_loop, _split_and, check_supported, compile_select,
+                     term_levels, with_ctes)
 
 INT64_MAX = (1 << 63) - 1
 
@@ -65,12 +64,22 @@ class _Ignore(Exception):
     """Skip the current row (OR IGNORE, RAISE(IGNORE))."""
 
 
+_CONSTRAINT_CODES = {"NOTNULL": errors.SQLITE_CONSTRAINT_NOTNULL,
+                     "CHECK": errors.SQLITE_CONSTRAINT_CHECK,
+                     "PK": errors.SQLITE_CONSTRAINT_PRIMARYKEY,
+                     "UNIQUE": errors.SQLITE_CONSTRAINT_UNIQUE,
+                     "TRIGGER": errors.SQLITE_CONSTRAINT_TRIGGER}
+
+
 def _constraint_error(kind, msg, conflict):
+    """The error for a failed constraint of ``kind`` under the conflict
+    resolution ``conflict``, with SQLite's extended result code."""
+    code = _CONSTRAINT_CODES[kind]
     if conflict == "ROLLBACK":
-        return RollbackTransaction(msg)
+        return RollbackTransaction(msg, code=code)
     if conflict == "FAIL":
-        return FailKeepChanges(msg)
-    return errors.IntegrityError(msg)
+        return FailKeepChanges(msg, code=code)
+    return errors.IntegrityError(msg, code=code)
 
 
 # -- writing rows ---------------------------------------------------------------------
@@ -368,12 +377,7 @@ def _run_trigger(triggers, entries, old, new):
     except TriggerRaise as r:
         if r.action == "IGNORE":
             raise _Ignore() from None
-        msg = r.message
-        if r.action == "ROLLBACK":
-            raise RollbackTransaction(msg) from None
-        if r.action == "FAIL":
-            raise FailKeepChanges(msg) from None
-        raise errors.IntegrityError(msg) from None
+        raise _constraint_error("TRIGGER", r.message, r.action) from None
     finally:
         db.last_insert_rowid = saved
 
@@ -615,7 +619,9 @@ def _check_unique(db, writer, indexes, seg, rowid, own_rowid, conflict):
             continue
         if how == "IGNORE":
             raise _Ignore()
-        raise _constraint_error("UNIQUE", _unique_message(table, ix), how)
+        # A PRIMARY KEY that is not the rowid is kept unique by its index.
+        raise _constraint_error("PK" if ix.origin == "pk" else "UNIQUE",
+                                _unique_message(table, ix), how)
 
 
 def _unique_message(table, ix):
@@ -663,39 +669,43 @@ def insert_rows(db, table, rows):
 
 
 def build_index(db, index):
-    """Fill a new (or cleared) index from its table."""
+    """Fill a new (or cleared) index from its table, as SQLite's sorter and
+    bulk load do (storage/btreebuild.py): gather the entries in bounded
+    chunks, sort them (spilling sorted runs to temporary files and merging
+    them when the table is large), check UNIQUE on the sorted sequence and
+    lay the pages left to right as the records stream in.  Plain column
+    indexes take their records straight from the table's record bytes;
+    partial indexes and indexes on expressions evaluate each row first."""
     table = index.table
-    writer = TableWriter(db, table)
-    ki = keyinfo_for(db, index)
-    icur = db.btree.index(index.root, ki)
-    keys = []
-    cur = writer.cursor()
-    ok = cur.first()
-    if index not in writer.table.indexes:       # a new index, not in the catalog yet
-        writer.compile_index_expressions([index])
-    # Like SQLite's sorter: decode only what the key needs, compute each
-    # sort key once, sort, then insert in key order (the b-tree's pages are
-    # then filled left to right).
-    plain = index.where is None and index.exprs is None
-    read = table_reader(table, set(index.columns)) if plain else writer.read
-    sort_key = ki.sort_key
-    while ok:
-        seg = read(cur)
-        if plain or index.where is None or writer.in_index(index, seg):
-            key = writer.index_key(index, seg, seg[-1])
-            keys.append((sort_key(key), key))
-        ok = cur.next()
-    keys.sort(key=itemgetter(0))
     n = len(index.columns)
-    prev = None
-    for sk, key in keys:
-        if index.unique:
-            prefix = key[:n]
-            psk = sort_key(prefix)
-            if psk == prev and None not in prefix:
-                raise errors.IntegrityError(_unique_message(table, index))
-            prev = psk
-        icur.insert_record(encode_record(key), sk)
+    duplicate = _constraint_error("UNIQUE", _unique_message(table, index), "ABORT") \
+        if index.unique else None
+    with btreebuild.Sorter(keyinfo_for(db, index), n) as sorter:
+        if index.where is None and index.exprs is None:
+            ipk = table.rowid_alias
+            cols = [-1 if c == ipk else c for c in index.columns]
+            reals = [c >= 0 and table.columns[c].affinity == "REAL" for c in cols]
+            defaults = [_constant_default(table.columns[c]) if c >= 0 else None for c in cols]
+            btreebuild.scan_table(db.btree, table.root, cols, reals, defaults, sorter)
+        else:
+            writer = TableWriter(db, table)
+            if index not in table.indexes:       # a new index, not in the catalog yet
+                writer.compile_index_expressions([index])
+            add_native = sorter.natives.append
+            add_rec = sorter.recs.append
+            check = sorter.check
+            native = btreebuild.native
+            cur = writer.cursor()
+            ok = cur.first()
+            while ok:
+                seg = writer.read(cur)
+                if index.where is None or writer.in_index(index, seg):
+                    key = writer.index_key(index, seg, seg[-1])
+                    add_native(native(key[0]) if n == 1 else tuple(map(native, key[:n])))
+                    add_rec(encode_record(key))
+                    check()
+                ok = cur.next()
+        btreebuild.load_index(db.btree, index.root, sorter.records(duplicate))
 
 
 # -- sqlite_sequence (AUTOINCREMENT) -------------------------------------------------------
@@ -747,18 +757,24 @@ def delete_sequence_row(db, name):
 
 # -- UPDATE and DELETE ---------------------------------------------------------------------
 
-def _row_source(db, comp, table, alias, where, parent, with_=None):
-    """Rows of ``table`` matching ``where``: (scope, factory of segments)."""
-    scope, src = table_scope(db, table, alias, parent)
-    scope.ctes = with_ctes(with_, parent.ctes if parent is not None else None)
+def _row_source(db, comp, table, stmt, parent, whole=True):
+    """Rows of ``table`` matching the UPDATE/DELETE ``stmt``'s WHERE:
+    (scope, factory of segments, level); ``whole``: every column of them,
+    else only those the WHERE reads (and the rowid)."""
+    where = stmt.where
+    scope, src = table_scope(db, table, stmt.alias, parent)
+    src.indexed = indexed_clause(table, stmt)
+    scope.ctes = with_ctes(stmt.with_, parent.ctes if parent is not None else None)
     lv = Level(src, "INNER", table, None)
     terms = _split_and(where, [])
     for t in terms:
         term_levels(scope, t)
         lv.where.append(comp.compile(t, scope))
+        lv.where_nodes.append(t)
     # A write reads whole rows: index entries, triggers and the new record
     # need every column, whatever the statement's expressions name.
-    src.used.update(range(-1, len(table.columns)))
+    if whole:
+        src.used.update(range(-1, len(table.columns)))
     lv.access = choose_access(db, comp, scope, 0, lv, terms)
     return scope, _loop([lv], []), lv
 
@@ -775,7 +791,7 @@ def explain_write(db, stmt):
         return []
     table = _target_table(db, stmt.table, stmt.schema)
     comp = Compiler(db, db.env)
-    _, _, lv = _row_source(db, comp, table, stmt.alias, stmt.where, None, stmt.with_)
+    _, _, lv = _row_source(db, comp, table, stmt, None)
     from .select import subquery_explain
     return [lv.detail] + subquery_explain(comp)
 
@@ -795,11 +811,43 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
         return _compile_view_write(db, stmt, view, parent, stack)
     table = _target_table(db, stmt.table, stmt.schema)
     comp = Compiler(db, db.env)
-    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent, stmt.with_)
+    triggers = Triggers(db, table, "DELETE", None, stack)
+    # Without triggers the rows go in one pass over the table b-tree after
+    # they are all found (BTree.delete_rowids), and without indexes either
+    # the scan reads only the columns the WHERE clause needs (an ORDER BY,
+    # compiled after the scan is chosen, gets whole rows).
+    bulk = not triggers.before and not triggers.after
+    whole = not bulk or bool(table.indexes) or bool(stmt.order_by)
+    if bulk and stmt.where is None and stmt.limit is None and not stmt.order_by:
+        indexed_clause(table, stmt)         # INDEXED BY a missing index: an error
+        return _truncate(db, table, parent is None)
+    scope, rows, lv = _row_source(db, comp, table, stmt, parent, whole)
     order_limit = _order_limit(db, comp, scope, stmt, "DELETE")
     writer = TableWriter(db, table)
-    triggers = Triggers(db, table, "DELETE", None, stack)
     top = parent is None
+    # A scan whose WHERE runs no user code can hand over its rows a leaf
+    # page at a time (no generator round per row).
+    pages = _page_loop(db, scope, [lv]) if bulk and order_limit is None else None
+
+    def run_bulk():
+        if pages is not None:
+            targets = [seg for batch in pages() for seg in batch]
+        else:
+            targets = _targets(rows, order_limit)
+        if writer.indexes:
+            for seg in targets:
+                if db.interrupted:
+                    raise errors.interrupted()
+                writer.delete_index_entries(seg, seg[-1])
+        elif db.interrupted:
+            raise errors.interrupted()
+        n = db.btree.delete_rowids(table.root, sorted(seg[-1] for seg in targets))
+        db.total_changes += n
+        if top:
+            db.changes = n
+        return n
+    if bulk:
+        return run_bulk
 
     def run():
         n = 0
@@ -829,6 +877,23 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
     return run
 
 
+def _truncate(db, table, top):
+    """DELETE without WHERE, LIMIT or triggers: every b-tree of the table
+    emptied page by page, no row read (SQLite's truncate optimization,
+    which counts the rows deleted all the same)."""
+    def run():
+        if db.interrupted:
+            raise errors.interrupted()
+        for ix in table.indexes:
+            db.btree.clear_tree(ix.root)
+        n = db.btree.clear_tree(table.root)
+        db.total_changes += n
+        if top:
+            db.changes = n
+        return n
+    return run
+
+
 def compile_update(db, stmt, parent=None, stack=frozenset()):
     _unsupported_clauses(stmt)
     view = _view_target(db, stmt)
@@ -836,7 +901,7 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
         return _compile_view_write(db, stmt, view, parent, stack)
     table = _target_table(db, stmt.table, stmt.schema)
     comp = Compiler(db, db.env)
-    scope, rows, _ = _row_source(db, comp, table, stmt.alias, stmt.where, parent, stmt.with_)
+    scope, rows, _ = _row_source(db, comp, table, stmt, parent)
     order_limit = _order_limit(db, comp, scope, stmt, "UPDATE")
     ncols = len(table.columns)
     names = set()

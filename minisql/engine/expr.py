@@ -45,7 +45,8 @@ class Source:
     """One FROM-clause item as seen by name resolution."""
 
     __slots__ = ("name", "alias", "columns", "offset", "table", "affinities",
-                 "collations", "decltypes", "rowid", "join_using", "used", "outer_using")
+                 "collations", "decltypes", "rowid", "join_using", "used", "outer_using",
+                 "indexed")
 
     def __init__(self, alias, columns, offset, table=None, affinities=None,
                  collations=None, decltypes=None, has_rowid=True):
@@ -66,6 +67,9 @@ class Source:
         # Columns the statement reads (-1 = rowid), filled in as expressions
         # compile: the planner decodes only these, or answers from an index.
         self.used = set()
+        # INDEXED BY / NOT INDEXED: the indexes the planner may use (a tuple,
+        # see planner.indexed_clause), None = any.
+        self.indexed = None
 
     @property
     def width(self):
@@ -92,6 +96,22 @@ class Scope:
         self.alias_map = None       # result alias -> expression (ORDER BY / WHERE)
         self.ctes = parent.ctes if parent is not None else None
         self.subplans = {}          # id(ast.Subquery) -> (node, its QueryPlan)
+        # The sources in nested-loop order: the FROM clause's, unless the
+        # planner reorders an inner join (set_loop_order).
+        self.loop = self.sources
+
+    def set_loop_order(self, sources):
+        """Run the nested loop over ``sources`` in this order: the row is the
+        concatenation of their segments in loop order, so each source's
+        offset moves.  Before any expression compiles (they bake offsets in);
+        name resolution keeps the FROM clause's order."""
+        width = 0
+        for src in sources:
+            src.offset = width
+            if src.rowid is not None:
+                src.rowid = width + len(src.columns)
+            width += src.width
+        self.loop = list(sources)
 
     def add_source(self, src):
         src.offset = self.width
@@ -403,6 +423,21 @@ class Compiler:
         fn = V.BINARY_OPS.get(op)
         if fn is None:
             raise errors.OperationalError(f"unsupported operator {op}")
+        right = _strip(e.right)
+        if op == "%" and isinstance(right, ast.Literal) and type(right.value) is int and \
+                right.value:
+            # x % N (bucketing, GROUP BY a % 100): integers without the
+            # general dispatch; C's sign rule (the dividend's) by hand.
+            m = abs(right.value)
+            y = right.value
+
+            def mod_const(row):
+                x = lf(row)
+                if type(x) is int:
+                    r = x % m
+                    return r - m if x < 0 and r else r
+                return fn(x, y)
+            return mod_const
         return lambda row: fn(lf(row), rf(row))
 
     def _logical(self, e, scope):

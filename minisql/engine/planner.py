@@ -11,6 +11,18 @@ first:
     3. rowid range             SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)
     4. index range on the first column
     5. full scan               SCAN t
+                               SCAN t USING COVERING INDEX i  (when i holds
+                               every column the query reads and its rows are
+                               estimated narrower: see _index_for_scan)
+                               MULTI-INDEX OR  (when each part of an OR term
+                               can seek and together they cost less)
+
+Equalities reach a table through equal columns (``t.a = u.b AND u.b = 5``
+lets t seek a = 5, SQLite's transitive constraints), and ``x = 1 OR x = 2``
+is ``x IN (1, 2)``.  The outer loop may instead scan the rowid or an index
+in the order the query's ORDER BY, GROUP BY or DISTINCT wants, forward or
+backward, when SQLite's costs say that beats seeking and sorting
+(OrderWanted, _delivers): the query then skips its sort.
 
 The chosen path only narrows which rows are visited: every term stays a
 filter of its level, so a path may return a superset of the matching rows
@@ -19,6 +31,7 @@ first (``WHERE a = '5'`` on an INTEGER column seeks 5), and an index is used
 only when its collation is the comparison's.
 """
 
+import copy
 import math
 
 from .. import errors
@@ -26,9 +39,12 @@ from ..sql import ast
 from ..storage.record import KeyInfo
 from . import collation as C
 from . import values as V
-from .expr import affinity, binary_collation, comparison_affinity, resolve, walk
+from .estimates import index_width, table_width
+from .expr import affinity, binary_collation, collation as expr_collation, \
+    comparison_affinity, explicit_collation, resolve, walk
 
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_NUMERIC = ("INTEGER", "REAL", "NUMERIC")
 
 
 def _row_layout(table, used):
@@ -95,15 +111,14 @@ def table_reader(table, used=None):
     return read
 
 
-def table_segments(table, used=None):
-    """-> segments(cursor): the generator of row segments (as table_reader
-    builds them) from the cursor's row to the end of the table, decoded a
-    leaf page at a time (TableCursor.rows): the inner loop of scans."""
+def _segment_builder(table, used):
+    """-> (finish(rowids, values lists) -> the row segments, decoded width or
+    None): records' values completed, in place, as table_reader completes
+    them."""
     n, ipk, want, reals, tails = _row_layout(table, used)
-    width = want if want < n else None
 
-    def segments(cur):
-        for rid, vals in cur.rows(width):
+    def finish(rids, recs):
+        for rid, vals in zip(rids, recs):
             k = len(vals)
             if k != n:
                 if k < n:
@@ -116,8 +131,32 @@ def table_segments(table, used=None):
                 if type(vals[i]) is int:
                     vals[i] = float(vals[i])
             vals.append(rid)
-            yield vals
+        return recs
+    return finish, (want if want < n else None)
+
+
+def table_segments(table, used=None):
+    """-> segments(cursor): the generator of row segments (as table_reader
+    builds them) from the cursor's row to the end of the table, decoded a
+    leaf page at a time (TableCursor.rows): the inner loop of scans."""
+    finish, width = _segment_builder(table, used)
+
+    def segments(cur):
+        for rid, vals in cur.rows(width):
+            yield finish((rid,), (vals,))[0]
     return segments
+
+
+def table_pages(table, used=None):
+    """-> pages(cursor, stop=None): the same row segments as lists, one per
+    leaf page (TableCursor.rows with ``pages``), up to rowid ``stop``.
+    For readers that change nothing while they hold a list."""
+    finish, width = _segment_builder(table, used)
+
+    def pages(cur, stop=None):
+        for rids, recs in cur.rows(width, True, stop):
+            yield finish(rids, recs)
+    return pages
 
 
 def _constant_default(col):
@@ -148,42 +187,153 @@ class _Term:
         self.col, self.op, self.expr, self.node, self.term = col, op, expr, node, term
 
 
-def _usable_terms(scope, i, src, terms):
-    """Terms of the form <column of src> op <expr over earlier levels>.
-    ``x BETWEEN a AND b`` counts as the two terms x >= a and x <= b (they
-    narrow the search; the BETWEEN itself stays a filter)."""
+def _usable_terms(scope, earlier, src, terms, subqueries=True):
+    """Terms of the form <column of src> op <expr over the sources in
+    ``earlier`` (ids)>.  ``x BETWEEN a AND b`` counts as the two terms
+    x >= a and x <= b (they narrow the search; the BETWEEN itself stays a
+    filter).  A column equal to one of src's (``src.a = u.b``) stands for
+    it, as in SQLite's transitive constraints: with ``u.b = 5`` too, src
+    can seek a = 5.  Without ``subqueries`` an ``IN (SELECT ...)`` is taken
+    as usable without compiling it (the join-order estimate)."""
+    equiv = _equivalents(scope, src, terms)
     out = []
     for t in terms:
         if isinstance(t, ast.Between) and not t.negated:
-            for op, bound in ((">=", t.low), ("<=", t.high)):
-                out.extend(_usable_terms(scope, i, src, [ast.Binary(op, t.operand, bound)]))
-            continue
-        if isinstance(t, (ast.InList, ast.InSelect)):
-            term = _in_term(scope, i, src, t)
+            parts = [ast.Binary(">=", t.operand, t.low), ast.Binary("<=", t.operand, t.high)]
+        elif isinstance(t, (ast.InList, ast.InSelect)):
+            term = _in_term(scope, earlier, src, t, subqueries)
             if term is not None:
                 out.append(term)
             continue
-        if not isinstance(t, ast.Binary) or t.op not in _FLIP:
+        elif isinstance(t, ast.Binary) and t.op in _FLIP:
+            parts = [t]
+        elif isinstance(t, ast.Binary) and t.op == "OR":
+            term = _or_term(scope, earlier, src, equiv, t)
+            if term is not None:
+                out.append(term)
             continue
-        for col, other, op in ((t.left, t.right, t.op), (t.right, t.left, _FLIP[t.op])):
-            # "+x" is SQLite's way to keep a column from being used by an index.
-            if not isinstance(col, ast.Column):
-                continue
-            c = col
-            try:
-                hit = resolve(scope, c)
-            except errors.Error:
-                continue
-            if hit is None or hit[0] is not scope or hit[1] is not src:
-                continue
-            if not _only_earlier(scope, other, i):
-                continue
-            out.append(_Term(hit[2], op, other, (col, other), t))
-            break
+        else:
+            continue
+        for p in parts:
+            term = _comparison_term(scope, earlier, src, equiv, p)
+            if term is not None:
+                out.append(term)
     return out
 
 
-def _in_term(scope, i, src, t):
+def _or_term(scope, earlier, src, equiv, t):
+    """``x = a OR x = b ...`` on one column of src, as SQLite rewrites it:
+    ``x IN (a, b, ...)`` (when every right side compares under x's affinity
+    and collation, so the IN finds what the ORs match)."""
+    disjuncts = []
+    todo = [t]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, ast.Binary) and e.op == "OR":
+            todo += [e.right, e.left]
+        else:
+            disjuncts.append(e)
+    col = None
+    items = []
+    for e in disjuncts:
+        term = _comparison_term(scope, earlier, src, equiv, e) \
+            if isinstance(e, ast.Binary) and e.op == "=" else None
+        if term is None or (col is not None and term.col != col):
+            return None
+        if explicit_collation(term.node[0]) or explicit_collation(term.node[1]):
+            return None
+        other_aff = affinity(scope, term.node[1])
+        if other_aff is not None and other_aff != affinity(scope, term.node[0]):
+            return None
+        col = term.col
+        items.append(term.expr)
+    return _Term(col, "IN", tuple(items), (term.node[0], None), t)
+
+
+def _comparison_term(scope, earlier, src, equiv, t):
+    for col, other, op in ((t.left, t.right, t.op), (t.right, t.left, _FLIP[t.op])):
+        # "+x" is SQLite's way to keep a column from being used by an index.
+        if not isinstance(col, ast.Column):
+            continue
+        hit = _resolve(scope, col)
+        if hit is None:
+            continue
+        k = equiv.get((id(hit[1]), hit[2]))
+        if k is None:
+            continue
+        if not _only_earlier(scope, other, earlier):
+            continue
+        if not _affinity_ok(scope, hit, col, other):
+            continue
+        return _Term(k, op, other, (col, other), t)
+    return None
+
+
+def _equivalents(scope, src, terms):
+    """(id(source), column) -> the column of src it is known to equal: src's
+    own columns, and through ``x = y`` terms between columns that compare
+    alike (termIsEquivalence: the same affinity or both numeric, the same
+    collation), the columns equal to them."""
+    edges = []
+    for t in terms:
+        if not (isinstance(t, ast.Binary) and t.op == "=" and isinstance(t.left, ast.Column)
+                and isinstance(t.right, ast.Column)):
+            continue
+        a, b = _resolve(scope, t.left), _resolve(scope, t.right)
+        if a is None or b is None:
+            continue
+        aa, ab = affinity(scope, t.left), affinity(scope, t.right)
+        if aa != ab and not (aa in _NUMERIC and ab in _NUMERIC):
+            continue
+        same_coll = (expr_collation(scope, t.left) or "BINARY") == \
+            (expr_collation(scope, t.right) or "BINARY")
+        if not same_coll and \
+                (binary_collation(scope, t.left, t.right) or "BINARY").upper() != "BINARY":
+            continue
+        edges.append(((id(a[1]), a[2]), (id(b[1]), b[2])))
+    out = {}
+    for c in range(-1, len(src.columns)):
+        key = (id(src), c)
+        if key in out:
+            continue
+        out[key] = c
+        todo = [key]
+        while todo:
+            x = todo.pop()
+            for a, b in edges:
+                y = b if a == x else a if b == x else None
+                if y is not None and y not in out:
+                    out[y] = c
+                    todo.append(y)
+    return out
+
+
+def _resolve(scope, col):
+    """``col`` as (scope, source, column) when it is a column of this
+    scope's sources, else None."""
+    try:
+        hit = resolve(scope, col)
+    except errors.Error:
+        return None
+    return hit if hit is not None and hit[0] is scope else None
+
+
+def _affinity_ok(scope, hit, col, other):
+    """Can an index on the column (or the rowid) find what ``col = other``
+    matches (sqlite3IndexAffinityOk)?  Only when the comparison converts
+    values as the index stored them: ``text_col = int_col`` compares as
+    numbers, which a TEXT index does not order by."""
+    aff = comparison_affinity(scope, col, other)
+    if aff is None:
+        return True
+    src, i = hit[1], hit[2]
+    col_aff = "INTEGER" if i < 0 else src.affinities[i]
+    if aff == "TEXT":
+        return col_aff == "TEXT"
+    return col_aff in _NUMERIC
+
+
+def _in_term(scope, earlier, src, t, subqueries):
     """``col IN (list)`` / ``col IN (SELECT ...)`` as an equality with several
     values (op "IN"); its ``expr`` is the list's items or the compiled,
     uncorrelated subquery."""
@@ -196,10 +346,12 @@ def _in_term(scope, i, src, t):
     if hit is None or hit[0] is not scope or hit[1] is not src:
         return None
     if isinstance(t, ast.InList):
-        if not t.items or any(isinstance(x, ast.Tuple) or not _only_earlier(scope, x, i)
+        if not t.items or any(isinstance(x, ast.Tuple) or not _only_earlier(scope, x, earlier)
                               for x in t.items):
             return None
         return _Term(hit[2], "IN", t.items, (t.operand, None), t)
+    if not subqueries:
+        return _Term(hit[2], "IN", None, (t.operand, None), t)
     from .select import compile_subquery
     try:
         sub = compile_subquery(scope.db, t.select, scope, scope.db.env)
@@ -238,7 +390,9 @@ def _in_values(comp, scope, t):
     return values
 
 
-def _only_earlier(scope, e, i):
+def _only_earlier(scope, e, earlier):
+    """Can ``e`` be evaluated once the sources in ``earlier`` (ids) have
+    their row, before the loop reaches any other source of this scope?"""
     for n in walk(e):
         if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect, ast.InTable, ast.Raise)):
             return False
@@ -248,19 +402,38 @@ def _only_earlier(scope, e, i):
             return False
         if isinstance(n, ast.Column):
             hit = resolve(scope, n)
-            if hit is not None and hit[0] is scope and scope.sources.index(hit[1]) >= i:
+            if hit is not None and hit[0] is scope and id(hit[1]) not in earlier:
                 return False
     return True
 
 
-def choose_access(db, comp, scope, i, lv, terms):
+class OrderWanted:
+    """The order a query wants from its outer loop (ORDER BY): ``terms`` are
+    (column of the table, -1 for the rowid; DESC?; collation name), and
+    ``ncols`` (result columns) and ``limit`` (a constant LIMIT or None)
+    price the sort that would otherwise be needed.  ``grouping``: only
+    equal values need to be together (GROUP BY, DISTINCT), in either
+    direction per term; the scan then walks forward."""
+    __slots__ = ("terms", "ncols", "limit", "grouping")
+
+    def __init__(self, terms, ncols, limit, grouping=False):
+        self.terms, self.ncols, self.limit = terms, ncols, limit
+        self.grouping = grouping
+
+
+def choose_access(db, comp, scope, i, lv, terms, order=None):
     """Pick the access path of level ``i``; returns access(prefix) -> iterator
-    of row segments and sets ``lv.detail`` (EXPLAIN QUERY PLAN)."""
+    of row segments and sets ``lv.detail`` (EXPLAIN QUERY PLAN).  Scans and
+    rowid ranges also set ``lv.pages``: pages(prefix) -> iterator of lists
+    of row segments, a leaf page at a time (see table_pages).  With
+    ``order`` (an OrderWanted) it may take a path that delivers the rows
+    in that order, as SQLite would, and then sets ``lv.ordered``."""
     if lv.sub is not None:
         return _subquery_access(db, lv)
-    access = _table_access(db, comp, scope, i, lv, terms)
+    access = _table_access(db, comp, scope, i, lv, terms, order)
     if lv.table.root == 1:
         # sqlite_schema of a database with no pages yet: empty, not corrupt.
+        lv.pages = None
         pager = db.pager
 
         def schema_access(prefix):
@@ -271,42 +444,35 @@ def choose_access(db, comp, scope, i, lv, terms):
     return access
 
 
-def _table_access(db, comp, scope, i, lv, terms):
-    src = lv.src
-    table = lv.table
-    read = table_reader(table, src.used)
-    segments = table_segments(table, src.used)
-    btree = db.btree
-    root = table.root
-    name = src.alias if src.alias == table.name.lower() else f"{table.name} AS {src.alias}"
-    if src.alias == table.name.lower():
-        name = table.name
-    usable = _usable_terms(scope, i, src, terms)
-    ipk = table.rowid_alias
+def _indexes(src):
+    """The indexes the planner may use for ``src``: INDEXED BY and NOT
+    INDEXED narrow them (see indexed_clause)."""
+    return src.table.indexes if src.indexed is None else src.indexed
+
+
+def _pick(scope, src, usable):
+    """The access path for ``table`` given its usable terms, best first:
+    ("rowid=", term), ("index", index, equality terms, [low, high] range
+    terms of the next column), ("rowid IN", term), ("rowid range", low,
+    high) or ("scan",).  (_or_paths makes one more kind, ("or", parts,
+    paths).)  An index needs an equality, unless no rowid path
+    applies (then a range on its first column will do)."""
+    ipk = src.table.rowid_alias
+    # INDEXED BY: that index, never the rowid paths, a full scan of it at
+    # worst (SQLite's "SCAN t USING INDEX i").
+    forced = src.indexed[0] if src.indexed else None
 
     def is_rowid(col):
-        return col == -1 or (ipk is not None and col == ipk)
+        return forced is None and (col == -1 or (ipk is not None and col == ipk))
 
     # 1. rowid equality (IN: below, unless an index has a plain equality)
     for t in usable:
         if t.op == "=" and is_rowid(t.col):
-            kf = comp.compile(t.expr, scope)
-            conv = comp.converter(comparison_affinity(scope, *t.node))
-            lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"
-            lv.consumed.add(id(t.term))
-
-            def rowid_eq(prefix, kf=kf, conv=conv):
-                key = _int_key(kf(prefix), conv)
-                if key is None:
-                    return
-                cur = btree.table(root)
-                if cur.seek(key):
-                    yield read(cur)
-            return rowid_eq
+            return ("rowid=", t)
 
     # 2. index equality (+ range)
     best = None
-    for index in table.indexes:
+    for index in _indexes(src):
         if index.where is not None or index.exprs is not None:
             continue
         eqs = []
@@ -331,11 +497,82 @@ def _table_access(db, comp, scope, i, lv, terms):
     rowid_in = next((t for t in usable if t.op == "IN" and is_rowid(t.col)), None)
     if best is not None and best[2] and (
             rowid_in is None or any(t.op == "=" for t in best[2])):
-        return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
+        return ("index",) + best[1:]
 
     # 2b. rowid IN: one seek per value, in rowid order
     if rowid_in is not None:
-        values = _in_values(comp, scope, rowid_in)
+        return ("rowid IN", rowid_in)
+
+    # 3. rowid range
+    lo = next((t for t in usable if is_rowid(t.col) and t.op in (">", ">=")), None)
+    hi = next((t for t in usable if is_rowid(t.col) and t.op in ("<", "<=")), None)
+    if lo is not None or hi is not None:
+        return ("rowid range", lo, hi)
+
+    # 4. index range
+    if best is not None:
+        return ("index",) + best[1:]
+    if forced is not None:
+        return ("index", forced, [], [None, None])
+    return ("scan",)
+
+
+def _table_access(db, comp, scope, i, lv, terms, order):
+    src = lv.src
+    table = lv.table
+    read = table_reader(table, src.used)
+    segments = table_segments(table, src.used)
+    pages = table_pages(table, src.used)
+    btree = db.btree
+    root = table.root
+    name = src.alias if src.alias == table.name.lower() else f"{table.name} AS {src.alias}"
+    if src.alias == table.name.lower():
+        name = table.name
+    earlier = {id(s) for s in scope.loop[:i]}
+    pick = _pick(scope, src, _usable_terms(scope, earlier, src, terms))
+    if pick[0] == "scan":
+        ors = _or_paths(scope, src, terms)
+        if ors is not None:
+            from .joinorder import path_cheaper
+            if path_cheaper(scope, lv, terms, ors, pick):
+                pick = ors
+    reverse = False
+    if order is not None:
+        got = _delivers(table, pick, order)
+        if got is None:
+            alt = _ordered_path(src, order, src.used)
+            if alt is not None:
+                from .joinorder import ordered_scan_wins
+                if ordered_scan_wins(scope, lv, terms, pick, alt[0], order):
+                    pick, got = alt
+        if got is not None:
+            reverse = got[0]
+            lv.ordered = "sorted" if got[1] else "grouped"
+    kind = pick[0]
+    if kind == "or":
+        return _multi_index_or(db, comp, scope, lv, pick[1])
+
+    if kind == "rowid=":
+        t = pick[1]
+        kf = comp.compile(t.expr, scope)
+        conv = comp.converter(comparison_affinity(scope, *t.node))
+        lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"
+        lv.consumed.add(id(t.term))
+
+        def rowid_eq(prefix):
+            key = _int_key(kf(prefix), conv)
+            if key is None:
+                return
+            cur = btree.table(root)
+            if cur.seek(key):
+                yield read(cur)
+        return rowid_eq
+
+    if kind == "index":
+        return _index_access(db, comp, scope, lv, name, read, *pick[1:], reverse)
+
+    if kind == "rowid IN":
+        values = _in_values(comp, scope, pick[1])
         lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"
 
         def rowid_in_list(prefix):
@@ -346,18 +583,11 @@ def _table_access(db, comp, scope, i, lv, terms):
                 if cur.seek(key):
                     yield read(cur)
         return rowid_in_list
-    if best is not None and best[2]:
-        return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
 
-    # 3. rowid range
-    lo = next((t for t in usable if is_rowid(t.col) and t.op in (">", ">=")), None)
-    hi = next((t for t in usable if is_rowid(t.col) and t.op in ("<", "<=")), None)
-    if lo is not None or hi is not None:
-        parts = []
-        if lo is not None:
-            parts.append(f"rowid{lo.op}?")
-        if hi is not None:
-            parts.append(f"rowid{hi.op}?")
+    if kind == "rowid range":
+        lo, hi = pick[1:]
+        # SQLite words a bound ">" or "<", inclusive or not.
+        parts = (["rowid>?"] if lo is not None else []) + (["rowid<?"] if hi is not None else [])
         lv.detail = f"SEARCH {name} USING INTEGER PRIMARY KEY ({' AND '.join(parts)})"
         # Integer bounds are exact (see _range_bound): no per-row re-check.
         lv.consumed.update(id(t.term) for t in (lo, hi) if t is not None)
@@ -368,14 +598,41 @@ def _table_access(db, comp, scope, i, lv, terms):
         lo_strict = lo is not None and lo.op == ">"
         hi_strict = hi is not None and hi.op == "<"
 
-        def rowid_range(prefix):
+        def open_range(prefix):
+            """-> (cursor on the range's first row, last rowid or None), or
+            None when the range is empty."""
             start = _range_bound(lof(prefix), lo_conv, lo_strict, True) if lof else None
             stop = _range_bound(hif(prefix), hi_conv, hi_strict, False) if hif else None
             if start is _EMPTY or stop is _EMPTY:
-                return
+                return None
             cur = btree.table(root)
             if not (cur.seek_ge(start) if start is not None else cur.first()):
+                return None
+            return cur, stop
+
+        if reverse:
+            def rowid_range_backward(prefix):
+                start = _range_bound(lof(prefix), lo_conv, lo_strict, True) if lof else None
+                stop = _range_bound(hif(prefix), hi_conv, hi_strict, False) if hif else None
+                if start is _EMPTY or stop is _EMPTY:
+                    return
+                cur = btree.table(root)
+                ok = cur.seek_le(stop) if stop is not None else cur.last()
+                while ok:
+                    if start is not None and cur.rowid() < start:
+                        return
+                    yield read(cur)
+                    db.countdown -= 1
+                    if db.countdown <= 0:
+                        db.tick()
+                    ok = cur.prev()
+            return rowid_range_backward
+
+        def rowid_range(prefix):
+            opened = open_range(prefix)
+            if opened is None:
                 return
+            cur, stop = opened
             for seg in segments(cur):
                 if stop is not None and seg[-1] > stop:
                     return
@@ -383,14 +640,34 @@ def _table_access(db, comp, scope, i, lv, terms):
                 db.countdown -= 1
                 if db.countdown <= 0:
                     db.tick()
+
+        def rowid_range_pages(prefix):
+            opened = open_range(prefix)
+            if opened is None:
+                return
+            for batch in pages(*opened):
+                yield batch
+                _visited(db, len(batch))
+        lv.pages = rowid_range_pages
         return rowid_range
 
-    # 4. index range
-    if best is not None:
-        return _index_access(db, comp, scope, lv, name, read, best[1], best[2], best[3])
-
-    # 5. full scan
+    # full scan, of a covering index if one is narrower than the table
+    # (unless the rows must come in rowid order)
+    index = _index_for_scan(src, src.used) if not lv.ordered else None
+    if index is not None:
+        return _covering_index_scan(db, lv, name, index)
     lv.detail = f"SCAN {name}"
+    if reverse:
+        def scan_backward(prefix):
+            cur = btree.table(root)
+            ok = cur.last()
+            while ok:
+                yield read(cur)
+                db.countdown -= 1
+                if db.countdown <= 0:
+                    db.tick()
+                ok = cur.prev()
+        return scan_backward
 
     def scan(prefix):
         cur = btree.table(root)
@@ -401,7 +678,207 @@ def _table_access(db, comp, scope, i, lv, terms):
             db.countdown -= 1
             if db.countdown <= 0:
                 db.tick()
+
+    def scan_pages(prefix):
+        cur = btree.table(root)
+        if not cur.first():
+            return
+        for batch in pages(cur):
+            yield batch
+            _visited(db, len(batch))
+    lv.pages = scan_pages
     return scan
+
+
+def _or_paths(scope, src, terms):
+    """The first ``x OR y ...`` term each of whose parts src can seek alone
+    (with constants): -> ("or", [each part's AND-ed terms], [their access
+    paths]), or None.  SQLite's MULTI-INDEX OR reads the union of those
+    seeks."""
+    for t in terms:
+        if not (isinstance(t, ast.Binary) and t.op == "OR"):
+            continue
+        parts, todo = [], [t]
+        while todo:
+            e = todo.pop()
+            if isinstance(e, ast.Binary) and e.op == "OR":
+                todo += [e.right, e.left]
+            else:
+                parts.append(e)
+        out = []
+        for part in parts:
+            conj, todo = [], [part]
+            while todo:
+                e = todo.pop()
+                if isinstance(e, ast.Binary) and e.op == "AND":
+                    todo += [e.right, e.left]
+                else:
+                    conj.append(e)
+            pick = _pick(scope, src, _usable_terms(scope, set(), src, conj))
+            if pick[0] == "scan":
+                break
+            out.append((conj, pick))
+        else:
+            return ("or", [c for c, _ in out], [p for _, p in out])
+    return None
+
+
+def _multi_index_or(db, comp, scope, lv, parts):
+    """MULTI-INDEX OR: the rows of each part's seek, in turn, each row once
+    (the first part to find it gives it; the OR stays the level's filter)."""
+    subs = []
+    for conj in parts:
+        sub = copy.copy(lv)
+        sub.consumed, sub.pages, sub.ordered = set(), None, False
+        subs.append((_table_access(db, comp, scope, 0, sub, conj, None), sub.detail))
+    lv.detail = ("MULTI-INDEX OR", [(f"INDEX {k}", [detail])
+                                    for k, (_, detail) in enumerate(subs, 1)])
+    accesses = [access for access, _ in subs]
+
+    def multi(prefix):
+        seen = set()
+        for access in accesses:
+            for seg in access(prefix):
+                if seg[-1] not in seen:
+                    seen.add(seg[-1])
+                    yield seg
+    return multi
+
+
+def _delivers(table, pick, order):
+    """Does access path ``pick`` give rows as ``order`` (an OrderWanted)
+    wants them?  -> (walk backward?, exact) or None; ``exact``: in the
+    wanted order, not only with equal values together (a GROUP BY whose
+    directions differ from the index's).  An index orders by its columns,
+    then the rowid; a column an equality fixes may appear anywhere in the
+    ORDER BY or not at all; the collations must be the index's.  GROUP BY
+    terms may match the index's columns in any order."""
+    kind = pick[0]
+    if kind == "rowid=":
+        return False, True
+    if kind == "or":
+        return None             # each part's rows in turn: no order
+    ipk = table.rowid_alias
+
+    def key(c, coll):
+        c = -1 if c == ipk else c
+        return (c, "BINARY" if c == -1 else (coll or "BINARY").upper())
+    fixed = set()
+    keys = [(key(-1, None), False)]
+    if kind == "index":
+        index, eqs = pick[1], pick[2]
+        keys = [(key(c, coll), d) for c, d, coll in
+                zip(index.columns, index.desc, index.collations)] + keys
+        # An equality fixes its column for an ORDER BY term of the same
+        # collation ('c' = 'C' under NOCASE, not under BINARY).
+        fixed = {key(index.columns[k], index.collations[k])
+                 for k, t in enumerate(eqs) if t.op == "="}
+    wanted = [(key(c, coll), desc) for c, desc, coll in order.terms]
+    wanted = [w for w in wanted if w[0] not in fixed]
+    turns = []              # per matched term: walk backward for it?
+    for k, kd in keys:
+        if not wanted:
+            break
+        if k in fixed:
+            continue
+        j = next((j for j, w in enumerate(wanted) if w[0] == k), None) \
+            if order.grouping else (0 if wanted[0][0] == k else None)
+        if j is None:
+            return None
+        turns.append(wanted.pop(j)[1] != kd)
+        if k[0] == -1:
+            wanted = []         # rowids are unique: later terms never decide
+    if wanted:
+        return None
+    exact = len(set(turns)) < 2
+    if not exact and not order.grouping:
+        return None
+    rev = exact and bool(turns) and turns[0]
+    if rev and kind == "rowid IN":
+        return (False, False) if order.grouping else None
+    return rev, exact
+
+
+def _ordered_path(src, order, used):
+    """-> (a full scan in the order ``order`` wants, what _delivers says of
+    it) or None: the table in rowid order, else an index that orders its rows so
+    (a covering one first, then the narrowest)."""
+    table = src.table
+    got = _delivers(table, ("scan",), order)
+    if got is not None:
+        return ("scan",), got
+    ipk = table.rowid_alias
+    best = None
+    for index in _indexes(src):
+        if index.where is not None or index.exprs is not None:
+            continue
+        path = ("index", index, [], [None, None])
+        got = _delivers(table, path, order)
+        if got is None:
+            continue
+        covering = all(c == -1 or c == ipk or c in index.columns for c in used)
+        rank = (not covering, index_width(index))
+        if best is None or rank < best[0]:
+            best = (rank, path, got)
+    return None if best is None else best[1:]
+
+
+def _index_for_scan(src, used):
+    """The index SQLite's planner would scan instead of the table, or None.
+
+    whereLoopAddBtree prices a full scan of the table at 16 (LogEst, on top
+    of the row count) and of an index that covers the query at 1 + 15 *
+    szIdxRow / szTabRow, so a covering index whose estimated row is narrower
+    wins; the cheapest wins among several, the first in the table's index
+    list among equals.  This decides the order of an unordered query's rows,
+    so it follows SQLite exactly.  A partial index is left out: SQLite uses
+    it only when the WHERE clause implies its condition."""
+    table = src.table
+    ipk = table.rowid_alias
+    table_w = None
+    best, best_cost = None, 16
+    for index in _indexes(src):
+        if index.where is not None:
+            continue
+        cols = index.columns
+        if not all(c == -1 or c == ipk or c in cols for c in used):
+            continue
+        if table_w is None:
+            table_w = table_width(table)
+        w = index_width(index)
+        if w < table_w and 1 + 15 * w // table_w < best_cost:
+            best, best_cost = index, 1 + 15 * w // table_w
+    return best
+
+
+def _covering_index_scan(db, lv, name, index):
+    lv.detail = f"SCAN {name} USING COVERING INDEX {index.name}"
+    ki = keyinfo_for(db, index)
+    from_key = _key_reader(lv.table, index)
+    btree = db.btree
+    iroot = index.root
+
+    def scan(prefix):
+        icur = btree.index(iroot, ki)
+        ok = icur.first()
+        while ok:
+            db.countdown -= 1
+            if db.countdown <= 0:
+                db.tick()
+            yield from_key(icur.key())
+            ok = icur.next()
+    return scan
+
+
+def _visited(db, k):
+    """Count ``k`` rows visited against the connection's countdown
+    (interrupt(), the progress handler): it ticks as often as visiting
+    them one by one would."""
+    c = db.countdown - k
+    while c <= 0:
+        db.tick()
+        c += db.check_every
+    db.countdown = c
 
 
 def _find(usable, col, ops, scope, index_coll):
@@ -422,7 +899,9 @@ def _int_key(v, conv):
         v = conv(v)
     if type(v) is int:
         return v
-    if type(v) is float and v.is_integer() and -2**63 <= v < 2**63:
+    # -2**63 as a REAL matches no rowid in SQLite (sqlite3VdbeIntValue
+    # saturates there, so it refuses the conversion).
+    if type(v) is float and v.is_integer() and -2**63 < v < 2**63:
         return int(v)
     return None
 
@@ -451,7 +930,10 @@ def _range_bound(v, conv, strict, lower):
     return v
 
 
-def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
+def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=False):
+    """Rows through ``index``: equalities on its leading columns, a range on
+    the next one, or neither (a full scan of the index, for its order);
+    ``reverse`` walks backward, last key first."""
     ki = keyinfo_for(db, index)
     btree = db.btree
     cols = lv.table.columns
@@ -461,15 +943,18 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
     lo, hi = (rng + [None, None])[:2] if rng else (None, None)
     nxt = _colname(cols, index.columns[len(eqs)]) if len(eqs) < len(index.columns) else None
     if lo is not None:
-        parts.append(f"{nxt}{lo.op}?")
+        parts.append(f"{nxt}>?")            # SQLite's words for >= too
     if hi is not None:
-        parts.append(f"{nxt}{hi.op}?")
+        parts.append(f"{nxt}<?")
     table = lv.table
     ipk = table.rowid_alias
     covering = all(c == -1 or c == ipk or c in index.columns for c in lv.src.used)
     lv.consumed.update(id(t.term) for t in eqs if t.op != "IN")
     kind = "COVERING INDEX" if covering else "INDEX"
-    lv.detail = f"SEARCH {name} USING {kind} {index.name} ({' AND '.join(parts)})"
+    if parts:
+        lv.detail = f"SEARCH {name} USING {kind} {index.name} ({' AND '.join(parts)})"
+    else:
+        lv.detail = f"SCAN {name} USING {kind} {index.name}"
     from_key = _key_reader(table, index) if covering else None
     eqfs = [(comp.compile(t.expr, scope), comp.converter(comparison_affinity(scope, *t.node)))
             if t.op != "IN" else (_in_values(comp, scope, t), _column_keyinfo(ki, k))
@@ -481,6 +966,8 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
     n = len(eqs)
     root = lv.table.root
     iroot = index.root
+    # Range bounds compare in the ranged column's own order (collation).
+    rki = _column_keyinfo(ki, n) if lof is not None or hif is not None else None
 
     def keys(prefix):
         """The equality prefixes to look up: one, or with IN terms each
@@ -502,7 +989,7 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
         return out
 
     def access(prefix):
-        for key in keys(prefix):
+        for key in (reversed(keys(prefix)) if reverse else keys(prefix)):
             yield from lookup(prefix, key)
 
     def lookup(prefix, key):
@@ -518,24 +1005,48 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
                 return
             hi_v = hif[1](v) if hif[1] else v
         icur = btree.index(iroot, ki)
-        if lo_key is not None:
-            ok = icur.seek_gt(tuple(key) + (lo_key,)) if lof[2] == ">" \
-                else icur.seek_ge(tuple(key) + (lo_key,))
+        if reverse:
+            if hif is not None:
+                ok = icur.seek_lt(tuple(key) + (hi_v,)) if hif[2] == "<" \
+                    else icur.seek_le(tuple(key) + (hi_v,))
+            else:
+                ok = icur.seek_le(tuple(key)) if n else icur.last()
+            step = icur.prev
         else:
-            # Skip NULLs in the ranged column: "a < 5" never matches NULL.
-            ok = icur.seek_gt(tuple(key) + (None,)) if hif is not None else \
-                icur.seek_ge(tuple(key))
-        tcur = btree.table(root)
-        prefix_key = ki.sort_key(key) if n else None
+            if lo_key is not None:
+                ok = icur.seek_gt(tuple(key) + (lo_key,)) if lof[2] == ">" \
+                    else icur.seek_ge(tuple(key) + (lo_key,))
+            elif hif is not None:
+                # Skip NULLs in the ranged column: "a < 5" never matches NULL.
+                ok = icur.seek_gt(tuple(key) + (None,))
+            else:
+                ok = icur.seek_ge(tuple(key)) if n else icur.first()
+            step = icur.next
+        tcur = btree.table(root) if ok and from_key is None else None
+        # Under BINARY, Python's == on the values is the index's equality
+        # (numbers by value, text and blobs bytewise, never each other):
+        # no sort keys to build per entry.
+        prefix_key = ki.sort_key(key) if n and any(ki.collations[:n]) else None
         while ok:
             db.countdown -= 1
             if db.countdown <= 0:
                 db.tick()
             k = icur.key()
-            if n and ki.sort_key(k[:n]) != prefix_key:
+            if n and (k[:n] != key if prefix_key is None
+                      else ki.sort_key(k[:n]) != prefix_key):
                 return
-            if hif is not None:
-                c = ki.compare(k[n:n + 1], (hi_v,))
+            if reverse:
+                if lof is not None or hif is not None:
+                    # Backward, a range ends at its low bound or at the
+                    # NULLs, which sort first and never match.
+                    if k[n] is None:
+                        return
+                    if lof is not None:
+                        c = rki.compare(k[n:n + 1], (lo_key,))
+                        if c < 0 or (c == 0 and lof[2] == ">"):
+                            return
+            elif hif is not None:
+                c = rki.compare(k[n:n + 1], (hi_v,))
                 if c > 0 or (c == 0 and hif[2] == "<"):
                     return
             if from_key is not None:
@@ -544,7 +1055,7 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng):
                 yield read(tcur)
             else:
                 raise errors.corrupt(f"index {index.name} points at missing rowid {k[-1]}")
-            ok = icur.next()
+            ok = step()
     return access
 
 
@@ -599,3 +1110,18 @@ def _subquery_access(db, lv):
         for r in env_cache["rows"]:
             yield list(r)
     return access
+
+
+def indexed_clause(table, ref):
+    """The indexes a FROM item's INDEXED BY / NOT INDEXED lets the planner
+    use: None = any, () = none (NOT INDEXED), (index,) = that one only.
+    Naming an index the table does not have is an error at prepare time."""
+    if ref.not_indexed:
+        return ()
+    if ref.indexed_by is None:
+        return None
+    want = ref.indexed_by.lower()
+    for index in table.indexes:
+        if index.name.lower() == want:
+            return (index,)
+    raise errors.OperationalError(f"no such index: {ref.indexed_by}")

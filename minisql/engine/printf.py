@@ -21,8 +21,8 @@ Formatting works on UTF-8 bytes, as SQLite does: widths and precisions of
 """
 
 from .. import errors
-from . import ldouble as L
-from .atof import atof, int_value, real_value
+from .. import ldouble as L
+from ..atof import atof, int_value, real_value
 
 # Conversion types (printf.c's et* constants that SQL printf can reach).
 _RADIX, _FLOAT, _EXP, _GENERIC, _SIZE, _STRING, _PERCENT, _CHARX = range(8)

@@ -6,12 +6,15 @@ nothing is materialised unless the query needs it (ORDER BY, GROUP BY,
 DISTINCT over compounds, subqueries in FROM).
 
 Shape of a compiled SELECT core
-    FROM items become *levels* of a nested loop, in the order written.  Each
-    level has an access path chosen by ``planner.choose_access`` (full scan,
-    rowid seek or range, index seek or range) and the WHERE/ON terms that can
-    be evaluated once its row is known.  The flat row of a level is the
-    concatenation of every source's columns followed by its rowid; compiled
-    expressions index into it (see expr.py).  Aggregate queries append the
+    FROM items become *levels* of a nested loop, in the order written, or for
+    an inner join of tables in the order SQLite's costs pick (joinorder.py).
+    Each level has an access path chosen by ``planner.choose_access`` (full
+    scan, rowid seek or range, index seek or range) and the WHERE/ON terms
+    that can be evaluated once its row is known.  The flat row of a level is
+    the concatenation of every source's columns, in loop order, each followed
+    by its rowid; compiled expressions index into it (see expr.py).  When the
+    outer loop delivers the ORDER BY (or GROUP BY, DISTINCT) order, the
+    query skips its sort.  Aggregate queries append the
     aggregate results after the last source's row.  A RIGHT or FULL JOIN
     turns the loop into a pipeline of stages (``_staged_loop``): its level
     must see the whole left side before it knows which of its rows matched
@@ -19,12 +22,13 @@ Shape of a compiled SELECT core
 
 Where SQLite's answer depends on its algorithms, the compiled plan follows
 them: which of several equal rows a compound or GROUP BY shows (see
-compile_compound and _aggregate), how a compound's ORDER BY resolves and
+compile_compound and aggexec.py), how a compound's ORDER BY resolves and
 when SQLite rewrites it as a subquery (_compound_order_by,
-_compound_as_subquery).  EXPLAIN QUERY PLAN nodes are built alongside.
+_compound_as_subquery).  EXPLAIN QUERY PLAN nodes are built alongside
+(explain.py).
 
 SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
-    NULL < numbers < text (by collation) < blob, via ``order_key``.
+    NULL < numbers < text (by collation) < blob, via ordering.py.
 """
 
 import threading
@@ -32,12 +36,16 @@ import threading
 from .. import errors
 from ..sql import ast
 from . import collation as C
+from . import aggexec
 from . import aggregates as A
 from . import functions as F
 from . import values as V
 from .expr import Compiler, Scope, Source, contains_aggregate, is_aggregate_call, \
     affinity, explicit_collation, walk, resolve
-from .planner import choose_access
+from .explain import core_explain, subquery_explain
+from .ordering import order_key_fn, row_key_fn, sort_rows
+from .joinorder import loop_order
+from .planner import OrderWanted, choose_access, indexed_clause
 from .schema import find_view
 
 _subquery_counter = 0
@@ -217,24 +225,7 @@ def compile_subquery(db, sel, parent_scope, env):
     return compile_select(db, sel, env, parent_scope)
 
 
-# -- ordering -------------------------------------------------------------------
-
-def order_key_fn(coll, desc, nulls):
-    """Key function giving SQLite's order for one ORDER BY term (``coll`` a
-    Collation or None); NULLS FIRST/LAST moves NULLs to either end."""
-    base = V.sort_key_fn(coll)
-    if nulls is None or (nulls == "FIRST") != desc:
-        return base
-    null_key = (4, 0)
-    return lambda v: null_key if v is None else base(v)
-
-
-def sort_rows(rows, terms):
-    """Sort decorated rows [(keys..., payload)] by ``terms`` [(index, keyfn, desc)]."""
-    for idx, keyfn, desc in reversed(terms):
-        rows.sort(key=lambda r: keyfn(r[idx]), reverse=desc)
-    return rows
-
+# -- LIMIT / OFFSET -------------------------------------------------------------
 
 def _limit_value(f, what):
     v = f(None)
@@ -245,7 +236,7 @@ def _limit_value(f, what):
         if isinstance(n, int):
             v = n
     if not isinstance(v, int):
-        raise errors.IntegrityError("datatype mismatch")
+        raise errors.IntegrityError("datatype mismatch", code=errors.SQLITE_MISMATCH)
     return v
 
 
@@ -282,10 +273,10 @@ def _apply_limit(it, get):
 
 def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
     """Flatten a FROM clause into (item, join kind, ON, USING, NATURAL) in
-    nested-loop order; kinds are INNER (also CROSS and comma), LEFT, RIGHT
-    and FULL."""
+    the FROM clause's order; kinds are INNER (also comma), CROSS, LEFT,
+    RIGHT and FULL."""
     if isinstance(from_, ast.Join):
-        if on is not None or using or natural or kind != "INNER":
+        if on is not None or using or natural or kind not in ("INNER", "CROSS"):
             # A parenthesised join on the right: a JOIN (b JOIN c) ON ... is
             # a JOIN b JOIN c ON ... when every join involved is inner.
             _from_items(from_, out)
@@ -298,8 +289,7 @@ def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
             return out
         _from_items(from_.left, out)
         k = from_.kind
-        _from_items(from_.right, out, "INNER" if k == "CROSS" else k,
-                    from_.on, from_.using, from_.natural)
+        _from_items(from_.right, out, k, from_.on, from_.using, from_.natural)
         return out
     out.append((from_, kind, on, using, natural))
     return out
@@ -457,6 +447,7 @@ def _make_source(db, env, scope, item, ctes):
                      table, [c.affinity for c in cols], [c.collation for c in cols],
                      [c.decl_type or None for c in cols])
         src.name = [c.name for c in cols]
+        src.indexed = indexed_clause(table, item)
         return src, None, table
     if isinstance(item, ast.SubqueryRef):
         sub = compile_select(db, item.select, env, scope.parent, ctes)
@@ -527,12 +518,14 @@ def _temp_schema_source(db, item):
 
 
 class Level:
-    __slots__ = ("src", "kind", "on", "where", "access", "null_seg", "table", "sub", "sub_select",
-                 "on_exprs", "detail", "where_nodes", "consumed")
+    __slots__ = ("src", "kind", "cross", "ordered", "on", "where", "access", "pages", "null_seg",
+                 "table", "sub", "sub_select", "on_exprs", "detail", "where_nodes", "consumed")
 
     def __init__(self, src, kind, table, sub):
         self.src = src
         self.kind = kind
+        self.cross = False
+        self.ordered = False        # "sorted"/"grouped": its path delivers the order
         self.table = table
         self.sub = sub
         self.on = []
@@ -541,6 +534,7 @@ class Level:
         self.consumed = set()       # ids of terms the access path guarantees
         self.on_exprs = []
         self.access = None
+        self.pages = None           # set by the planner for scans and rowid ranges
         self.null_seg = [None] * src.width
         self.detail = None
         self.sub_select = None      # the Select of a FROM subquery (EXPLAIN names it)
@@ -561,7 +555,8 @@ def _has_subquery(e):
 
 
 def term_levels(scope, e):
-    """Indexes of this scope's sources a term refers to (None: needs all)."""
+    """Positions in the nested loop of the sources a term refers to (None:
+    needs all)."""
     if _has_subquery(e):
         return None
     used = set()
@@ -569,7 +564,7 @@ def term_levels(scope, e):
         if isinstance(n, ast.Column):
             hit = resolve(scope, n)
             if hit is not None and hit[0] is scope:
-                used.add(scope.sources.index(hit[1]))
+                used.add(scope.loop.index(hit[1]))
     return used
 
 
@@ -585,7 +580,9 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         for item, kind, on, using, natural in items:
             src, sub, table = _make_source(db, env, scope, item, ctes)
             scope.add_source(src)
-            lv = Level(src, kind, table, sub)
+            # A CROSS JOIN is an inner join the planner may not reorder.
+            lv = Level(src, "INNER" if kind == "CROSS" else kind, table, sub)
+            lv.cross = kind == "CROSS"
             if isinstance(item, ast.SubqueryRef):
                 lv.sub_select = item.select
             levels.append(lv)
@@ -640,12 +637,26 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         if contains_aggregate(db, t):
             raise errors.OperationalError("misuse of aggregate function " +
                                           _first_agg_name(db, t) + "()")
+    if not any(lv.kind in ("RIGHT", "FULL") for lv in levels):
+        for lv in levels:
+            if lv.kind == "LEFT" and _rejects_null_row(scope, where_terms, lv.src):
+                lv.kind = "INNER"
     owned = [(t, len(levels) - 1) for t in where_terms] + \
         [(t, j) for j, lv in enumerate(levels) if lv.kind == "INNER" for t in lv.on_exprs]
     inner_terms = [t for t, _ in owned]
     # Past a RIGHT or FULL JOIN the tables before it may be NULL-extended:
     # terms of later joins and of WHERE wait until that level.
     rf = max((j for j, lv in enumerate(levels) if lv.kind in ("RIGHT", "FULL")), default=-1)
+    # The order of an inner join's loops, before anything compiles: the
+    # compiled expressions read each table's columns where the loop order
+    # puts them in the row.
+    read = list(exprs) + inner_terms + list(core.group_by) + [t.expr for t in order_by] + \
+        ([core.having] if core.having is not None else [])
+    order = loop_order(scope, levels, inner_terms, read,
+                       _early_wants(db, scope, core, exprs, names, alias_map, order_by, limit))
+    if order is not levels:
+        levels[:] = order
+        scope.set_loop_order([lv.src for lv in levels])
     scope.alias_map = alias_map
     pre = []
     for t, own in owned:
@@ -690,6 +701,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
 
     def source_rows():
         return loop[0]()
+    batches = None
     width = scope.width
     decls = [_decltype(scope, e) for e in exprs]
 
@@ -703,6 +715,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             if n not in agg_map:
                 agg_map[n] = width + len(agg_map)
         aggs = []
+        colls = []
         driver = None
         for n in agg_map:
             argfs = [comp.compile(a, scope) for a in n.args]
@@ -721,6 +734,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             elif len(n.args) == 1 and factory.__name__ in ("Min", "Max"):
                 driver = len(aggs)
             aggs.append((factory, argfs, filterf))
+            colls.append(coll)
         gfs = [comp.compile(g, scope) for g in group_by]
         gcolls = [_coll_obj(db, scope, g) for g in group_by]
         scope.agg_map = agg_map
@@ -729,8 +743,12 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         outfs = [comp.compile(e, scope) for e in exprs]
         scope.alias_map = alias_map
         havf = comp.compile(core.having, scope) if core.having is not None else None
-        rows_fn = _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver)
-        counted = _whole_table_count(db, core, levels, agg_map, group_by, width)
+        if aggexec.batchable(db, scope, list(agg_map), aggs, colls, group_by):
+            def batches():          # the loop's rows as lists (loop[1], below)
+                return loop[1]()
+        rows_fn = aggexec.aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver,
+                                    batches, lambda: bool(levels) and levels[0].ordered)
+        counted = aggexec.whole_table_count(db, core, levels, agg_map, group_by, width)
         if counted is not None:
             rows_fn = counted
     else:
@@ -759,7 +777,15 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
     scope.alias_map = None
     limit_get = _limit_offset(comp, scope, limit, offset)
     # Access paths last: by now every expression has compiled, so each
-    # source knows which of its columns the query reads.
+    # source knows which of its columns the query reads.  The outer loop
+    # may deliver the ORDER BY's order (a scan of the rowid or an index):
+    # then there is nothing to sort.
+    distinct_cols = core.distinct and not aggregate and not sort_terms
+    wanted, grouping, order_is_grouping = _loop_wants(scope, aggregate, group_by, order_terms,
+                                                      exprs, core.distinct)
+    want = _order_wanted(scope, levels[0], wanted, len(exprs), limit, grouping) \
+        if wanted and levels and not any(lv.kind in ("RIGHT", "FULL") for lv in levels) \
+        else None
     for i, lv in enumerate(levels):
         if lv.kind in ("RIGHT", "FULL"):
             candidates = []         # its rows are read once, whatever the left side
@@ -767,13 +793,21 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             candidates = lv.on_exprs
         else:
             candidates = inner_terms
-        lv.access = choose_access(db, comp, scope, i, lv, candidates)
+        lv.access = choose_access(db, comp, scope, i, lv, candidates,
+                                  want if i == 0 else None)
         if lv.consumed:
             # Terms the access path answers exactly need no re-check per row.
             keep = [(f, n) for f, n in zip(lv.where, lv.where_nodes) if id(n) not in lv.consumed]
             lv.where = [f for f, _ in keep]
             lv.where_nodes = [n for _, n in keep]
+    delivered = want is not None and levels[0].ordered
+    if delivered == "sorted" and sort_terms and (not aggregate or order_is_grouping):
+        sort_terms = []
     loop.append(_loop(levels, pre))
+    if batches is not None:
+        terms = where_terms + [t for lv in levels for t in lv.on_exprs]
+        loop.append(_page_loop(db, scope, levels, terms) or
+                    (lambda: aggexec.in_batches(loop[0]())))
     distinct = core.distinct
     # An unknown collation is an error only where it is used (DISTINCT here;
     # an enclosing query's comparison or sort looks it up by name again).
@@ -813,118 +847,108 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             out = _apply_limit(out, limit_get)
         return out
 
-    explain = _core_explain(levels, comp, aggregate and bool(group_by),
-                            distinct and not aggregate, bool(sort_terms))
+    explain = core_explain(levels, comp, aggregate and bool(group_by) and not delivered,
+                           distinct and not aggregate and not (delivered and distinct_cols),
+                           bool(sort_terms) and (not order_is_grouping or
+                                                 delivered == "grouped"))
     plan = QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls, fields)
     plan.flattenable = bool(levels) and not (aggregate or distinct or limit is not None)
     return plan
 
 
-def _core_explain(levels, comp, group_by, distinct, order_by):
-    """EXPLAIN QUERY PLAN nodes of one SELECT: its loops in order, the
-    subqueries of its expressions, its temporary b-trees."""
-    nodes = []
-    for i, lv in enumerate(levels):
-        nodes.extend(_level_explain(lv, i))
-    if not levels:
-        nodes.append("SCAN CONSTANT ROW")
-    nodes.extend(subquery_explain(comp))
-    if group_by:
-        nodes.append("USE TEMP B-TREE FOR GROUP BY")
+_NULL_REJECTING = frozenset(("=", "<", "<=", ">", ">=", "!=", "<>"))
+
+
+def _rejects_null_row(scope, where_terms, src):
+    """Does a WHERE term compare a column of ``src`` directly, so that no row
+    with ``src`` NULL-extended can pass?  Then SQLite runs its LEFT JOIN as
+    an inner join (the same rows), and so may the planner: its table may
+    move in the join order."""
+    for t in where_terms:
+        if isinstance(t, ast.Binary) and t.op in _NULL_REJECTING:
+            for side in (t.left, t.right):
+                if isinstance(side, ast.Column):
+                    try:
+                        hit = resolve(scope, side)
+                    except errors.Error:
+                        continue
+                    if hit is not None and hit[0] is scope and hit[1] is src:
+                        return True
+    return False
+
+
+def _early_wants(db, scope, core, exprs, names, alias_map, order_by, limit):
+    """-> want_for(level) for the join-order search, which runs before the
+    GROUP BY and ORDER BY are resolved for real (errors then are theirs to
+    report: here a term that does not resolve just wants nothing)."""
+    try:
+        group_by = [_resolve_output_ref(e, exprs, alias_map, scope, k)
+                    for k, e in enumerate(core.group_by)]
+        order_terms = [(term, _order_expr(term.expr, exprs, alias_map, names, scope, k))
+                       for k, term in enumerate(order_by)]
+        aggregate = bool(group_by) or any(contains_aggregate(db, e) for e in exprs)
+    except errors.Error:
+        return None
+    wanted, grouping, _ = _loop_wants(scope, aggregate, group_by, order_terms, exprs,
+                                      core.distinct)
+    if not wanted:
+        return None
+    return lambda lv: _order_wanted(scope, lv, wanted, len(exprs), limit, grouping)
+
+
+def _loop_wants(scope, aggregate, group_by, order_terms, exprs, distinct):
+    """What order the loop's rows should come in, for a scan to deliver:
+    -> (wanted terms (expression, DESC?, NULLS, explicit collation),
+    grouping (only equal values together, see OrderWanted),
+    order_is_grouping (the ORDER BY is the GROUP BY's))."""
+    # SQLite's GROUP BY takes an identical ORDER BY's directions: its groups
+    # then come out in that order, with no sort of their own.
+    order_exprs = [exprs[oe] if isinstance(oe, int) else oe for _, oe in order_terms]
+    order_is_grouping = aggregate and group_by and len(order_terms) == len(group_by) and all(
+        term.nulls is None and _same_expr(e, g)
+        and (_coll_name_of(term.expr) or _coll_name(scope, e)) == _coll_name(scope, g)
+        for (term, _), e, g in zip(order_terms, order_exprs, group_by))
+    # GROUP BY wants its groups together (SQLite then walks them in the
+    # index's order, no temp b-tree), DISTINCT its equal rows.
+    if aggregate and order_is_grouping:
+        return [(g, term.order == "DESC", None, _coll_name(scope, g))
+                for g, (term, _) in zip(group_by, order_terms)], True, True
+    if aggregate:
+        return [(g, False, None, _coll_name(scope, g)) for g in group_by], True, False
+    if order_terms:
+        return [(e, term.order == "DESC", term.nulls, _coll_name_of(term.expr))
+                for (term, _), e in zip(order_terms, order_exprs)], False, False
     if distinct:
-        nodes.append("USE TEMP B-TREE FOR DISTINCT")
-    if order_by:
-        nodes.append("USE TEMP B-TREE FOR ORDER BY")
-    return nodes
+        # (SQLite wants the index's directions here.)
+        return [(e, False, None, None) for e in exprs], False, False
+    return [], False, False
 
 
-def _level_explain(lv, i):
-    sub = lv.sub
-    if sub is None:
-        return [lv.detail + (" LEFT-JOIN" if lv.kind == "LEFT" else "")]
-    if isinstance(sub, _TableFunction):
-        return [f"SCAN {lv.src.alias} VIRTUAL TABLE INDEX 0:"]
-    if sub.flattenable and lv.kind == "INNER":
-        return list(sub.explain)        # SQLite merges it into this query
-    name = lv.src.alias
-    if name.startswith("(subquery"):
-        name = f"(subquery-{_sel_number(lv.sub_select)})"
-    kind = "CO-ROUTINE" if i == 0 else "MATERIALIZE"
-    return [(f"{kind} {name}", list(sub.explain)), f"SCAN {name}"]
-
-
-def subquery_explain(comp):
-    """The nodes of the subqueries compiled by ``comp``."""
-    out = []
-    for kind, sel, plan in comp.subqueries:
-        label = f"{'CORRELATED ' if plan.correlated else ''}{kind} SUBQUERY {_sel_number(sel)}"
-        out.append((label, list(plan.explain)))
-    return out
-
-
-def _sel_number(sel):
-    """SQLite's number of a SELECT (its subquery-N name): the order in which
-    the parser finished the SELECTs of the statement."""
-    ids = getattr(_expanding, "selids", None)
-    node = sel.body if isinstance(sel, ast.Select) else sel
-    while isinstance(node, ast.Compound):
-        node = node.right
-    return ids.get(id(node), 0) if ids else 0
-
-
-class explain_numbering:
-    """While EXPLAIN compiles ``stmt``: number its SELECTs as SQLite's parser
-    does (each when its clauses are done, inner ones first)."""
-
-    def __init__(self, stmt):
-        self.ids = {}
-        self.keep = [stmt]
-        self._visit(stmt)
-
-    def _visit(self, node):
-        ids = self.ids
-        if isinstance(node, ast.Select):
-            if node.with_ is not None:
-                self._visit(node.with_)
-            body = node.body
-            if isinstance(body, ast.SelectCore):
-                self._fields(body)
-                self._visit(node.order_by)
-                self._visit(node.limit)
-                self._visit(node.offset)
-                ids[id(body)] = len(ids) + 1
-                return
-            self._visit(body)
-            self._visit(node.order_by)
-            self._visit(node.limit)
-            self._visit(node.offset)
-        elif isinstance(node, ast.SelectCore):
-            self._fields(node)
-            ids[id(node)] = len(ids) + 1
-        elif isinstance(node, ast.Values):
-            for row in node.rows:
-                self._visit(row)
-                ids[id(row)] = len(ids) + 1
-            ids[id(node)] = len(ids)
-        elif isinstance(node, tuple):
-            for x in node:
-                self._visit(x)
-        elif isinstance(node, ast.Node):
-            self._fields(node)
-
-    def _fields(self, node):
-        for f in node.__dataclass_fields__:
-            v = getattr(node, f)
-            if isinstance(v, (ast.Node, tuple)):
-                self._visit(v)
-
-    def __enter__(self):
-        self.saved = getattr(_expanding, "selids", None)
-        _expanding.selids = self.ids
-        return self
-
-    def __exit__(self, *exc):
-        _expanding.selids = self.saved
+def _order_wanted(scope, lv, wanted, ncols, limit, grouping):
+    """The order the outer loop ``lv`` should deliver, as an OrderWanted,
+    from ``wanted`` (see _loop_wants).  None when it cannot deliver it: a
+    term that is not a plain column of its table, NULLS FIRST/LAST against
+    the index order."""
+    if lv.table is None:
+        return None
+    terms = []
+    for e, desc, nulls, coll in wanted:
+        coll = coll or _coll_name(scope, e)
+        while isinstance(e, ast.Collate):
+            e = e.operand
+        if not isinstance(e, ast.Column):
+            return None
+        try:
+            hit = resolve(scope, e)
+        except errors.Error:
+            return None
+        if hit is None or hit[0] is not scope or hit[1] is not lv.src:
+            return None
+        if nulls is not None and (nulls == "FIRST") == desc:
+            return None
+        terms.append((hit[2], desc, coll))
+    n = limit.value if isinstance(limit, ast.Literal) and type(limit.value) is int else None
+    return OrderWanted(terms, ncols, n, grouping)
 
 
 def _refuse_outer_aggregates(db, scope, exprs):
@@ -1097,16 +1121,18 @@ def _coll_obj(db, scope, e, strict=True):
     return C.lookup(c, db.collations)
 
 
+def _all_true(fs, row):
+    """Are all the filters ``fs`` true of ``row``?  (NULL is not.)"""
+    is_true = V.is_true
+    for f in fs:
+        if not is_true(f(row)):
+            return False
+    return True
+
+
 def _loop(levels, pre):
     """The nested loop over all levels; returns a generator factory."""
-    is_true = V.is_true
-
-    def all_true(fs, row):
-        for f in fs:
-            if not is_true(f(row)):
-                return False
-        return True
-
+    all_true = _all_true
     n = len(levels)
     if n == 0:
         def none():
@@ -1142,33 +1168,78 @@ def _loop(levels, pre):
     if any(lv.kind in ("RIGHT", "FULL") for lv in levels):
         return _staged_loop(levels, all_true)
 
-    def gen(i, prefix):
-        lv = levels[i]
-        last = i == n - 1
-        matched = False
-        for seg in lv.access(prefix):
-            row = prefix + seg if prefix else seg
-            if lv.on and not all_true(lv.on, row):
-                continue
-            matched = True
-            if lv.where and not all_true(lv.where, row):
-                continue
-            if last:
-                yield row
-            else:
-                yield from gen(i + 1, row)
-        if not matched and lv.kind == "LEFT":
-            row = prefix + lv.null_seg
-            if lv.where and not all_true(lv.where, row):
-                return
-            if last:
-                yield row
-            else:
-                yield from gen(i + 1, row)
-
     def nested():
-        return gen(0, [])
+        return _joined(levels, 0, [])
     return nested
+
+
+def _joined(levels, i, prefix):
+    """The rows of levels i.. (INNER and LEFT joins) joined to ``prefix``,
+    the row of the levels before them."""
+    lv = levels[i]
+    last = i == len(levels) - 1
+    matched = False
+    for seg in lv.access(prefix):
+        row = prefix + seg if prefix else seg
+        if lv.on and not _all_true(lv.on, row):
+            continue
+        matched = True
+        if lv.where and not _all_true(lv.where, row):
+            continue
+        if last:
+            yield row
+        else:
+            yield from _joined(levels, i + 1, row)
+    if not matched and lv.kind == "LEFT":
+        row = prefix + lv.null_seg
+        if lv.where and not _all_true(lv.where, row):
+            return
+        if last:
+            yield row
+        else:
+            yield from _joined(levels, i + 1, row)
+
+
+def _page_loop(db, scope, levels, terms=None):
+    """The loop's rows as lists, the first table's rows a leaf page at a
+    time (see planner.table_pages), or None when the loop is not of that
+    shape: a first table read by a scan or rowid range, then INNER and LEFT
+    joins.  None of its WHERE and ON ``terms`` (default: the levels' filters
+    and ON terms) may run user code: that could change the table while a
+    page's rows are held."""
+    if not levels or levels[0].pages is None or \
+            any(lv.kind not in ("INNER", "LEFT") for lv in levels):
+        return None
+    if terms is None:
+        terms = [t for lv in levels for t in lv.where_nodes + lv.on_exprs]
+    if not all(aggexec.cannot_fail(db, scope, t) for t in terms):
+        return None
+    lv = levels[0]
+    pages, where = lv.pages, lv.where
+    is_true = V.is_true
+    if len(levels) > 1:
+        def joined():
+            for batch in pages(None):
+                out = []
+                for row in batch:
+                    if not where or _all_true(where, row):
+                        out.extend(_joined(levels, 1, row))
+                yield out
+        return joined
+    if not where:
+        return lambda: pages(None)
+    if len(where) == 1:
+        w0 = where[0]
+
+        def filtered1():
+            for batch in pages(None):
+                yield [row for row in batch if is_true(w0(row))]
+        return filtered1
+
+    def filtered():
+        for batch in pages(None):
+            yield [row for row in batch if _all_true(where, row)]
+    return filtered
 
 
 def _staged_loop(levels, all_true):
@@ -1224,27 +1295,6 @@ def _staged_loop(levels, all_true):
     return run
 
 
-def value_key_fn(coll):
-    """A hashable key under which two values are the same exactly when
-    SQLite's DISTINCT / GROUP BY / UNION would call them equal (1 and 1.0
-    are; text by ``coll``; text never equals a blob)."""
-    tkey = coll.key if coll is not None and coll.key is not None else None
-
-    def key(v):
-        t = type(v)
-        if t is str:
-            return (2, tkey(v) if tkey is not None else v)
-        if t is bytes:
-            return (3, v)
-        return v
-    return key
-
-
-def row_key_fn(colls):
-    keys = [value_key_fn(c) for c in colls]
-    return lambda r: tuple([k(v) for k, v in zip(keys, r)])
-
-
 def _distinct(rows, rowkey):
     seen = set()
     for r in rows:
@@ -1253,99 +1303,6 @@ def _distinct(rows, rowkey):
             continue
         seen.add(k)
         yield r
-
-
-def _whole_table_count(db, core, levels, agg_map, group_by, width):
-    """``SELECT count(*) FROM t`` (nothing else): the row count comes from
-    the b-tree's pages, as SQLite's OP_Count does, instead of visiting every
-    row.  None when the query is any other shape."""
-    if group_by or core.where is not None or core.having is not None or \
-            len(levels) != 1 or levels[0].table is None or levels[0].kind != "INNER":
-        return None
-    if not agg_map or not all(n.star and not n.distinct and n.filter is None and
-                              n.name.lower() == "count" for n in agg_map):
-        return None
-    if any(not isinstance(rc.expr, ast.Function) or rc.expr not in agg_map
-           for rc in core.columns):
-        return None
-    root = levels[0].table.root
-    nagg = len(agg_map)
-
-    def run():
-        if root == 1 and db.pager.page_count == 0:
-            n = 0
-        else:
-            n = db.btree.count(root)
-        yield [None] * width + [n] * nagg
-    return run
-
-
-def _aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver):
-    """GROUP BY + aggregate evaluation.  ``aggs`` holds (factory, argument
-    functions, FILTER function or None) per aggregate.  Output rows: a
-    source row of the group followed by the aggregate results.
-
-    The source row is the one SQLite's "bare" columns report: the group's
-    first row, or with min()/max() (``driver``: the index of the last
-    distinct one) the row that set its current value -- the last row seen
-    while it has none."""
-    is_true = V.is_true
-    gkey = row_key_fn(gcolls)
-    plain = all(ff is None for _, _, ff in aggs)
-    calls = [(i, argfs, ff) for i, (_, argfs, ff) in enumerate(aggs)]
-
-    def new_states():
-        return [factory() for factory, _, _ in aggs]
-
-    def step(states, row):
-        """Step every aggregate; True when the driver took this row."""
-        hit = False
-        for i, argfs, ff in calls:
-            if ff is not None and not is_true(ff(row)):
-                if i == driver and not states[i].seen:
-                    hit = True
-                continue
-            r = states[i].step(*[f(row) for f in argfs])
-            if i == driver and (r or not states[i].seen):
-                hit = True
-        return hit
-
-    if plain and driver is None:
-        def step(states, row):  # noqa: F811 - the common case, no bookkeeping
-            for state, (_, argfs, _) in zip(states, aggs):
-                state.step(*[f(row) for f in argfs])
-
-    def run():
-        if not gfs:
-            states = new_states()
-            bare = None
-            for row in source_rows():
-                if step(states, row) or bare is None:
-                    bare = row
-            base = list(bare) if bare is not None else [None] * width
-            out = base + [s.finalize() for s in states]
-            if havf is None or is_true(havf(out)):
-                yield out
-            return
-        groups = {}
-        for row in source_rows():
-            key = tuple([f(row) for f in gfs])
-            gk = gkey(key)
-            g = groups.get(gk)
-            if g is None:
-                g = groups[gk] = [key, new_states(), row]
-            if step(g[1], row):
-                g[2] = row
-        # SQLite emits groups in GROUP BY order (it sorts or walks an index).
-        keyfns = [order_key_fn(ck, False, None) for ck in gcolls]
-        ordered = sorted(groups.values(),
-                         key=lambda g: tuple([kf(v) for kf, v in zip(keyfns, g[0])]))
-        for key, states, row in ordered:
-            out = list(row) + [s.finalize() for s in states]
-            if havf is not None and not is_true(havf(out)):
-                continue
-            yield out
-    return run
 
 
 # -- VALUES, compounds, ORDER BY over output columns -----------------------------------

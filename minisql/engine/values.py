@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from .. import errors
 from . import likeglob
-from .atof import atof, atoi64, LARGEST_INT64, SMALLEST_INT64
+from ..atof import atof, atoi64, LARGEST_INT64, SMALLEST_INT64
 from .printf import (real_to_text, to_int64, to_double, to_text,  # noqa: F401
                      to_utf8, double_to_int64)
 from .collation import BINARY

@@ -61,6 +61,7 @@ from lark.parsers import lalr_analysis, lalr_parser
 from lark.parsers.lalr_analysis import Reduce, Shift
 
 from .. import errors
+from ..atof import real_value
 from . import ast
 from .lexer import FALLBACK, Token, dequote, tokens
 
@@ -126,7 +127,7 @@ def _integer(text):
         return ast.Literal(v - (1 << 64) if v > _INT64_MAX else v, text)
     v = int(text)
     # Beyond int64 a decimal literal is a REAL (sqlite3DecOrHexToI64 == 2/3).
-    return ast.Literal(v if v <= _INT64_MAX else float(text), text)
+    return ast.Literal(v if v <= _INT64_MAX else real_value(text), text)
 
 
 def _literal(tok):
@@ -136,7 +137,9 @@ def _literal(tok):
     if t == "STRING":
         return ast.Literal(dequote(tok.text))
     if t == "FLOAT":
-        return ast.Literal(float(tok.text), tok.text)
+        # SQLite's own text-to-REAL conversion (not a correctly rounded one):
+        # a literal must equal the same text read by CAST or by sqlite3.
+        return ast.Literal(real_value(tok.text), tok.text)
     if t == "NULL":
         return ast.Literal(None)
     if t == "BLOB":

@@ -57,15 +57,15 @@ edits the parent:
 """
 
 import weakref
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 from .. import errors
 from . import format as fmt
 from . import freelist, overflow
 from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LEAF_INDEX, LEAF_TABLE,
                         Geometry, MemPage, local_size)
-from .record import (DEFAULT_KEYINFO, decode_record,
-                     decode_record_prefix, encode_record, put_varint)
+from .record import (DEFAULT_KEYINFO, decode_record, decode_record_prefix,
+                     encode_record, first_column, get_varint, put_varint)
 
 MAX_DEPTH = 20          # SQLite's BTCURSOR_MAX_DEPTH: deeper means a cycle
 
@@ -257,6 +257,56 @@ class BTree:
             v = self._view(root_page)
             self.pager.write(root_page)
             v.reset(LEAF_TABLE if v.intkey else LEAF_INDEX, self._geo)
+        return n
+
+    def delete_rowids(self, root, rowids):
+        """Delete the rows of table b-tree ``root`` whose rowids are listed
+        (ascending, no repeats; absent ones are skipped).  Returns how many
+        were deleted.  One descent per leaf page, not per row: the page's
+        doomed cells go in one rebuild, then the page is balanced if that
+        left it underfull (as TableCursor.delete would for its last row)."""
+        self._sync()
+        cur = TableCursor(self, root)
+        self._tree(root).save_others(cur)
+        pager = self.pager
+        usable = self._usable
+        n = 0
+        k = 0
+        m = len(rowids)
+        while k < m:
+            cur._descend(rowids[k])
+            page, v = cur._page, cur._v
+            keys = v.table_keys()
+            hi = bisect_right(rowids, keys[-1], k) if keys else k
+            if hi == k:                 # rowids[k] is not in the table
+                k += 1
+                continue
+            doomed = []
+            for r in rowids[k:hi]:
+                i = bisect_left(keys, r)
+                if keys[i] == r:
+                    doomed.append(i)
+            k = hi
+            if not doomed:
+                continue
+            pager.write(page)
+            cells = v.all_cells()
+            kept_cells = []
+            kept_keys = []
+            prev = 0
+            for i in doomed:
+                if cells[i][0] >= 0x80:     # P >= 128: it may spill
+                    self._free_cell_overflow(v, i)
+                kept_cells += cells[prev:i]
+                kept_keys += keys[prev:i]
+                prev = i + 1
+            kept_cells += cells[prev:]
+            kept_keys += keys[prev:]
+            v.rebuild(kept_cells, kept_keys)
+            n += len(doomed)
+            if cur._pages and v.nfree * 3 > usable * 2:
+                self._balance(cur._pages + [page], cur._idxs + [0])
+        cur.close()
         return n
 
     def save_all_cursors(self):
@@ -1088,7 +1138,7 @@ class TableCursor(_Cursor):
             self._ensure()
         return self.bt._record(self._v, self._i)
 
-    def rows(self, n=None):
+    def rows(self, n=None, pages=False, stop=None):
         """From the current row to the end: (rowid, values) pairs, where
         values is the decoded record (its first ``n`` columns when n is
         given).  The fast path of scans: a leaf page's cells are decoded in
@@ -1097,9 +1147,15 @@ class TableCursor(_Cursor):
         The cursor stays on the row last yielded, so the usual protocol
         holds while the caller is suspended: if the tree changes (through
         another cursor, or a rollback), this cursor's position was saved and
-        the scan resumes after that row."""
+        the scan resumes after that row.
+
+        ``pages``: yield (rowids, values lists) per leaf page instead, the
+        rest of the page at once, the cursor on its last row, and end after
+        rowid ``stop`` if given.  For readers that do not change the table
+        while they hold a page's rows (those were read before any change)."""
         if self._state == EOF:
             return
+        from .record import decode_records     # (a page at a time: pages only)
         bt = self.bt
         if n is None:
             def dec(data, start, p):
@@ -1116,6 +1172,60 @@ class TableCursor(_Cursor):
             page, v = self._page, self._v
             data, keys, ncell, info = v.data, v.keys, v.ncell, v.payload_info
             i = self._i
+            if pages:
+                # The cells' records are decoded together (decode_records);
+                # those that spill to overflow pages, one by one.
+                cells, max_local, usable = v.cells, v.max_local, v.usable
+                spans = []
+                spilled = []
+                rids = []
+                add_span, add_rid = spans.append, rids.append
+                last_rowid = (1 << 63) if stop is None else stop
+                end = ncell
+                try:
+                    for j, off in enumerate(cells[i:ncell], i):
+                        p = data[off]
+                        if p < 0x80:
+                            off += 1
+                        else:
+                            p, k = get_varint(data, off)
+                            off += k
+                        r = data[off]               # the rowid: 1..3 bytes inline
+                        if r < 0x80:
+                            off += 1
+                        elif data[off + 1] < 0x80:
+                            r = (r & 0x7F) << 7 | data[off + 1]
+                            off += 2
+                        elif data[off + 2] < 0x80:
+                            r = (r & 0x7F) << 14 | (data[off + 1] & 0x7F) << 7 | data[off + 2]
+                            off += 3
+                        else:
+                            r, k = get_varint(data, off)
+                            off += k
+                            if r >= 1 << 63:
+                                r -= 1 << 64
+                        if r > last_rowid:
+                            end = j
+                            break
+                        add_rid(r)
+                        if p <= max_local and off + p <= usable:
+                            add_span((off, off + p))
+                        else:
+                            spilled.append(j)
+                except IndexError:
+                    raise errors.corrupt(f"page {v.pgno}: cell extends off the page") from None
+                recs = decode_records(data, spans, n)
+                for j in spilled:
+                    vals = bt._record(v, j)
+                    if n is not None:
+                        del vals[n:]
+                    recs.insert(j - i, vals)
+                if recs:
+                    self._i = end - 1
+                    yield rids, recs
+                if end < ncell or not self.next():
+                    return
+                continue
             while i < ncell:
                 p, start, local, ovfl = info(i)
                 if ovfl:
@@ -1272,26 +1382,53 @@ class IndexCursor(_Cursor):
             return keys[i]
         return self.bt._record_key(v, i, self.kinfo)
 
-    def _search(self, v, sk, ncols):
+    def _search(self, v, sk, ncols, probe=None):
         """bisect_left of sk (a key of ncols columns, None = all) among the
         page's entries.  Like search_rowid, a cold page first answers by
-        building keys only for the cells probed (and only ncols columns of
-        them, which orders the same against a probe of that many columns);
-        a page searched often gets its whole key cache."""
+        reading only the cells probed: their first column when ``probe``
+        (KeyInfo.probe of the seek key) orders them by it, else (and on a
+        tie) their sort keys of ncols columns, which order the same against
+        a key of that many columns; a page searched often gets its whole key
+        cache."""
         keys = self._cached_keys(v)
         if keys is None:
             v.probes += 1
             if v.probes <= LAZY_INDEX_PROBES:
-                lo, hi = 0, v.ncell
                 record_key = self.bt._record_key
                 kinfo = self.kinfo
-                while lo < hi:
-                    mid = (lo + hi) >> 1
-                    if record_key(v, mid, kinfo, ncols) < sk:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                return lo
+                if probe is None:
+                    def ge(i):
+                        return not record_key(v, i, kinfo, ncols) < sk
+                else:
+                    pc, px, after = probe
+                    desc = bool(kinfo.desc) and kinfo.desc[0]
+                    only = ncols == 1
+                    data, cells, max_local = v.data, v.cells, v.max_local
+                    skip = 0 if v.leaf else 4
+
+                    def ge(i):
+                        off = cells[i] + skip
+                        p = data[off]
+                        if p < 0x80:
+                            off += 1
+                        else:
+                            p, k = get_varint(data, off)
+                            off += k
+                        fc = first_column(data, off, off + p) if p <= max_local else None
+                        if fc is not None:
+                            c, x = fc
+                            if c != pc:
+                                return (c > pc) != desc
+                            if x != px:
+                                return (x > px) != desc
+                            if only:
+                                return not after
+                        return not record_key(v, i, kinfo, ncols) < sk
+                try:
+                    return bisect_left(range(v.ncell), True, key=ge)
+                except IndexError:
+                    raise errors.corrupt(
+                        f"page {v.pgno}: cell extends off the page") from None
             keys = self.bt._index_keys(v, self.kinfo)
         return bisect_left(keys, sk)
 
@@ -1306,9 +1443,10 @@ class IndexCursor(_Cursor):
         self._settle_ge(i)
         return self._state == VALID and self._key_at(self._v, self._i) == sk
 
-    def _descend(self, sk, ncols=None):
+    def _descend(self, sk, ncols=None, probe=None):
         """Walk towards the first entry >= sk (a key of ncols columns, None
-        meaning a whole entry).  Returns (i, True) when an
+        meaning a whole entry; ``probe`` as _search takes it).  Returns (i,
+        True) when an
         interior entry equals sk (the cursor is on it), else (bisect position
         in the leaf reached, False)."""
         bt = self.bt
@@ -1328,7 +1466,7 @@ class IndexCursor(_Cursor):
             if keys is not None and v.kinfo is kinfo:
                 i = bisect_left(keys, sk)
             else:
-                i = self._search(v, sk, ncols)
+                i = self._search(v, sk, ncols, probe)
                 keys = v.keys if v.kinfo is kinfo else None
             if v.leaf:
                 self._page = page
@@ -1431,7 +1569,8 @@ class IndexCursor(_Cursor):
 
     def seek_ge(self, key):
         """First entry whose prefix is >= key; False if none."""
-        i, hit = self._descend(self.kinfo.sort_key(key), len(key))
+        kinfo = self.kinfo
+        i, hit = self._descend(kinfo.sort_key(key), len(key), kinfo.probe(key))
         if hit:
             self._state = VALID
             return True
@@ -1439,16 +1578,19 @@ class IndexCursor(_Cursor):
 
     def seek_gt(self, key):
         kinfo = self.kinfo
-        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)), len(key))
+        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)), len(key),
+                             kinfo.probe(key, True))
         return self._settle_ge(i)
 
     def seek_le(self, key):
         kinfo = self.kinfo
-        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)), len(key))
+        i, _ = self._descend(kinfo.after(kinfo.sort_key(key)), len(key),
+                             kinfo.probe(key, True))
         return self._settle_lt(i)
 
     def seek_lt(self, key):
-        i, hit = self._descend(self.kinfo.sort_key(key), len(key))
+        kinfo = self.kinfo
+        i, hit = self._descend(kinfo.sort_key(key), len(key), kinfo.probe(key))
         if hit:
             self._state = VALID
             return self._prev_fast()
@@ -1458,8 +1600,9 @@ class IndexCursor(_Cursor):
         """Position at the first entry whose first len(key) columns equal
         ``key``; True if there is one (an exact lookup when key is a whole
         entry, a prefix probe otherwise)."""
-        sk = self.kinfo.sort_key(key)
-        i, hit = self._descend(sk, len(key))
+        kinfo = self.kinfo
+        sk = kinfo.sort_key(key)
+        i, hit = self._descend(sk, len(key), kinfo.probe(key))
         if hit:
             self._state = VALID
             return True

@@ -55,6 +55,7 @@ Invariants kept by every edit here:
 
 import struct
 from bisect import bisect_left
+from functools import partial
 from itertools import accumulate
 
 from .. import errors
@@ -155,7 +156,11 @@ class MemPage:
                 raise _corrupt(pgno, "cell pointer array overlaps content")
             if n:
                 cells = self.cells = list(_ptr_struct(n).unpack_from(data, self.cell0))
-                if min(cells) < top or max(cells) > usable - 4:
+                # sorted() beats min() + max() several times over (its
+                # integer compares are specialised; offsets written by
+                # rebuilds are one descending run).
+                srt = sorted(cells)
+                if srt[0] < top or srt[-1] > usable - 4:
                     raise _corrupt(pgno, "cell offset out of range")
             else:
                 cells = self.cells = []
@@ -330,48 +335,34 @@ class MemPage:
 
     def rowid_at(self, i):
         """Rowid of cell i of a table leaf, parsed from the cell."""
-        data = self.data
-        off = self.cells[i]
         try:
-            j = off
-            if data[j] >= 0x80:
-                j += 1
-                while data[j] >= 0x80 and j < off + 8:
-                    j += 1
-            c = data[j + 1]
-            if c < 0x80:
-                return c
-            v = get_varint(data, j + 1)[0]
+            return _leaf_rowid(self.data, self.cells[i])
         except IndexError:
             raise _corrupt(self.pgno, "cell extends off the page") from None
-        return v - _TWO64 if v >= _SIGN64 else v
 
     def table_keys(self):
         """The rowid cache of a table leaf, built on first need."""
         keys = self.keys
         if keys is None:
+            data = self.data
             try:
-                keys = self.keys = _table_leaf_keys(self.data, self.cells)
+                keys = self.keys = [_leaf_rowid(data, off) for off in self.cells]
             except IndexError:
                 raise _corrupt(self.pgno, "cell extends off the page") from None
         return keys
 
     def search_rowid(self, rowid):
         """bisect_left of rowid among a table leaf's cells.  The first few
-        searches of a page parse only the cells they probe; a page searched
-        again gets its whole rowid cache."""
+        searches of a page parse only the cells they probe (bisect in C, one
+        _leaf_rowid call per probe); a page searched again gets its whole
+        rowid cache."""
         self.probes += 1
         if self.probes > LAZY_PROBES:
             return bisect_left(self.table_keys(), rowid)
-        lo, hi = 0, self.ncell
-        rowid_at = self.rowid_at
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if rowid_at(mid) < rowid:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
+        try:
+            return bisect_left(self.cells, rowid, key=partial(_leaf_rowid, self.data))
+        except IndexError:
+            raise _corrupt(self.pgno, "cell extends off the page") from None
 
     # -- edits (the caller has called pager.write on the page) -------------
 
@@ -662,28 +653,26 @@ class MemPage:
             _pack16(data, start + 2, end - start)
 
 
-def _table_leaf_keys(data, cells):
-    """Rowids of a table leaf's cells: skip the payload-size varint, read
-    the rowid varint (1..3 bytes inline, longer via get_varint)."""
-    keys = []
-    ap = keys.append
-    for off in cells:
-        i = off
-        if data[i] >= 0x80:
-            i += 1
-            while data[i] >= 0x80 and i < off + 8:
-                i += 1
-        c = data[i + 1]
-        if c < 0x80:
-            ap(c)
-            continue
-        c2 = data[i + 2]
-        if c2 < 0x80:
-            ap(((c & 0x7F) << 7) | c2)
-            continue
-        v = get_varint(data, i + 1)[0]
-        ap(v - _TWO64 if v >= _SIGN64 else v)
-    return keys
+def _leaf_rowid(data, off):
+    """Rowid of the table leaf cell at ``off``: skip the payload-size varint,
+    read the rowid varint (1..3 bytes inline: rowids below 2**21; longer or
+    negative ones through get_varint).  IndexError if it runs off the page."""
+    if data[off] >= 0x80:
+        end = off + 8
+        off += 1
+        while data[off] >= 0x80 and off < end:
+            off += 1
+    c = data[off + 1]
+    if c < 0x80:
+        return c
+    c2 = data[off + 2]
+    if c2 < 0x80:
+        return (c & 0x7F) << 7 | c2
+    c3 = data[off + 3]
+    if c3 < 0x80:
+        return (c & 0x7F) << 14 | (c2 & 0x7F) << 7 | c3
+    v = get_varint(data, off + 1)[0]
+    return v - _TWO64 if v >= _SIGN64 else v
 
 
 def _table_interior_keys(data, cells):

@@ -11,7 +11,8 @@ Pages
     like SQLite's MemPage living in the pager's "extra" space); the pager
     clears it whenever it replaces ``data`` behind the b-tree's back
     (rollback).  A caller must call ``write(page)`` before changing
-    ``page.data``.
+    ``page.data`` -- again after any pager call if it did not hold the
+    page meanwhile: the page may have been spilled (below) and be clean.
 
 Where a page comes from (read path)
     cache -> newest WAL frame for it within the read snapshot (looked up in
@@ -68,25 +69,80 @@ States
             ``begin_write`` -> WRITE, ``end_read`` -> NONE.
     WRITE - the WAL write lock is held.  Dirty pages stay in memory until
             ``commit`` appends them to the WAL as frames, the last marked as
-            the commit frame.  ``rollback`` restores the original images.
+            the commit frame -- or until the cache must spill (below).
+            ``rollback`` restores the snapshot's images.
     ``begin_write`` on a stale snapshot (another connection committed since
     it was taken) raises SQLITE_BUSY_SNAPSHOT (517) at once if the
     transaction has read a page; if it has read nothing, the pager takes a
     fresh snapshot and retries under the busy handler, as SQLite does.
 
+Spilling (SQLite's pagerStress in WAL mode)
+    The cache stays within ``cache_size`` during a write transaction of any
+    size.  When a sweep finds too few clean, unreferenced pages to evict,
+    it writes unreferenced dirty pages (CLOCK order, hot pages spared) to
+    the WAL as non-commit frames (``Wal.write_frames`` with no commit size)
+    and evicts them.  Those frames lie past the published mxFrame, so no
+    reader -- in this process or another, sqlite3 included -- sees them,
+    no checkpoint copies them, and recovery after a crash drops them (they
+    have no commit frame after them).  ``self.spilled`` maps each page
+    spilled by this transaction to its newest frame; ``_read`` looks there
+    before the snapshot.  A page spilled again gets a new frame (later
+    frame wins) instead of SQLite's overwrite in place plus checksum
+    rewrite at commit: frames of the open transaction are then immutable,
+    which is what lets savepoint images name them (below); the price is a
+    longer WAL when the same page is spilled many times.
+    ``commit`` writes the remaining dirty pages, the last one as the commit
+    frame; if nothing is dirty any more it writes page 1 again as the
+    commit frame, as SQLite does.  ``rollback`` just forgets the frames
+    (the next writer overwrites them; their wal-index entries are cleared
+    as a crashed writer's are).
+
+Autocheckpoint
+    As SQLite's default wal hook does, a commit that leaves at least
+    ``wal_autocheckpoint`` frames in the WAL makes the end of the read
+    transaction run a PASSIVE checkpoint.  Unlike SQLite, after an attempt
+    that could not copy everything (readers pinned older snapshots, or
+    another checkpoint was running) the next one waits until the WAL has
+    grown by another quarter of that interval (or was restarted): every
+    attempt that copies syncs the WAL, and beside readers that always pin
+    a snapshot a commit or two old, SQLite's retry after every commit
+    costs one sync per commit to copy a frame or two.
+
+Undo images (journal and savepoints)
+    A page's image is what ``rollback``/``rollback_to`` restores: bytes
+    (the content existed only in memory), None (the page did not exist),
+    or, in a file database, an int naming where the content is on disk:
+    0 = the read snapshot, F > 0 = frame F written by this transaction.
+    So ``self.journal`` (full rollback) holds no page contents at all: a
+    rolled-back page is re-read from the snapshot, which the read lock
+    keeps intact.  A savepoint records, on the first write of a page after
+    it opened, bytes only if the page was dirty then (so at most about one
+    cache of bytes per open savepoint), else the int.  Restoring an int
+    that still names the page's newest on-disk version leaves the page
+    clean; any other image makes the page dirty again, so that the commit
+    supersedes frames this transaction spilled after the savepoint.
+    ``:memory:`` databases have no disk: their images are always bytes.
+
 Invariants
-    1. Dirty pages are never evicted; a clean page is evicted only when no
-       one else holds a reference to it (CPython's reference count is the
-       pin count), so a cursor's page object is always the cached one.
-    2. ``self.journal`` holds the image of every page as it was when the
-       write transaction began (None for pages the transaction appended);
-       each savepoint holds the images as of its start (pages dropped by
+    1. A dirty page is evicted only after it was spilled (then it is
+       clean); a page is evicted only when no one else holds a reference
+       to it (CPython's reference count is the pin count), so a cursor's
+       page object is always the cached one.
+    2. In WRITE, every clean page of a file database (cached or not) holds
+       exactly its newest on-disk version: frame ``spilled[pgno]`` if the
+       transaction spilled it, else the snapshot's.  Hence committing the
+       dirty pages makes the newest frame of every page its final content.
+       ``spilled`` only grows during a transaction (a frame, once written,
+       stays the newest unless the page is spilled again).
+    3. ``self.journal`` has an entry for every page the write transaction
+       changed (None for pages it appended); each savepoint has the images
+       as of its start of the pages changed since (pages dropped by
        ``truncate`` included).  Rolling back restores them in place, so
        Page objects stay valid.
-    3. At commit, if the page count changed or page 1 is dirty, page 1 is
-       rewritten with page count, change counter, version-valid-for and
+    4. At commit, if the page count changed or page 1 was changed, page 1
+       is rewritten with page count, change counter, version-valid-for and
        version number updated as SQLite does (and 18/19 = 2).
-    4. Nothing is written to the database file outside a checkpoint, a hot
+    5. Nothing is written to the database file outside a checkpoint, a hot
        journal rollback or the NOWAL -> WAL conversion.
 """
 
@@ -99,7 +155,7 @@ import crc32c as _crc32c
 from .. import errors
 from . import format as fmt
 from .vfs import DEFAULT_VFS
-from .wal import SQLITE_BUSY_SNAPSHOT, Wal
+from .wal import Wal
 
 # PRAGMA synchronous levels.
 SYNC_OFF, SYNC_NORMAL, SYNC_FULL, SYNC_EXTRA = 0, 1, 2, 3
@@ -168,6 +224,7 @@ class Pager:
         self.dirty = {}
         self.journal = {}
         self.savepoints = []
+        self.spilled = {}           # WRITE: pgno -> newest frame this txn wrote
         self.file = None
         self.wal = None
         if checksums:
@@ -178,17 +235,30 @@ class Pager:
         self.checksums = reserved == CRC_RESERVED and not self.memory
         self.page_count = 0
         self._orig_page_count = 0
-        self._format_known = self.memory   # page size/reserved read from the file
+        # Page size/reserved read from the file (or the file's first page
+        # written): from then on PRAGMA page_size cannot change them.
+        self._format_known = False
         self._write_version = 2
         self._shared = False               # SHARED held on the database file
         self._snapshot_used = False        # a page was fetched in this snapshot
         self._nowal_stamp = None           # NOWAL: (size, bytes 24..39) of last snapshot
         self._wal_page_count = None        # WAL: page count of the last snapshot
         self._want_checkpoint = False
+        # WAL frame count at the last incomplete autocheckpoint, and the
+        # count the next attempt waits for (module comment).
+        self._ckpt_partial = self._ckpt_retry = 0
         self.cache_size = cache_size
         self._limit = self._next_sweep = self._cache_limit()
+        # A file that is not a database opens, as in SQLite; every
+        # transaction on it then fails with 'file is not a database'.
+        self._not_a_database = False
         if not self.memory:
-            self._open_files()
+            try:
+                self._open_files()
+            except errors.DatabaseError as e:
+                if e.sqlite_errorcode != errors.SQLITE_NOTADB:
+                    raise
+                self._not_a_database = True
 
     # -- opening and closing ------------------------------------------------
 
@@ -449,6 +519,8 @@ class Pager:
     def begin_read(self):
         if self.state != NONE:
             return
+        if self._not_a_database:
+            raise errors.notadb()
         self._snapshot_used = False
         if self.memory:
             self.state = READ
@@ -464,7 +536,7 @@ class Pager:
         try:
             self.state = READ
             if changed or self._wal_page_count is None:
-                self.cache.clear()
+                self._drop_changed_pages()
                 # PRAGMA data_version: moves when another connection committed.
                 self.data_version += 1
                 wps = self.wal.snapshot_page_size()
@@ -472,7 +544,9 @@ class Pager:
                     raise errors.corrupt(f"WAL page size {wps} differs from the "
                                          f"database's {self.page_size}")
                 self._wal_page_count = None
-                self._wal_page_count = self._snapshot_page_count(self.wal.db_size())
+                n = self._wal_page_count = self._snapshot_page_count(self.wal.db_size())
+                for pgno in [p for p in self.cache if p > n]:
+                    del self.cache[pgno]
             # else: same wal-index header, same database (checkpoints
             # change the file's bytes, never its content).
             self.page_count = self._wal_page_count
@@ -481,6 +555,21 @@ class Pager:
             self.state = NONE
             self.wal.end_read()
             raise
+
+    def _drop_changed_pages(self):
+        """Another connection committed: forget the cached pages its frames
+        name, keep the warm rest (all of it goes if the WAL was restarted or
+        this is the first snapshot).  Pages beyond the new size go too,
+        once it is known (begin_read)."""
+        stale = self.wal.changed_pages() if self._wal_page_count is not None else None
+        cache = self.cache
+        if stale is None or len(stale) * 2 >= len(cache):
+            cache.clear()
+            return
+        for pgno in stale:
+            page = cache.pop(pgno, None)
+            if page is not None:
+                page.extra = None
 
     def _begin_read_nowal(self):
         self._lock_shared()
@@ -536,10 +625,16 @@ class Pager:
         self.state = NONE
         if self._want_checkpoint:
             self._want_checkpoint = False
+            frames = self.wal.frame_count()
             try:
-                self.wal.checkpoint("PASSIVE", self.synchronous)
+                busy, log, done = self.wal.checkpoint("PASSIVE", self.synchronous)
             except errors.OperationalError:
-                pass  # busy: a later commit tries again
+                busy = 1      # a later commit tries again
+            if busy or done < log:
+                self._ckpt_partial = frames
+                self._ckpt_retry = frames + max(self.wal_autocheckpoint // 4, 1)
+            else:
+                self._ckpt_partial = self._ckpt_retry = 0
 
     # -- write transactions -------------------------------------------------
 
@@ -570,7 +665,7 @@ class Pager:
                 code = e.sqlite_errorcode
                 if code & 0xFF != errors.SQLITE_BUSY:
                     raise
-                if code == SQLITE_BUSY_SNAPSHOT:
+                if code == errors.SQLITE_BUSY_SNAPSHOT:
                     if not fresh:
                         raise
                     # Nothing was read from the old snapshot: move to the
@@ -658,8 +753,9 @@ class Pager:
     def commit(self):
         if self.state != WRITE:
             return
-        if self.dirty:
-            if self.page_count != self._orig_page_count or 1 in self.dirty:
+        resized = self.page_count != self._orig_page_count
+        if self.dirty or self.spilled or resized:
+            if resized or 1 in self.journal:
                 self._stamp_page1()
             if not self.memory:
                 try:
@@ -672,23 +768,41 @@ class Pager:
             self._wal_page_count = self.page_count     # our commit is the snapshot now
             self.wal.end_write()
             # Like SQLite's wal hook: checkpoint once the read mark is gone.
-            self._want_checkpoint = (self.wal_autocheckpoint > 0 and
-                                     self.wal.frame_count() >= self.wal_autocheckpoint)
+            frames = self.wal.frame_count()
+            self._want_checkpoint = (
+                0 < self.wal_autocheckpoint <= frames and
+                not self._ckpt_partial <= frames < self._ckpt_retry)
         self.state = READ
 
     def _write_dirty(self):
         limit = self.page_count
-        pages = []
-        crc = self.checksums
-        for pgno in sorted(self.dirty):
-            if pgno > limit:
-                continue
-            data = self.dirty[pgno].data
-            if crc:
-                put_crc(data)
-            pages.append((pgno, bytes(data)))
-        if pages:
-            self.wal.write_frames(pages, self.page_count, self.synchronous)
+        dirty = self.dirty
+        pages = [dirty[pgno] for pgno in sorted(dirty) if pgno <= limit]
+        if not pages:
+            if not self.spilled:
+                return
+            # Spilled frames need a commit frame after them: page 1 again.
+            pages = [self.get(1)]
+        self.wal.write_frames(self._frames(pages), self.page_count, self.synchronous)
+
+    def _frames(self, pages):
+        """(pgno, image) pairs for Wal.write_frames, CRCs filled in."""
+        if self.checksums:
+            for page in pages:
+                put_crc(page.data)
+        return [(page.pgno, page.data) for page in pages]
+
+    def _spill(self, pages):
+        """pagerStress: write dirty, unreferenced ``pages`` to the WAL as
+        frames of the open transaction (no commit size: unpublished), so
+        that they are clean and can be evicted (module comment)."""
+        first = self.wal.write_frames(self._frames(pages), 0, self.synchronous)
+        spilled = self.spilled
+        dirty = self.dirty
+        for i, page in enumerate(pages, first):
+            spilled[page.pgno] = i
+            page.dirty = False
+            del dirty[page.pgno]
 
     def _stamp_page1(self):
         page1 = self.get(1)
@@ -712,43 +826,86 @@ class Pager:
         self.dirty.clear()
         self.journal.clear()
         self.savepoints.clear()
+        self.spilled.clear()
         self._shrink_cache()
 
     def rollback(self):
         if self.state != WRITE:
             return
         self._before_restore()
-        self._restore(self.journal, mark_dirty=False)
-        for page in self.dirty.values():
-            page.dirty = False
-        self.page_count = self._orig_page_count
-        self.dirty.clear()
-        self.journal.clear()
-        self.savepoints.clear()
-        if not self.memory:
-            self.wal.end_write()
-        self.state = READ
+        # Forget the spilled frames first: _read then gives the snapshot.
+        self.spilled.clear()
+        try:
+            self._restore_journal()
+        finally:
+            for page in self.dirty.values():
+                page.dirty = False
+            self.page_count = self._orig_page_count
+            self.dirty.clear()
+            self.journal.clear()
+            self.savepoints.clear()
+            if not self.memory:
+                self.wal.end_write()
+            self.state = READ
 
-    def _restore(self, images, mark_dirty):
-        for pgno, img in images.items():
-            page = self.cache.get(pgno)
-            if img is None:          # appended by the rolled-back work
+    def _restore_journal(self):
+        """Bring cached pages the transaction changed back to the snapshot
+        (pages not cached are read from it when needed)."""
+        cache = self.cache
+        try:
+            for pgno, img in self.journal.items():
+                page = cache.get(pgno)
+                if page is None:
+                    continue
+                page.extra = None
+                if img is None:              # appended by the rolled-back work
+                    del cache[pgno]
+                else:
+                    page.data[:] = img if img.__class__ is bytes else self._read(pgno, 0)
+        except BaseException:
+            # Could not re-read: no page may stay cached with undone content.
+            for pgno in self.journal:
+                page = cache.pop(pgno, None)
                 if page is not None:
-                    del self.cache[pgno]
                     page.extra = None
-                self.dirty.pop(pgno, None)
+            raise
+
+    def _restore(self, images):
+        """ROLLBACK TO: give every page in ``images`` its image back (see
+        'Undo images' in the module comment)."""
+        cache = self.cache
+        dirty = self.dirty
+        for pgno, img in images.items():
+            page = cache.get(pgno)
+            if img is None:          # appended since the savepoint
+                if page is not None:
+                    del cache[pgno]
+                    page.extra = None
+                    page.dirty = False
+                dirty.pop(pgno, None)
                 continue
+            if img.__class__ is int:
+                if img == self.spilled.get(pgno, 0):
+                    # Its newest version on disk is the image: clean again.
+                    if page is not None:
+                        page.data[:] = self._read(pgno, img)
+                        page.extra = None
+                        if page.dirty:
+                            page.dirty = False
+                            del dirty[pgno]
+                    continue
+                img = self._read(pgno, img)
             if page is None:
-                if not mark_dirty:
-                    continue         # re-read from the snapshot when needed
-                # Dropped by truncate() after the savepoint: bring it back.
+                # Evicted, or dropped by truncate() after the savepoint.
+                if len(cache) >= self._next_sweep:
+                    self._shrink_cache()
                 page = Page(pgno, bytearray(img))
-                page.dirty = True
-                self.cache[pgno] = page
-                self.dirty[pgno] = page
-                continue
-            page.data[:] = img
-            page.extra = None
+                cache[pgno] = page
+            else:
+                page.data[:] = img
+                page.extra = None
+            page.dirty = True
+            dirty[pgno] = page
 
     # -- savepoints (statement and user savepoints) -------------------------
 
@@ -779,7 +936,7 @@ class Pager:
             self.release(len(self.savepoints))
         images, count = self.savepoints[depth - 1]
         self._before_restore()
-        self._restore(images, mark_dirty=True)
+        self._restore(images)
         self.page_count = count
         images.clear()
 
@@ -806,10 +963,15 @@ class Pager:
         self.cache[pgno] = page
         return page
 
-    def _read(self, pgno):
+    def _read(self, pgno, frame=-1):
+        """The image of ``pgno``: its newest version (``frame`` -1), the
+        read snapshot's (0) or that of WAL frame ``frame``."""
         if self.memory:
             return bytearray(self.page_size)
-        frame = self.wal.find_frame(pgno) if self.wal is not None else 0
+        if frame < 0:
+            frame = self.spilled.get(pgno, 0)
+        if not frame and self.wal is not None:
+            frame = self.wal.find_frame(pgno)
         if frame:
             data = self.wal.read_frame(frame)
         else:
@@ -833,13 +995,19 @@ class Pager:
             return
         if self.state != WRITE:
             raise errors.InternalError("page written outside a write transaction")
-        img = bytes(page.data)
-        self.journal.setdefault(page.pgno, img)
+        pgno = page.pgno
+        if self.memory:
+            img = bytes(page.data)
+            self.journal.setdefault(pgno, img)
+        else:
+            # Clean: its content is on disk (invariant 2), name it.
+            img = self.spilled.get(pgno, 0)
+            self.journal.setdefault(pgno, 0)
         if self.savepoints:
-            self.savepoints[-1][0].setdefault(page.pgno, img)
+            self.savepoints[-1][0].setdefault(pgno, img)
         page.dirty = True
-        self.dirty[page.pgno] = page
-        self.cache[page.pgno] = page
+        self.dirty[pgno] = page
+        self.cache[pgno] = page
 
     def append(self):
         """Grow the database by one zeroed page and return it, writable.  The
@@ -849,6 +1017,8 @@ class Pager:
         pgno = self.page_count + 1
         if pgno == fmt.lock_byte_page(self.page_size):
             pgno += 1
+        if len(self.cache) >= self._next_sweep:
+            self._shrink_cache()
         self.page_count = pgno
         page = Page(pgno, bytearray(self.page_size))
         page.dirty = True
@@ -866,11 +1036,18 @@ class Pager:
         sp = self.savepoints[-1][0] if self.savepoints else None
         for pgno in [p for p in self.cache if p > page_count]:
             page = self.cache.pop(pgno)
-            if sp is not None:
-                sp.setdefault(pgno, bytes(page.data))
+            if sp is not None and pgno not in sp:
+                sp[pgno] = bytes(page.data) if page.dirty or self.memory \
+                    else self.spilled.get(pgno, 0)
             self.dirty.pop(pgno, None)
             page.dirty = False
             page.extra = None
+        if sp is not None and not self.memory:
+            # The dropped pages not cached are on disk; a later append of
+            # the same numbers must not hide that from rollback_to.
+            for pgno in range(page_count + 1, self.page_count + 1):
+                if pgno not in sp:
+                    sp[pgno] = self.spilled.get(pgno, 0)
         self.page_count = page_count
 
     # -- cache bounding -----------------------------------------------------
@@ -888,38 +1065,50 @@ class Pager:
         return max(n, 10)
 
     def _shrink_cache(self):
-        """Evict clean, unreferenced pages down to 3/4 of the limit (so the
-        sweep is amortised over many reads), by CLOCK: the dict's order is
-        the clock hand's, a page used since the last sweep (``ref``) gets a
+        """Evict unreferenced pages down to 3/4 of the limit (so the sweep
+        is amortised over many reads), by CLOCK: the dict's order is the
+        clock hand's, a page used since the last sweep (``ref``) gets a
         second chance and moves to the end.  Hot pages -- the root and
         interior pages every descent reads, whose decoded views are the
-        costliest to rebuild -- so stay cached.  When too few pages can go
-        (a write transaction whose dirty pages exceed the limit), the next
-        sweep waits until the cache has grown by another quarter, instead
-        of rescanning on every read."""
+        costliest to rebuild -- so stay cached.  Clean pages go first; if
+        there are too few, a write transaction spills dirty ones to the
+        WAL and evicts them too (module comment).  When too few pages can
+        go at all (pinned by cursors), the next sweep waits until the cache
+        has grown by another quarter, instead of rescanning on every read."""
         limit = self._limit
         cache = self.cache
         if len(cache) < limit:
             self._next_sweep = limit
             return
         excess = len(cache) - limit * 3 // 4
+        can_spill = self.state == WRITE and not self.memory
         victims = []
         spared = []
+        dirty = []
         getrefcount = sys.getrefcount
         for pgno in cache:
             page = cache[pgno]
-            # Referenced by: the dict, ``page``, getrefcount's argument.
-            # Anything more is a cursor holding the page.  (Not iterating
-            # items(): its reused result tuple holds one more reference.)
-            if page.dirty or getrefcount(page) > 3:
+            # Referenced by: the dict, ``page``, getrefcount's argument,
+            # and ``self.dirty`` if dirty.  Anything more is a cursor
+            # holding the page.  (Not iterating items(): its reused result
+            # tuple holds one more reference.)
+            if getrefcount(page) > 3 + page.dirty:
                 continue
             if page.ref:
                 page.ref = False
                 spared.append(pgno)
                 continue
+            if page.dirty:
+                if can_spill:
+                    dirty.append(page)
+                continue
             victims.append(pgno)
             if len(victims) >= excess:
                 break
+        if len(victims) < excess and dirty:
+            del dirty[excess - len(victims):]
+            self._spill(dirty)
+            victims += [page.pgno for page in dirty]
         for pgno in victims:
             del cache[pgno]
         for pgno in spared:
@@ -973,7 +1162,7 @@ class Pager:
                 return fn()
             except errors.OperationalError as e:
                 code = e.sqlite_errorcode
-                if code & 0xFF != errors.SQLITE_BUSY or code == SQLITE_BUSY_SNAPSHOT:
+                if code & 0xFF != errors.SQLITE_BUSY or code == errors.SQLITE_BUSY_SNAPSHOT:
                     raise
                 if retry is None:
                     retry = self._busy_handler()

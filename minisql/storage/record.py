@@ -43,7 +43,9 @@ Index key order (SQLite's sqlite3VdbeRecordCompare)
     bisect over cached keys in C.  A prefix's key sorts before every key
     that extends it; ``KeyInfo.after`` makes it sort after them.
     ``KeyInfo.record_key`` builds the same key straight from a stored
-    record (what a b-tree page search pays per probed cell).
+    record (what a b-tree page search pays per probed cell, unless the
+    cells can be ordered by their first column alone: ``KeyInfo.probe``
+    and ``first_column``, no key built).
 """
 
 import struct
@@ -352,6 +354,43 @@ def record_serial_types(buf, start=0, end=None):
         raise _corrupt_record() from None
 
 
+def first_column(buf, start, end):
+    """(class, value) of the first column of the record in buf[start:end],
+    read without decoding the rest: class is _NULL/_NUM/_TEXT/_BLOB, value
+    the number, or the raw bytes of a text or blob (whose bytewise order is
+    the BINARY collation's).  None when the record has no first column to
+    read here (an empty or malformed header, a body running past ``end``):
+    the caller then takes the general path, which reports corruption.
+    What a cold index page search compares per probed cell."""
+    h = buf[start]
+    if h < 2 or h >= 0x80 or end > len(buf):
+        return None
+    t = buf[start + 1]
+    if t >= 0x80:
+        t = get_varint(buf, start + 1)[0]
+    pos = start + h
+    if t >= 12:
+        nxt = pos + ((t - 12) >> 1)
+        if nxt > end:
+            return None
+        return (_TEXT if t & 1 else _BLOB), buf[pos:nxt]
+    if t == 0:
+        return _NULL, None
+    if t < 7:
+        nxt = pos + _FIXED_SIZE[t]
+        if nxt > end:
+            return None
+        return _NUM, int.from_bytes(buf[pos:nxt], "big", signed=True)
+    if t == 7:
+        if pos + 8 > end:
+            return None
+        f = _unpack_d(buf, pos)[0]
+        return (_NULL, None) if f != f else (_NUM, f)
+    if t < 10:
+        return _NUM, t - 8
+    return None
+
+
 # -- index key order -------------------------------------------------------
 #
 # ``KeyInfo.sort_key`` maps a key (list of values) to an object whose Python
@@ -490,6 +529,24 @@ class KeyInfo:
     def after(self, sk):
         """A probe that sorts after every key starting with ``sk``."""
         return sk + (_B_AFTER if self._bytes else (PREFIX_HIGH,))
+
+    def probe(self, key, after=False):
+        """How a page search may order cells against the seek key ``key``
+        by its first column alone (``first_column``), or None: (class,
+        value, after), the value a number or the UTF-8 bytes of a text (only
+        under BINARY: a collation needs its own key).  ``after`` says the
+        search key is ``after(sort_key(key))``.  Ties on the first column
+        of a longer key are left to the sort keys."""
+        if not key:
+            return None
+        c, x = _classify(key[0])
+        if c == _TEXT:
+            if self.collations and self.collations[0] is not None:
+                return None
+            x = x.encode("utf-8", "surrogateescape")
+        elif c == _NUM and x != x:
+            return None
+        return c, x, after
 
     def sort_key(self, values):
         """The object whose Python order is SQLite's order of ``values``."""
@@ -667,3 +724,95 @@ def _classify(v):
 
 
 DEFAULT_KEYINFO = KeyInfo()
+
+
+# -- batch decoding ----------------------------------------------------------
+#
+# A table's records mostly share a handful of headers (the same serial types
+# in the same order), so a scan decodes them fastest by header: each header
+# seen often gets its own decoder, one struct.unpack_from for every body and
+# a list display for the values, compiled once (exec) and kept here.  A
+# header seen rarely (texts of ever-new lengths) is not worth compiling and
+# takes decode_record's loop; so does one that needs a multi-byte varint.
+
+_HEADER_USES = 8            # sightings before a header gets its decoder
+_MAX_DECODERS = 4096        # compiled decoders kept per prefix width
+_decoders = {}              # n -> {header bytes: decoder, or None: the loop}
+_sightings = {}             # (n, header bytes) -> times seen, not compiled yet
+
+# serial type -> (struct codes, expression over the fields they unpack)
+_PIECES = {1: ("b", "{0}"), 2: ("h", "{0}"), 3: ("bH", "({0} << 16 | {1})"),
+           4: ("i", "{0}"), 5: ("hI", "({0} << 32 | {1})"), 6: ("q", "{0}"),
+           7: ("d", "({0} if {0} == {0} else None)")}
+
+
+def _compile_decoder(header, n):
+    """The decoder of records with this header (its first n columns, n None
+    for all), or None when the header needs the general loop."""
+    types = list(header[1:])
+    if any(t >= 0x80 or t in (10, 11) for t in types):
+        return None
+    if n is not None:
+        types = types[:n]
+    fmt, outs, k = ">", [], 0
+    for t in types:
+        if t == 0 or t == 8 or t == 9:
+            outs.append("None" if t == 0 else str(t - 8))
+            continue
+        if t >= 12:
+            codes, expr = f"{(t - 12) >> 1}s", ("{0}.decode('utf-8', 'surrogateescape')"
+                                                  if t & 1 else "{0}")
+            nfields = 1
+        else:
+            codes, expr = _PIECES[t]
+            nfields = len(codes)
+        fmt += codes
+        outs.append(expr.format(*[f"x{k + j}" for j in range(nfields)]))
+        k += nfields
+    size = struct.calcsize(fmt)
+    # A whole record's bodies fill its payload exactly; a prefix's must fit.
+    check = "!=" if n is None else ">"
+    src = [f"def decode(buf, pos, end):",
+           f"    if pos + {size} {check} end:",
+           f"        raise _corrupt_record('record body does not match its payload size')"]
+    if k:
+        src.append(f"    {''.join(f'x{j}, ' for j in range(k))}= unpack(buf, pos)")
+    src.append(f"    return [{', '.join(outs)}]")
+    scope = {"unpack": struct.Struct(fmt).unpack_from, "_corrupt_record": _corrupt_record}
+    exec("\n".join(src), scope)
+    return scope["decode"]
+
+
+def decode_records(buf, spans, n=None):
+    """The records at ``spans`` [(start, end), ...] of ``buf``, decoded as
+    decode_record (n None) or decode_record_prefix(n) decodes each, with
+    the same errors: what a scan decodes of a page at once."""
+    out = []
+    append = out.append
+    decoders = _decoders.get(n)
+    if decoders is None:
+        decoders = _decoders.setdefault(n, {})
+    get = decoders.get
+    try:
+        for start, end in spans:
+            h = buf[start]
+            header = bytes(buf[start:start + h])
+            dec = get(header)
+            if dec is not None and start + h <= end:
+                append(dec(buf, start + h, end))
+                continue
+            if dec is None and 0 < h < 0x80 and start + h <= end and header not in decoders:
+                key = (n, header)
+                seen = _sightings.get(key, 0) + 1
+                if seen >= _HEADER_USES and len(decoders) < _MAX_DECODERS:
+                    _sightings.pop(key, None)
+                    decoders[header] = _compile_decoder(header, n)
+                else:
+                    if len(_sightings) > 4 * _MAX_DECODERS:
+                        _sightings.clear()
+                    _sightings[key] = seen
+            append(decode_record(buf, start, end) if n is None
+                   else decode_record_prefix(buf, n, start, end))
+    except (IndexError, struct.error):
+        raise _corrupt_record() from None
+    return out

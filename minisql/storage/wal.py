@@ -30,7 +30,11 @@ taken in pairs: s0 += w[i] + s1; s1 += w[i+1] + s0  (mod 2**32).  Written
 as a single sequence z[n] = z[n-1] + z[n-2] + w[n], it is linear, so
 (s0, s1) after n words are Fibonacci-weighted sums of the words; the page
 routine below evaluates those sums with a few dozen wide-integer operations
-instead of one Python step per word (see ``_PageChecksum``).
+instead of one Python step per word (see ``_PageChecksum``).  Linearity
+also lets a writer update a page's sum from the last image of that page it
+wrote (kept for a few recently written pages, ``Wal._sums``): only the
+32-byte spans that differ are reweighted, which is what a page committed
+again with a row changed needs.
 
 Which frames count (recovery): frames are read in order while the page
 number is non-zero, the salts match and the checksum chain holds; the log
@@ -42,12 +46,22 @@ States of one connection (``Wal``):
     reading         read_lock 0 (WAL ignored: everything was backfilled) or
                     1..4 (pinned on aReadMark[i] <= its mxFrame)
     writing         reading + WRITE held; the snapshot must be the newest
-                    header (else SQLITE_BUSY_SNAPSHOT)
+                    header (else SQLITE_BUSY_SNAPSHOT).  The transaction
+                    may write frames before its commit frame (the pager
+                    spills pages when its cache is full): they continue
+                    the checksum chain after mxFrame (_wr_last, _wr_cksum)
+                    and are indexed, but mxFrame stays where it was until
+                    the commit frame is written, so they are visible to no
+                    one else, and a rollback or crash simply abandons them.
 
 Invariants:
   1. Frames are written (and, under synchronous=FULL, synced) before the
-     wal-index entries and the header that make them visible; on an I/O
-     error nothing is published.
+     header that makes them visible; on an I/O error nothing is
+     published.  The published mxFrame is always a commit frame, so
+     neither readers nor checkpoints (which copy at most mxFrame) ever use
+     a frame of an uncommitted transaction.  Wal-index entries past
+     mxFrame may exist (a spilling writer's, or a dead writer's); readers
+     ignore them and the next writer clears them.
   2. A checkpoint never copies a frame beyond any reader's mark
      (mxSafeFrame), and sets nBackfill only after the copies are written
      (and synced, unless synchronous=OFF).
@@ -84,10 +98,8 @@ SYNC_OFF, SYNC_NORMAL, SYNC_FULL = 0, 1, 2
 PASSIVE, FULL, RESTART, TRUNCATE = 0, 1, 2, 3
 MODES = {"PASSIVE": PASSIVE, "FULL": FULL, "RESTART": RESTART, "TRUNCATE": TRUNCATE}
 
-SQLITE_BUSY_RECOVERY = errors.SQLITE_BUSY | (1 << 8)
-SQLITE_BUSY_SNAPSHOT = errors.SQLITE_BUSY | (2 << 8)
-
 _RETRY = object()            # walTryBeginRead's WAL_RETRY
+_SUMS_BYTES = 1 << 18        # page images kept for incremental checksums
 _M32 = 0xFFFFFFFF
 
 
@@ -117,9 +129,18 @@ class _PageChecksum:
     of 72 bits (products never exceed 66 bits, so lanes do not interact);
     lanes are masked back to 32 bits each row.  Finally lane r is weighted
     by x^(c-r): four dot products of length c.
+
+    ``update`` gets E of a page from E of an earlier image of it: for each
+    SPAN-byte span that differs (found by comparing 256-byte chunks, then
+    the spans of the chunks that differ), E += sum((new[i] - old[i]) *
+    x^(n-i)), both coefficients of x^(n-i) packed into one int (F(n-i) <<
+    96 | F(n-i-1)), so one dot product per image and span gives both sums.
     """
 
     LANE = 9                   # bytes per lane: 72 bits > 66-bit worst case
+    CHUNK = 256                # bytes compared first by ``update``
+    SPAN = 32                  # bytes reweighted together by ``update``
+    MAX_SPANS = 12             # beyond this many changed spans, recompute
 
     def __init__(self, page_size, big_endian):
         n = page_size // 4
@@ -138,8 +159,50 @@ class _PageChecksum:
         self.b0 = f[0:c][::-1]                   # F(c - r - 1)
         self.lanes = struct.Struct("<" + ("I%dx" % (lb - 4)) * c).unpack
         self.fn, self.fn1 = f[n], f[n - 1]      # x^n = F(n) x + F(n-1)
+        w = self.SPAN // 4
+        self.span_words = struct.Struct((">" if big_endian else "<") + "%dI" % w).unpack_from
+        weights = [(f[n - i] << 96) | f[n - i - 1] for i in range(n)]
+        self.span_weights = [weights[i:i + w] for i in range(0, n, w)]
 
     def __call__(self, data, s0, s1):
+        return self.chain(self.expansion(data), s0, s1)
+
+    def chain(self, e, s0, s1):
+        """The checksum of a page with expansion ``e`` chained from (s0, s1)."""
+        e1, e0 = e
+        p, q = self.fn, self.fn1
+        # (s1 x + s0) * (p x + q) + (e1 x + e0); x^2 = x + 1.
+        return (s1 * p + s0 * q + e0) & _M32, (s1 * (p + q) + s0 * p + e1) & _M32
+
+    def update(self, e, old, new):
+        """The expansion of ``new`` from ``e``, that of ``old`` (both bytes,
+        of the same size); None if so many spans differ that ``expansion``
+        is cheaper."""
+        if old == new:
+            return e
+        e1, e0 = e
+        ch, sp = self.CHUNK, self.SPAN
+        words, weights = self.span_words, self.span_weights
+        mul = operator.mul
+        budget = self.MAX_SPANS
+        m96 = (1 << 96) - 1
+        for a in range(0, len(new), ch):
+            if old[a:a + ch] == new[a:a + ch]:
+                continue
+            for b in range(a, a + ch, sp):
+                if old[b:b + sp] != new[b:b + sp]:
+                    budget -= 1
+                    if budget < 0:
+                        return None
+                    w = weights[b // sp]
+                    sn = sum(map(mul, words(new, b), w))
+                    so = sum(map(mul, words(old, b), w))
+                    e1 += (sn >> 96) - (so >> 96)
+                    e0 += (sn & m96) - (so & m96)
+        return e1 & _M32, e0 & _M32
+
+    def expansion(self, data):
+        """E = e1 x + e0 of a page image, as (e1, e0)."""
         lb = self.LANE
         buf = bytearray(lb * self.n)
         if self.big:
@@ -165,39 +228,47 @@ class _PageChecksum:
         mul = operator.mul
         e1 = sum(map(mul, la, self.a1)) + sum(map(mul, lbv, self.b1))
         e0 = sum(map(mul, la, self.a0)) + sum(map(mul, lbv, self.b0))
-        p, q = self.fn, self.fn1
-        # (s1 x + s0) * (p x + q) + (e1 x + e0); x^2 = x + 1.
-        return (s1 * p + s0 * q + e0) & _M32, (s1 * (p + q) + s0 * p + e1) & _M32
+        return e1 & _M32, e0 & _M32
 
 
 _page_checksums = {}
 
 
+def _checksummer(page_size, big_endian):
+    key = (page_size, big_endian)
+    fn = _page_checksums.get(key)
+    if fn is None:
+        fn = _page_checksums[key] = _PageChecksum(page_size, big_endian)
+    return fn
+
+
 def page_checksum(data, s0, s1, big_endian):
     """Checksum of a page image (any power-of-two size >= 512) chained from
     (s0, s1); equal to ``wal_checksum(data, s0, s1, big_endian)``."""
-    key = (len(data), big_endian)
-    fn = _page_checksums.get(key)
-    if fn is None:
-        fn = _page_checksums[key] = _PageChecksum(len(data), big_endian)
-    return fn(data, s0, s1)
+    return _checksummer(len(data), big_endian)(data, s0, s1)
 
 
-def frame_checksum(pgno, commit, page, s0, s1, big_endian):
-    """Checksum stored in a frame: the chain continued over the frame
-    header's first 8 bytes (page number and commit field, big-endian in
-    the file, read as words in the checksum's byte order) and its page."""
+def _frame_header_sum(pgno, commit, s0, s1, big_endian):
+    """The chain continued over a frame header's first 8 bytes (page
+    number and commit field, big-endian in the file, read as words in the
+    checksum's byte order)."""
     if big_endian:
         w0, w1 = pgno, commit
     else:
         w0, w1 = _LE_PAIR.unpack(_PAIR.pack(pgno, commit))
     s0 = (s0 + w0 + s1) & _M32
-    s1 = (s1 + w1 + s0) & _M32
+    return s0, (s1 + w1 + s0) & _M32
+
+
+def frame_checksum(pgno, commit, page, s0, s1, big_endian):
+    """Checksum stored in a frame: the chain continued over the frame
+    header's first 8 bytes and its page."""
+    s0, s1 = _frame_header_sum(pgno, commit, s0, s1, big_endian)
     return page_checksum(page, s0, s1, big_endian)
 
 
 def _busy_snapshot():
-    return errors.OperationalError("database is locked", code=SQLITE_BUSY_SNAPSHOT)
+    return errors.OperationalError("database is locked", code=errors.SQLITE_BUSY_SNAPSHOT)
 
 
 class Wal:
@@ -220,6 +291,7 @@ class Wal:
         self.min_frame = 1
         self.n_ckpt = 0            # this connection's checkpoint sequence
         self._changed = False
+        self._prev_hdr = None      # header of the previous snapshot
         self._last_lock = -1       # read lock of the previous snapshot
         # pgno -> its frames (ascending) among frames 1.._mapped of the WAL
         # generation with salts _map_salt, read from the wal-index's aPgno.
@@ -228,6 +300,16 @@ class Wal:
         self._map = {}
         self._mapped = 0
         self._map_salt = None
+        # Writer-local: the open write transaction's frames, past the
+        # published mxFrame.  _wr_hdr is the header its commit will publish
+        # (new salts if it started the log), None until it writes a frame;
+        # _wr_last and _wr_cksum continue the frame checksum chain.
+        self._wr_hdr = None
+        self._wr_last = 0
+        self._wr_cksum = (0, 0)
+        # pgno -> (checksummer, image, its expansion) of the last frames
+        # written, newest last: ``update`` starts from them (module comment).
+        self._sums = {}
 
     # -- the -wal file -----------------------------------------------------
 
@@ -374,11 +456,24 @@ class Wal:
         if self._begin_read_again():
             return False
         self._changed = False
+        self._prev_hdr = self.hdr
         cnt = 0
         while True:
             cnt += 1
             if self._try_begin_read(cnt, False) is not _RETRY:
                 return self._changed
+
+    def changed_pages(self):
+        """After a ``begin_read`` that reported a change: the pages that may
+        differ from the previous snapshot's, or None if any may.  Within one
+        WAL generation (same salts; salt-1 grows at every restart) frames
+        are only appended, and a frame's page is the same whether read from
+        the WAL or, once backfilled, from the database file -- so only the
+        pages of the frames between the two mxFrames changed."""
+        prev, h = self._prev_hdr, self.hdr
+        if prev is None or prev.salt != h.salt or h.mx_frame < prev.mx_frame:
+            return None
+        return set(self.index.page_numbers(prev.mx_frame + 1, h.mx_frame))
 
     def _begin_read_again(self):
         """Fast path of walTryBeginRead for the common case: the header is
@@ -434,7 +529,7 @@ class Wal:
                 if index.lock(wi.RECOVER, 1, False):
                     index.unlock(wi.RECOVER)
                     return _RETRY
-                raise errors.OperationalError("database is locked", code=SQLITE_BUSY_RECOVERY)
+                raise errors.OperationalError("database is locked", code=errors.SQLITE_BUSY_RECOVERY)
         hdr = self.hdr
         if not use_wal and index.nbackfill == hdr.mx_frame:
             # Everything is in the database file: read it, ignore the WAL.
@@ -523,7 +618,9 @@ class Wal:
         return f if f >= self.min_frame else 0
 
     def read_frame(self, frame):
-        ps = self.hdr.page_size
+        """The page image in ``frame`` (one of the snapshot's, or one this
+        connection's open write transaction wrote)."""
+        ps = self.page_size
         f = self._wal_file_for_read()
         return f.read(WAL_HDR.size + (frame - 1) * (ps + FRAME_HDR.size) + FRAME_HDR.size, ps)
 
@@ -547,28 +644,45 @@ class Wal:
             raise _busy_snapshot()
 
     def end_write(self):
+        """Release WRITE.  Frames written but not committed (a rolled-back
+        transaction that spilled) are abandoned: the next writer overwrites
+        them; their wal-index entries go now (walCleanupHash, as
+        sqlite3WalUndo does), though readers would ignore them anyway."""
         if self.write_lock:
+            if self._wr_hdr is not None:
+                if self._wr_last > self.hdr.mx_frame:
+                    self.index.cleanup(self.hdr.mx_frame)
+                self._wr_hdr = None
             self.index.unlock(wi.WRITE)
             self.write_lock = False
 
     def write_frames(self, pages, n_page, sync):
-        """Append one committed transaction: ``pages`` is a list of
-        (pgno, page image); the last frame gets the commit size ``n_page``.
-        All or nothing: the frames become visible only once all are written
-        (and synced under FULL)."""
+        """Append frames for ``pages``, a list of (pgno, page image), after
+        those this write transaction wrote already; returns the frame
+        number of the first.  ``n_page`` > 0 commits: the last frame gets
+        the commit size, and the transaction's frames become visible only
+        once all are written (and synced under FULL).  ``n_page`` == 0
+        spills (pager.py): the frames continue the checksum chain and are
+        indexed, but mxFrame is not published, so only this connection
+        reads them (pager's ``spilled`` map) until a commit frame follows."""
         assert self.write_lock and pages
-        self._restart_log()
-        f = self._open_wal(True)
-        hdr = self.hdr
-        if hdr.mx_frame == 0:
-            hdr = self._write_wal_header(sync)
+        if self._wr_hdr is None:
+            self._restart_log()
+            self._open_wal(True)
+            hdr = self.hdr
+            if hdr.mx_frame == 0:
+                hdr = self._write_wal_header(sync)
+            self._wr_hdr, self._wr_last, self._wr_cksum = hdr, hdr.mx_frame, hdr.frame_cksum
+        hdr = self._wr_hdr
+        f = self.wal_file
         ps = hdr.page_size
         big = bool(hdr.big_end)
         salt = hdr.salt
         fsz = ps + FRAME_HDR.size
-        s0, s1 = hdr.frame_cksum
-        first = hdr.mx_frame + 1
-        last_i = len(pages) - 1
+        s0, s1 = self._wr_cksum
+        summer = _checksummer(ps, big)
+        first = self._wr_last + 1
+        last_i = len(pages) - 1 if n_page else -1
         chunk = max(1, (1 << 20) // fsz)
         for start in range(0, len(pages), chunk):
             part = pages[start:start + chunk]
@@ -578,21 +692,45 @@ class Wal:
                     raise errors.InternalError(
                         f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
                 commit = n_page if start + j == last_i else 0
-                s0, s1 = frame_checksum(pgno, commit, data, s0, s1, big)
+                s0, s1 = _frame_header_sum(pgno, commit, s0, s1, big)
+                s0, s1 = summer.chain(self._expansion(summer, pgno, data), s0, s1)
                 off = j * fsz
                 FRAME_HDR.pack_into(buf, off, pgno, commit, salt, s0, s1)
                 buf[off + 24:off + fsz] = data
             f.write(WAL_HDR.size + (first + start - 1) * fsz, buf)
-        if sync >= SYNC_FULL:
+        last = first + len(pages) - 1
+        if n_page and sync >= SYNC_FULL:
             self._sync_wal()
         index = self.index
+        mx_frame = self.hdr.mx_frame
         for j, (pgno, _) in enumerate(pages):
-            index.append(first + j, pgno, hdr.mx_frame)
-        new = hdr.replace(mx_frame=first + len(pages) - 1, n_page=n_page,
-                          change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
-        index.write_header(new)
-        self.hdr = new
-        self._sync_map()
+            index.append(first + j, pgno, mx_frame)
+        self._wr_last, self._wr_cksum = last, (s0, s1)
+        if n_page:
+            new = hdr.replace(mx_frame=last, n_page=n_page,
+                              change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
+            index.write_header(new)
+            self.hdr = new
+            self._wr_hdr = None
+            self._sync_map()
+        return first
+
+    def _expansion(self, summer, pgno, data):
+        """The checksum expansion of ``data``, the image of ``pgno``:
+        updated from the last image of that page written, when there is one
+        and few chunks changed, else computed."""
+        sums = self._sums
+        prev = sums.pop(pgno, None)
+        image = bytes(data)
+        e = None
+        if prev is not None and prev[0] is summer:
+            e = summer.update(prev[2], prev[1], image)
+        if e is None:
+            e = summer.expansion(image)
+        if len(sums) >= max(2, _SUMS_BYTES // len(image)):
+            del sums[next(iter(sums))]
+        sums[pgno] = (summer, image, e)
+        return e
 
     def _write_wal_header(self, sync):
         """Start the -wal from frame 1 (new or restarted log)."""
@@ -606,8 +744,7 @@ class Wal:
         if sync >= SYNC_NORMAL:
             self._sync_wal()
         # Not published: the header reaches the wal-index with the commit.
-        self.hdr = hdr.replace(big_end=NATIVE_BIG, page_size=ps, frame_cksum=c, salt=salt)
-        return self.hdr
+        return hdr.replace(big_end=NATIVE_BIG, page_size=ps, frame_cksum=c, salt=salt)
 
     def _restart_log(self):
         """walRestartLog: a writer whose snapshot ignores the WAL (read lock

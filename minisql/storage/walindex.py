@@ -36,6 +36,20 @@ aHash exactly as SQLite does (sqlite3 readers use it); our own lookups go
 through aPgno instead (wal.py keeps a per-connection map built from it),
 which gives the same answers without walking long probe chains in Python.
 
+Probe hints (writer-local): a page committed again and again (a counter
+row, a table's last leaf) makes its probe chain as long as its number of
+frames in the block.  A block's hash is always exactly what inserting its
+frames one by one, in frame order, into an empty table gives: entries go
+only by walCleanupHash, which drops the newest frames (undoing their
+insertions exactly), or with the whole block (a restart starts a new
+generation, with new salts).  So once this connection put frame F into
+slot s probing from slot h, slots h..s stay occupied as long as F stays
+committed in the same generation, and the next probe from h may start at
+s + 1.  ``_hints`` maps (block, h) -> (s, F); a hint is used only when the
+published salts are those it was recorded under and F <= the committed
+mxFrame, and all hints go when this connection cleans up (its own
+rollback: another writer may reuse its frame numbers).
+
 Lock bytes (offset 120 + n), taken with the VFS's OFD byte-range locks::
 
       n  name     shared by                     exclusive by
@@ -184,6 +198,8 @@ class WalIndex:
         self.path = path
         self.file = vfs.open(path, readonly=False, create=True)
         self.maps = []          # per block: (mmap, u8 view, u32 view, u16 view)
+        self._hints = {}        # (block, probe start) -> (slot, frame): see above
+        self._hint_salt = None
         try:
             self._attach()
         except BaseException:
@@ -335,16 +351,30 @@ class WalIndex:
             self.maps[k][1][base * 4:BLOCK] = bytes(BLOCK - base * 4)
         elif u32[base + idx - 1]:
             self.cleanup(mx_frame)
-        h = _free_slot(u16[HASH_U16:HASH_U16 + NSLOT], (pgno * 383) & (NSLOT - 1))
+        # The published salts name the generation (the caller holds WRITE,
+        # so they cannot change under us; a log being started is still
+        # under the old ones, but then mx_frame is 0 and no hint applies).
+        salt = bytes(self.maps[0][1][32:40])
+        if salt != self._hint_salt:
+            self._hints = {}
+            self._hint_salt = salt
+        start = (pgno * 383) & (NSLOT - 1)
+        probe = start
+        hint = self._hints.get((k, start))
+        if hint is not None and hint[1] <= mx_frame:
+            probe = (hint[0] + 1) & (NSLOT - 1)
+        h = _free_slot(u16[HASH_U16:HASH_U16 + NSLOT], probe)
         if h < 0:
             raise errors.corrupt(f"wal-index hash block {k} is full")
         u32[base + idx - 1] = pgno
         u16[HASH_U16 + h] = idx
+        self._hints[(k, start)] = (h, frame)
 
     def cleanup(self, mx_frame):
         """walCleanupHash: forget hash entries for frames > ``mx_frame`` in
         the block holding ``mx_frame`` (later blocks are cleared when their
         first frame is appended)."""
+        self._hints = {}
         if mx_frame == 0:
             return
         k = block_of(mx_frame)
