@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from test_dbapi_util import ms, observe, same  # noqa: F401 - ms is a fixture
+from util import BadFinalize, BadInit, BadStep, NoStep, Sum
 
 
 def with_function(m, func, statement, narg=-1, **kwargs):
@@ -66,37 +67,6 @@ def test_deterministic_functions_in_index_expressions():
         return con.execute("select a from t where f(a) = 6").fetchall()
     same(run, True)
     same(run, False)
-
-
-class Sum:
-    def __init__(self):
-        self.n = 0
-
-    def step(self, x):
-        self.n += x
-
-    def finalize(self):
-        return self.n
-
-
-class BadInit(Sum):
-    def __init__(self):
-        raise ValueError
-
-
-class BadStep(Sum):
-    def step(self, x):
-        raise ValueError
-
-
-class BadFinalize(Sum):
-    def finalize(self):
-        raise ValueError
-
-
-class NoStep:
-    def finalize(self):
-        return 1
 
 
 class BadResult(Sum):

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from minisql import errors
 from minisql.engine import functions as F, collation as C
 from test_values import POOL, Oracle, agree, mine, sql_values
+from util import BadFinalize, BadInit, BadStep, NoStep, Sum
 
 
 @pytest.fixture(scope="module")
@@ -314,43 +315,12 @@ def test_user_function_errors_and_overrides(oracle):
     assert F.lookup_scalar("length", 1, F.Registry())("abc") == 3
 
 
-class _Agg:
-    def __init__(self):
-        self.n = 0
-
-    def step(self, x):
-        self.n += x
-
-    def finalize(self):
-        return self.n
-
-
-class _BadInit(_Agg):
-    def __init__(self):
-        raise ValueError
-
-
-class _BadStep(_Agg):
-    def step(self, x):
-        raise ValueError
-
-
-class _BadFinal(_Agg):
-    def finalize(self):
-        raise ValueError
-
-
-class _NoStep:
-    def finalize(self):
-        return 1
-
-
-class _BigFinal(_Agg):
+class _BigFinal(Sum):
     def finalize(self):
         return 2**64
 
 
-@pytest.mark.parametrize("cls", [_Agg, _BadInit, _BadStep, _BadFinal, _NoStep, _BigFinal],
+@pytest.mark.parametrize("cls", [Sum, BadInit, BadStep, BadFinalize, NoStep, _BigFinal],
                          ids=lambda c: c.__name__)
 def test_user_aggregates_like_sqlite3(oracle, cls):
     name = "ua" + cls.__name__.lower().strip("_")

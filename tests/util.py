@@ -319,3 +319,36 @@ def both(module, *statements):
     return the list of (sqlite3 outcome, target outcome) pairs."""
     with tempfile.TemporaryDirectory() as tmp, SideBySide(module, tmp) as sbs:
         return [sbs.run(sql) for sql in statements]
+
+
+# -- user aggregates for create_aggregate tests: a sum, and ones failing at each step --
+
+class Sum:
+    def __init__(self):
+        self.n = 0
+
+    def step(self, x):
+        self.n += x
+
+    def finalize(self):
+        return self.n
+
+
+class BadInit(Sum):
+    def __init__(self):
+        raise ValueError
+
+
+class BadStep(Sum):
+    def step(self, x):
+        raise ValueError
+
+
+class BadFinalize(Sum):
+    def finalize(self):
+        raise ValueError
+
+
+class NoStep:
+    def finalize(self):
+        return 1
