@@ -270,4 +270,7 @@ def test_spilled_build_memory_is_bounded(tmp_path, monkeypatch):
     records = 5000 * 913
     print(f"records {records} peak in one chunk {whole} with a 200 KB budget {bounded}")
     assert whole > records                      # the old way: all of it in memory
-    assert bounded < records / 3 and bounded < whole / 4
+    # Bounded: a chunk, the merge's blocks, the 256 KB page cache and the
+    # pager's base images of re-dirtied spilled pages (at most one more
+    # cache) -- well under the records themselves, and the one-chunk peak.
+    assert bounded < records / 2 and bounded < whole / 4

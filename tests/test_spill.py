@@ -156,6 +156,56 @@ def test_rollback_after_spilling_restores_the_old_contents(tmp_path):
     assert after["integrity"] == ["ok"]
 
 
+def respill(con, rng):
+    """Small changes at random keys, again and again in one transaction,
+    with a savepoint rolled back midway: pages are spilled, evicted, read
+    back from their own frames, changed a little and spilled again."""
+    con.execute("SAVEPOINT s")
+    for rnd in range(6):
+        for _ in range(400):
+            con.execute("UPDATE t SET a = a + 1, b = substr(b, 1, 9) || ? WHERE id = ?",
+                        ("%05d" % rng.randrange(10**5), rng.randrange(1, 3_001)))
+        if rnd == 2:
+            con.execute("ROLLBACK TO s")
+    con.execute("RELEASE s")
+
+
+def test_pages_respilled_from_their_own_frames_have_exact_checksums(tmp_path):
+    """A page read back from its spilled frame keeps that frame's image as
+    the base of its next frame checksum (pager.bases): every frame must
+    still validate, so that recovery from the -wal alone (the copies below
+    have no -shm) keeps the whole transaction, as sqlite3 reads it."""
+    mine, ref = str(tmp_path / "m.db"), str(tmp_path / "s.db")
+    con = load(minisql, mine, 3_000)
+    con.commit()
+    con.execute("PRAGMA wal_autocheckpoint=0")     # keep every frame in the -wal
+    pager = con._db.pager
+    wal = pager.wal
+    from_base = [0]
+    expansion = wal._expansion
+
+    def counted(summer, pgno, data, base):
+        if base is not None and wal._spill_sums.get(pgno, (0,))[0] == base[0]:
+            from_base[0] += 1
+        return expansion(summer, pgno, data, base)
+    wal._expansion = counted
+    respill(con, random.Random(7))
+    con.commit()
+    assert from_base[0] > 100, from_base            # the path under test ran
+    assert not pager.bases and not wal._spill_sums
+    copy = _copy(mine, str(tmp_path / "copy.db"))
+    con.close()
+
+    s = load(sqlite3, ref, 3_000)
+    s.commit()
+    respill(s, random.Random(7))
+    s.commit()
+    s.close()
+    got, want = sqlite3_contents(copy, ref)
+    assert got["integrity"] == ["ok"]
+    assert got["tables"] == want["tables"]
+
+
 def _gen(n, select):
     return select + f" FROM nums WHERE value <= {n}"
 

@@ -91,6 +91,13 @@ Spilling (SQLite's pagerStress in WAL mode)
     rewrite at commit: frames of the open transaction are then immutable,
     which is what lets savepoint images name them (below); the price is a
     longer WAL when the same page is spilled many times.
+    A page read back from its spilled frame and made dirty again keeps a
+    copy of that frame's image (``self.bases``, pgno -> (frame, image))
+    until it is spilled again, committed or rolled back: the WAL then
+    updates the new frame's checksum from that frame's (the page is long
+    gone from the WAL's few recent images) by reweighting only the changed
+    bytes.  ``bases`` only holds dirty pages, which are all cached
+    (invariant 1), so it holds at most one extra image per cached page.
     ``commit`` writes the remaining dirty pages, the last one as the commit
     frame; if nothing is dirty any more it writes page 1 again as the
     commit frame, as SQLite does.  ``rollback`` just forgets the frames
@@ -225,6 +232,7 @@ class Pager:
         self.journal = {}
         self.savepoints = []
         self.spilled = {}           # WRITE: pgno -> newest frame this txn wrote
+        self.bases = {}             # WRITE: dirty pgno -> (spilled frame, its image)
         self.file = None
         self.wal = None
         if checksums:
@@ -783,7 +791,8 @@ class Pager:
                 return
             # Spilled frames need a commit frame after them: page 1 again.
             pages = [self.get(1)]
-        self.wal.write_frames(self._frames(pages), self.page_count, self.synchronous)
+        self.wal.write_frames(self._frames(pages), self.page_count, self.synchronous,
+                              self.bases)
 
     def _frames(self, pages):
         """(pgno, image) pairs for Wal.write_frames, CRCs filled in."""
@@ -796,13 +805,15 @@ class Pager:
         """pagerStress: write dirty, unreferenced ``pages`` to the WAL as
         frames of the open transaction (no commit size: unpublished), so
         that they are clean and can be evicted (module comment)."""
-        first = self.wal.write_frames(self._frames(pages), 0, self.synchronous)
+        bases = self.bases
+        first = self.wal.write_frames(self._frames(pages), 0, self.synchronous, bases)
         spilled = self.spilled
         dirty = self.dirty
         for i, page in enumerate(pages, first):
             spilled[page.pgno] = i
             page.dirty = False
             del dirty[page.pgno]
+            bases.pop(page.pgno, None)
 
     def _stamp_page1(self):
         page1 = self.get(1)
@@ -827,6 +838,7 @@ class Pager:
         self.journal.clear()
         self.savepoints.clear()
         self.spilled.clear()
+        self.bases.clear()
         self._shrink_cache()
 
     def rollback(self):
@@ -835,6 +847,7 @@ class Pager:
         self._before_restore()
         # Forget the spilled frames first: _read then gives the snapshot.
         self.spilled.clear()
+        self.bases.clear()
         try:
             self._restore_journal()
         finally:
@@ -883,6 +896,7 @@ class Pager:
                     page.extra = None
                     page.dirty = False
                 dirty.pop(pgno, None)
+                self.bases.pop(pgno, None)
                 continue
             if img.__class__ is int:
                 if img == self.spilled.get(pgno, 0):
@@ -893,6 +907,7 @@ class Pager:
                         if page.dirty:
                             page.dirty = False
                             del dirty[pgno]
+                            self.bases.pop(pgno, None)
                     continue
                 img = self._read(pgno, img)
             if page is None:
@@ -1003,6 +1018,8 @@ class Pager:
             # Clean: its content is on disk (invariant 2), name it.
             img = self.spilled.get(pgno, 0)
             self.journal.setdefault(pgno, 0)
+            if img:
+                self.bases[pgno] = (img, bytes(page.data))
         if self.savepoints:
             self.savepoints[-1][0].setdefault(pgno, img)
         page.dirty = True
@@ -1040,6 +1057,7 @@ class Pager:
                 sp[pgno] = bytes(page.data) if page.dirty or self.memory \
                     else self.spilled.get(pgno, 0)
             self.dirty.pop(pgno, None)
+            self.bases.pop(pgno, None)
             page.dirty = False
             page.extra = None
         if sp is not None and not self.memory:

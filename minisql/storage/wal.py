@@ -34,7 +34,12 @@ instead of one Python step per word (see ``_PageChecksum``).  Linearity
 also lets a writer update a page's sum from the last image of that page it
 wrote (kept for a few recently written pages, ``Wal._sums``): only the
 32-byte spans that differ are reweighted, which is what a page committed
-again with a row changed needs.
+again with a row changed needs.  A page spilled, evicted, read back from
+its frame and changed again is long gone from ``_sums``: for it the pager
+passes that frame's image along (``write_frames`` ``bases``), and the
+writer keeps just the expansion of each page's newest spilled frame
+(``Wal._spill_sums``, two ints a page, at most _SPILL_SUMS pages, dropped
+at the end of the write transaction).
 
 Which frames count (recovery): frames are read in order while the page
 number is non-zero, the salts match and the checksum chain holds; the log
@@ -100,6 +105,7 @@ MODES = {"PASSIVE": PASSIVE, "FULL": FULL, "RESTART": RESTART, "TRUNCATE": TRUNC
 
 _RETRY = object()            # walTryBeginRead's WAL_RETRY
 _SUMS_BYTES = 1 << 18        # page images kept for incremental checksums
+_SPILL_SUMS = 1 << 14        # spilled pages whose frame expansion is kept
 _M32 = 0xFFFFFFFF
 
 
@@ -134,7 +140,9 @@ class _PageChecksum:
     SPAN-byte span that differs (found by comparing 256-byte chunks, then
     the spans of the chunks that differ), E += sum((new[i] - old[i]) *
     x^(n-i)), both coefficients of x^(n-i) packed into one int (F(n-i) <<
-    96 | F(n-i-1)), so one dot product per image and span gives both sums.
+    96 | F(n-i-1)), so one dot product of the word differences per span
+    gives both sums (the low one signed, below 2^95 in magnitude, so it is
+    recovered from the low 96 bits of the total).
     """
 
     LANE = 9                   # bytes per lane: 72 bits > 66-bit worst case
@@ -180,12 +188,13 @@ class _PageChecksum:
         is cheaper."""
         if old == new:
             return e
-        e1, e0 = e
         ch, sp = self.CHUNK, self.SPAN
         words, weights = self.span_words, self.span_weights
-        mul = operator.mul
+        mul, sub = operator.mul, operator.sub
         budget = self.MAX_SPANS
-        m96 = (1 << 96) - 1
+        # t = d1 << 96 + d0 summed over the differing spans, d0 signed and
+        # of magnitude < 2**95 (at most n products of 32-bit numbers).
+        t = 0
         for a in range(0, len(new), ch):
             if old[a:a + ch] == new[a:a + ch]:
                 continue
@@ -194,11 +203,13 @@ class _PageChecksum:
                     budget -= 1
                     if budget < 0:
                         return None
-                    w = weights[b // sp]
-                    sn = sum(map(mul, words(new, b), w))
-                    so = sum(map(mul, words(old, b), w))
-                    e1 += (sn >> 96) - (so >> 96)
-                    e0 += (sn & m96) - (so & m96)
+                    t += sum(map(mul, map(sub, words(new, b), words(old, b)),
+                                 weights[b // sp]))
+        half = 1 << 95
+        d0 = ((t + half) & ((1 << 96) - 1)) - half
+        e1, e0 = e
+        e1 += (t - d0) >> 96
+        e0 += d0
         return e1 & _M32, e0 & _M32
 
     def expansion(self, data):
@@ -310,6 +321,9 @@ class Wal:
         # pgno -> (checksummer, image, its expansion) of the last frames
         # written, newest last: ``update`` starts from them (module comment).
         self._sums = {}
+        # Write transaction: pgno -> (frame, expansion of its image) for the
+        # newest frame it spilled of each page, oldest spill first.
+        self._spill_sums = {}
 
     # -- the -wal file -----------------------------------------------------
 
@@ -653,10 +667,11 @@ class Wal:
                 if self._wr_last > self.hdr.mx_frame:
                     self.index.cleanup(self.hdr.mx_frame)
                 self._wr_hdr = None
+            self._spill_sums.clear()
             self.index.unlock(wi.WRITE)
             self.write_lock = False
 
-    def write_frames(self, pages, n_page, sync):
+    def write_frames(self, pages, n_page, sync, bases=None):
         """Append frames for ``pages``, a list of (pgno, page image), after
         those this write transaction wrote already; returns the frame
         number of the first.  ``n_page`` > 0 commits: the last frame gets
@@ -664,7 +679,11 @@ class Wal:
         once all are written (and synced under FULL).  ``n_page`` == 0
         spills (pager.py): the frames continue the checksum chain and are
         indexed, but mxFrame is not published, so only this connection
-        reads them (pager's ``spilled`` map) until a commit frame follows."""
+        reads them (pager's ``spilled`` map) until a commit frame follows.
+        ``bases`` may map a pgno to (frame, image): a frame this write
+        transaction spilled of that page and its exact image, from which
+        the new image's checksum is updated if the frame is the page's
+        newest spilled one still in ``_spill_sums``."""
         assert self.write_lock and pages
         if self._wr_hdr is None:
             self._restart_log()
@@ -683,6 +702,7 @@ class Wal:
         summer = _checksummer(ps, big)
         first = self._wr_last + 1
         last_i = len(pages) - 1 if n_page else -1
+        spill_sums = None if n_page else self._spill_sums
         chunk = max(1, (1 << 20) // fsz)
         for start in range(0, len(pages), chunk):
             part = pages[start:start + chunk]
@@ -693,7 +713,13 @@ class Wal:
                         f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
                 commit = n_page if start + j == last_i else 0
                 s0, s1 = _frame_header_sum(pgno, commit, s0, s1, big)
-                s0, s1 = summer.chain(self._expansion(summer, pgno, data), s0, s1)
+                e = self._expansion(summer, pgno, data, bases.get(pgno) if bases else None)
+                s0, s1 = summer.chain(e, s0, s1)
+                if spill_sums is not None:
+                    spill_sums.pop(pgno, None)
+                    if len(spill_sums) >= _SPILL_SUMS:
+                        del spill_sums[next(iter(spill_sums))]
+                    spill_sums[pgno] = (first + start + j, e)
                 off = j * fsz
                 FRAME_HDR.pack_into(buf, off, pgno, commit, salt, s0, s1)
                 buf[off + 24:off + fsz] = data
@@ -715,16 +741,21 @@ class Wal:
             self._sync_map()
         return first
 
-    def _expansion(self, summer, pgno, data):
+    def _expansion(self, summer, pgno, data, base):
         """The checksum expansion of ``data``, the image of ``pgno``:
-        updated from the last image of that page written, when there is one
-        and few chunks changed, else computed."""
+        updated from the last image of that page written, or else from
+        ``base`` (frame, its image) if its expansion is known, when few
+        chunks changed; else computed."""
         sums = self._sums
         prev = sums.pop(pgno, None)
         image = bytes(data)
         e = None
         if prev is not None and prev[0] is summer:
             e = summer.update(prev[2], prev[1], image)
+        elif base is not None:
+            known = self._spill_sums.get(pgno)
+            if known is not None and known[0] == base[0]:
+                e = summer.update(known[1], base[1], image)
         if e is None:
             e = summer.expansion(image)
         if len(sums) >= max(2, _SUMS_BYTES // len(image)):
