@@ -655,7 +655,7 @@ def _table_access(db, comp, scope, i, lv, terms, order):
     # (unless the rows must come in rowid order)
     index = _index_for_scan(src, src.used) if not lv.ordered else None
     if index is not None:
-        return _covering_index_scan(db, lv, name, index)
+        return _index_access(db, comp, scope, lv, name, read, index, [], [None, None])
     lv.detail = f"SCAN {name}"
     if reverse:
         def scan_backward(prefix):
@@ -849,25 +849,6 @@ def _index_for_scan(src, used):
         if w < table_w and 1 + 15 * w // table_w < best_cost:
             best, best_cost = index, 1 + 15 * w // table_w
     return best
-
-
-def _covering_index_scan(db, lv, name, index):
-    lv.detail = f"SCAN {name} USING COVERING INDEX {index.name}"
-    ki = keyinfo_for(db, index)
-    from_key = _key_reader(lv.table, index)
-    btree = db.btree
-    iroot = index.root
-
-    def scan(prefix):
-        icur = btree.index(iroot, ki)
-        ok = icur.first()
-        while ok:
-            db.countdown -= 1
-            if db.countdown <= 0:
-                db.tick()
-            yield from_key(icur.key())
-            ok = icur.next()
-    return scan
 
 
 def _visited(db, k):

@@ -1247,11 +1247,6 @@ class TableCursor(_Cursor):
             if not self.next():
                 return
 
-    def payload_size(self):
-        if self._state or self._page.extra is not self._v:
-            self._ensure()
-        return self._v.payload_info(self._i)[0]
-
     def max_rowid(self):
         """The largest rowid in the table, 0 if it is empty (the cursor is
         left on the last row)."""
@@ -1617,10 +1612,6 @@ class IndexCursor(_Cursor):
         if self._state or self._page.extra is not self._v:
             self._ensure()
         return self.bt._record(self._v, self._i)
-
-    def key_prefix(self, n):
-        """The first n columns of the current entry."""
-        return self.record_prefix(n)
 
     def payload(self):
         if self._state or self._page.extra is not self._v:

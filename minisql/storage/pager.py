@@ -1190,7 +1190,3 @@ class Pager:
     @property
     def in_write(self):
         return self.state == WRITE
-
-
-def database_exists(path):
-    return path != ":memory:" and os.path.exists(path) and os.path.getsize(path) > 0
