@@ -25,6 +25,8 @@ of values of one storage class); min()/max() return the index of the row
 that set their current value (see ``minmax_class``), or -1.
 """
 
+import sys
+
 from .. import errors
 from . import collation as C
 from . import values as V
@@ -38,6 +40,9 @@ _EXACT = 1 << 53
 _INT = {int}
 _FLOAT = {float}
 _NUMBERS = {int, float}
+# Before 3.12 the built-in sum() of floats adds them one by one in a C
+# double, exactly as SQLite's loop does (3.12 compensates the rounding).
+_PLAIN_FLOAT_SUM = sys.version_info < (3, 12)
 
 
 def _numeric_arg(v):
@@ -92,10 +97,14 @@ class Sum:
             self.cnt += len(values)
             return -1
         if types == _FLOAT:
-            r = self.r
-            for v in values:        # in order: a double sum is not associative
-                r += v
-            self.r = r
+            # In order: a double sum is not associative.
+            if _PLAIN_FLOAT_SUM:
+                self.r = sum(values, self.r)
+            else:
+                r = self.r
+                for v in values:
+                    r += v
+                self.r = r
             self.cnt += len(values)
             self.approx = True
             return -1

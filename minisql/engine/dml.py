@@ -812,8 +812,9 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
     table = _target_table(db, stmt.table, stmt.schema)
     comp = Compiler(db, db.env)
     triggers = Triggers(db, table, "DELETE", None, stack)
-    # Without triggers the rows go in one pass over the table b-tree after
-    # they are all found (BTree.delete_rowids), and without indexes either
+    # Without triggers the rows go in bulk, a leaf at a time
+    # (BTree.delete_rowids): without indexes each leaf's as soon as the page
+    # scan has read them, else all after the scan.  Without indexes, too,
     # the scan reads only the columns the WHERE clause needs (an ORDER BY,
     # compiled after the scan is chosen, gets whole rows).
     bulk = not triggers.before and not triggers.after
@@ -830,6 +831,20 @@ def compile_delete(db, stmt, parent=None, stack=frozenset()):
     pages = _page_loop(db, scope, [lv]) if bulk and order_limit is None else None
 
     def run_bulk():
+        if pages is not None and not writer.indexes:
+            # One pass: a page's rows go as soon as the scan has them (its
+            # cursor then re-seeks past them).  The WHERE reads no other row
+            # and runs no user code, so nothing sees the table half done.
+            n = 0
+            for batch in pages():
+                if db.interrupted:
+                    raise errors.interrupted()
+                if batch:
+                    n += db.btree.delete_rowids(table.root, [seg[-1] for seg in batch])
+            db.total_changes += n
+            if top:
+                db.changes = n
+            return n
         if pages is not None:
             targets = [seg for batch in pages() for seg in batch]
         else:

@@ -19,8 +19,10 @@ Typing rules (SQLite's, see datatype3.html)
       else none.  Comparisons apply NUMERIC affinity to the other operand
       when one side is INTEGER/REAL/NUMERIC and the other is TEXT/BLOB/none,
       and TEXT affinity when one side is TEXT and the other none.
-    - Collation of a comparison: an explicit COLLATE on the left, else on the
-      right, else the left column's, else the right column's, else BINARY.
+    - Collation of a comparison: an explicit COLLATE on the left (anywhere
+      in the operand, see explicit_collation), else on the right, else the
+      left column's, else the right column's, else BINARY.  Two integers
+      compare as numbers whatever the affinity.
     - ``x IN (list)`` uses x's affinity and collation only; ``x IN (SELECT
       y ...)`` compares as ``x = y``.  A unary + drops an affinity.
 
@@ -196,14 +198,19 @@ def affinity(scope, e):
 
 
 def explicit_collation(e):
-    """The collation named by a COLLATE operator at the top of ``e``."""
+    """The collation named by a COLLATE operator in ``e`` that decides its
+    collation: SQLite (sqlite3ExprCollSeq, following EP_Collate) takes the
+    one at the top, else goes into the first operand that holds one, left
+    before right, e.g. -(x COLLATE NOCASE) or x || (y COLLATE RTRIM)."""
     while True:
         if isinstance(e, ast.Collate):
             return e.collation
-        if isinstance(e, ast.Unary) and e.op == "+":
-            e = e.operand
-            continue
-        return None
+        for c in children(e):
+            if any(isinstance(n, ast.Collate) for n in walk(c)):
+                e = c
+                break
+        else:
+            return None
 
 
 def collation(scope, e):
@@ -212,6 +219,9 @@ def collation(scope, e):
     if c is not None:
         return c
     e = _strip(e)
+    while isinstance(e, ast.Cast):
+        # A CAST keeps its operand's collation (sqlite3ExprCollSeq).
+        e = _strip(e.operand)
     if isinstance(e, ast.Column):
         hit = resolve(scope, e)
         if hit is not None:
@@ -872,7 +882,7 @@ def _scalar_comparison(op, lf, rf, conv, cmp):
             a, b = lf(row), rf(row)
             if a is None or b is None:
                 return 1 if (a is None and b is None) == want else 0
-            if conv is not None:
+            if conv is not None and (type(a) is not int or type(b) is not int):
                 a, b = conv(a), conv(b)
             return 1 if (cmp(a, b) == 0) == want else 0
         return is_
@@ -886,6 +896,9 @@ def _scalar_comparison(op, lf, rf, conv, cmp):
                 return None
             return 1 if test(cmp(a, b)) else 0
     else:
+        # Two integers compare as numbers whatever the affinity (SQLite's
+        # comparison opcodes take that case first): an integer of a
+        # compound's TEXT column against an integer stays a number.
         def compare(row):
             a = lf(row)
             if a is None:
@@ -893,6 +906,8 @@ def _scalar_comparison(op, lf, rf, conv, cmp):
             b = rf(row)
             if b is None:
                 return None
+            if type(a) is int and type(b) is int:
+                return 1 if test(cmp(a, b)) else 0
             return 1 if test(cmp(conv(a), conv(b))) else 0
     return compare
 
@@ -920,7 +935,7 @@ def _row_compare(op, lget, rget, pairs):
                     unknown = True
                     continue
                 conv, cmp = pairs[i]
-                if conv is not None:
+                if conv is not None and (type(x) is not int or type(y) is not int):
                     x, y = conv(x), conv(y)
                 if cmp(x, y) != 0:
                     return no
@@ -935,7 +950,7 @@ def _row_compare(op, lget, rget, pairs):
             if x is None or y is None:
                 return None
             conv, cmp = pairs[i]
-            if conv is not None:
+            if conv is not None and (type(x) is not int or type(y) is not int):
                 x, y = conv(x), conv(y)
             c = cmp(x, y)
             if c != 0 or i == n - 1:

@@ -75,9 +75,10 @@ def table_reader(table, used=None):
     if want == 0:
         blank = [None] * n
 
-        def read_rowid(cur):
+        def read_rowid(cur, rid=None):
             vals = blank[:]
-            rid = cur.rowid()
+            if rid is None:
+                rid = cur.rowid()
             if ipk is not None:
                 vals[ipk] = rid
             vals.append(rid)
@@ -85,22 +86,19 @@ def table_reader(table, used=None):
         return read_rowid
     # Decoded straight from the page (no copy of the payload unless it
     # overflows), only as far as the last column the query reads.
-    if want == n:
-        def decode(cur):
-            return cur.record()
-    else:
-        def decode(cur):
-            return cur.record_prefix(want)
+    whole = want == n
 
-    def read(cur):
-        vals = decode(cur)
+    def read(cur, rid=None):
+        """(``rid``: the row's rowid when the caller knows it.)"""
+        vals = cur.record() if whole else cur.record_prefix(want)
         k = len(vals)
         if k != n:
             if k < n:
                 vals += tails[k]
             else:
                 del vals[n:]
-        rid = cur.rowid()
+        if rid is None:
+            rid = cur.rowid()
         if ipk is not None:
             vals[ipk] = rid
         for i in reals:
@@ -116,6 +114,36 @@ def _segment_builder(table, used):
     None): records' values completed, in place, as table_reader completes
     them."""
     n, ipk, want, reals, tails = _row_layout(table, used)
+    if want == 0:
+        # No column read from the records (a WHERE on the rowid alone):
+        # each segment is made whole from its rowid.
+        head = tails[0][:ipk] if ipk is not None else tails[0]
+        tail = tails[0][ipk + 1:] if ipk is not None else []
+
+        def from_rowids(rids, recs):
+            if ipk is None:
+                return [[*head, r] for r in rids]
+            return [[*head, r, *tail, r] for r in rids]
+        return from_rowids, 0
+    if ipk is not None and len(reals) <= 1:
+        # The usual table (a rowid alias, at most one REAL column read):
+        # the same steps with no inner loop per row.
+        r0 = reals[0] if reals else -1
+
+        def finish_alias(rids, recs):
+            for rid, vals in zip(rids, recs):
+                if len(vals) != n:
+                    k = len(vals)
+                    if k < n:
+                        vals += tails[k]
+                    else:
+                        del vals[n:]
+                vals[ipk] = rid
+                if r0 >= 0 and type(vals[r0]) is int:
+                    vals[r0] = float(vals[r0])
+                vals.append(rid)
+            return recs
+        return finish_alias, (want if want < n else None)
 
     def finish(rids, recs):
         for rid, vals in zip(rids, recs):
@@ -425,15 +453,19 @@ def choose_access(db, comp, scope, i, lv, terms, order=None):
     """Pick the access path of level ``i``; returns access(prefix) -> iterator
     of row segments and sets ``lv.detail`` (EXPLAIN QUERY PLAN).  Scans and
     rowid ranges also set ``lv.pages``: pages(prefix) -> iterator of lists
-    of row segments, a leaf page at a time (see table_pages).  With
-    ``order`` (an OrderWanted) it may take a path that delivers the rows
-    in that order, as SQLite would, and then sets ``lv.ordered``."""
+    of row segments, a leaf page at a time (see table_pages).  Seeks by
+    equality (rowid or index, ascending) also set ``lv.probe``: probe() ->
+    fetch(prefix) -> the list of row segments access(prefix) would yield,
+    through cursors kept for one run of the loop (the inner loop of a join
+    then makes no cursor nor generator per outer row).  With ``order`` (an
+    OrderWanted) it may take a path that delivers the rows in that order,
+    as SQLite would, and then sets ``lv.ordered``."""
     if lv.sub is not None:
         return _subquery_access(db, lv)
     access = _table_access(db, comp, scope, i, lv, terms, order)
     if lv.table.root == 1:
         # sqlite_schema of a database with no pages yet: empty, not corrupt.
-        lv.pages = None
+        lv.pages = lv.probe = None
         pager = db.pager
 
         def schema_access(prefix):
@@ -565,7 +597,22 @@ def _table_access(db, comp, scope, i, lv, terms, order):
                 return
             cur = btree.table(root)
             if cur.seek(key):
-                yield read(cur)
+                yield read(cur, key)        # (the rowid is the key found)
+
+        def rowid_probe():
+            cur = btree.table(root)
+
+            def fetch(prefix):
+                key = kf(prefix)
+                # (An integer needs no conversion: a rowid term compares
+                # with NUMERIC affinity or none, see _affinity_ok.)
+                if type(key) is not int:
+                    key = _int_key(key, conv)
+                if key is not None and cur.seek(key):
+                    return [read(cur, key)]
+                return ()
+            return fetch
+        lv.probe = rowid_probe
         return rowid_eq
 
     if kind == "index":
@@ -972,6 +1019,79 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
     def access(prefix):
         for key in (reversed(keys(prefix)) if reverse else keys(prefix)):
             yield from lookup(prefix, key)
+
+    f0, conv0 = eqfs[0] if eqfs else (None, None)
+    collated = any(ki.collations[:n])
+    gaps = n == 1 and not index.desc[0]
+
+    def probe():
+        """-> fetch(prefix): the rows of one equality key, as a list (see
+        choose_access), through one index cursor that stays where the last
+        key left it: ascending keys mostly find theirs on the same leaf.
+
+        With one integer key column, ascending, fetch also remembers that
+        the cursor is on the first entry past the last key p, whose first
+        column is e: a key strictly between them has no entry, answered
+        without a seek (most keys, when the outer table's are denser than
+        the index's; SQLite's seek likewise stops early when the cursor is
+        already there)."""
+        icur = btree.index(iroot, ki)
+        tcur = btree.table(root) if from_key is None else None
+        gap = [None, None, None]        # p, e, icur.position() while it holds
+
+        def fetch(prefix):
+            if n == 1:
+                v = f0(prefix)
+                if v is None:
+                    return ()
+                k0 = conv0(v) if conv0 is not None else v
+                if type(k0) is int and gap[2] is not None and gap[0] < k0 < gap[1] \
+                        and icur.position() == gap[2]:
+                    gap[0] = k0
+                    return ()
+                gap[2] = None
+                key = [k0]
+            else:
+                key = []
+                for f, conv in eqfs:
+                    v = f(prefix)
+                    if v is None:
+                        return ()
+                    key.append(conv(v) if conv is not None else v)
+            if not icur.seek_near(key):
+                if gaps and icur.position() is not None:
+                    remember(key[0], icur.key()[0])
+                return ()
+            out = []
+            # (As in lookup: Python's == is BINARY's equality.)
+            prefix_key = ki.sort_key(key) if collated else None
+            while True:
+                db.countdown -= 1
+                if db.countdown <= 0:
+                    db.tick()
+                k = icur.key()
+                if (k[:n] != key if prefix_key is None
+                        else ki.sort_key(k[:n]) != prefix_key):
+                    if gaps:
+                        remember(key[0], k[0])
+                    return out
+                if from_key is not None:
+                    out.append(from_key(k))
+                elif tcur.seek(k[-1]):
+                    out.append(read(tcur, k[-1]))
+                else:
+                    raise errors.corrupt(
+                        f"index {index.name} points at missing rowid {k[-1]}")
+                if not icur.next():
+                    return out
+
+        def remember(p, e):
+            if type(p) is int and type(e) is int:
+                gap[0], gap[1], gap[2] = p, e, icur.position()
+        return fetch
+    if n and not reverse and lof is None and hif is None and \
+            all(t.op != "IN" for t in eqs):
+        lv.probe = probe
 
     def lookup(prefix, key):
         lo_key = hi_v = None

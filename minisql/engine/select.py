@@ -24,14 +24,18 @@ Where SQLite's answer depends on its algorithms, the compiled plan follows
 them: which of several equal rows a compound or GROUP BY shows (see
 compile_compound and aggexec.py), how a compound's ORDER BY resolves and
 when SQLite rewrites it as a subquery (_compound_order_by,
-_compound_as_subquery).  EXPLAIN QUERY PLAN nodes are built alongside
-(explain.py).
+_compound_as_subquery), what a compound's values become when it is read as
+a FROM item, co-routine or stored, and which outer WHERE terms SQLite also
+copies into its arms (_read_as_from_item, _push_down).  EXPLAIN QUERY PLAN
+nodes are built alongside (explain.py).
 
 SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
     NULL < numbers < text (by collation) < blob, via ordering.py.
 """
 
+import copy
 import threading
+from itertools import compress
 
 from .. import errors
 from ..sql import ast
@@ -55,7 +59,8 @@ class QueryPlan:
     """A compiled query: ``rows()`` yields tuples."""
 
     __slots__ = ("names", "decltypes", "correlated", "_run",
-                 "explain", "affinities", "collations", "fields", "flattenable", "arms")
+                 "explain", "affinities", "collations", "fields", "flattenable", "arms",
+                 "mixed_columns", "from_collations", "union_all_arms", "from_names")
 
     def __init__(self, names, run, decltypes=None, affinities=None, correlated=False,
                  explain=(), collations=None, fields=None):
@@ -79,6 +84,22 @@ class QueryPlan:
         # (operator, plan) arms of a compound.
         self.flattenable = False
         self.arms = None
+        # How the query reads as a FROM item (subquery, view, CTE), where a
+        # compound's columns are its leftmost SELECT's (SQLite 3.40's
+        # sqlite3SelectAddColumnTypeAndCollation): ``mixed_columns``, the
+        # columns whose values need not have the column's affinity (an arm
+        # or VALUES row of another affinity), which the read converts (see
+        # _read_as_from_item); ``from_collations``, the leftmost SELECT's
+        # collations (``collations`` are the compound's own, the leftmost
+        # arm's that has one); ``union_all_arms``, the arms of a UNION ALL
+        # compound without LIMIT, into which SQLite pushes the enclosing
+        # WHERE terms (see _push_down); ``from_names``, the column names
+        # before duplicates are told apart (sqlite3ColumnsFromExprList:
+        # a COLLATE over a column keeps the column's name).
+        self.mixed_columns = ()
+        self.from_names = names
+        self.from_collations = self.collations
+        self.union_all_arms = None
 
     def rows(self):
         return self._run()
@@ -89,7 +110,7 @@ def compile_select(db, sel, env, parent=None, ctes=None):
     expressions in view (None: the parent scope's)."""
     if ctes is None:
         ctes = parent.ctes if parent is not None else None
-    ctes = with_ctes(sel.with_, ctes)
+    ctes = with_ctes(sel.with_, ctes, sel)
     body = sel.body
     if isinstance(body, ast.SelectCore):
         return compile_core(db, body, env, parent, ctes, sel.order_by, sel.limit, sel.offset)
@@ -295,10 +316,11 @@ def _from_items(from_, out, kind="INNER", on=None, using=None, natural=False):
     return out
 
 
-def with_ctes(with_, ctes):
+def with_ctes(with_, ctes, owner=None):
     """The CTEs in view inside a statement with clause ``with_``, given those
     in view outside it: name -> (CTE, the CTEs in view inside its body --
-    the outer ones and the ones before it)."""
+    the outer ones and the ones before it, how many times the statement
+    ``owner`` names it, None if not given: taken as once)."""
     ctes = dict(ctes or {})
     if with_ is not None:
         names = set()
@@ -307,7 +329,8 @@ def with_ctes(with_, ctes):
             if lname in names:
                 raise errors.OperationalError(f"duplicate WITH table name: {cte.name}")
             names.add(lname)
-            ctes[lname] = (cte, dict(ctes))
+            uses = _count_refs(owner, lname) if owner is not None else None
+            ctes[lname] = (cte, dict(ctes), uses)
     return ctes
 
 
@@ -315,23 +338,24 @@ def _lookup_cte(scope_ctes, name):
     return scope_ctes.get(name.lower()) if scope_ctes else None
 
 
-def _refers_to(node, name):
-    """Does the query tree ``node`` name table ``name`` in a FROM clause?"""
+def _count_refs(node, name):
+    """How many times the query tree ``node`` names table ``name`` in a FROM
+    clause."""
     if isinstance(node, ast.TableRef):
-        return node.schema is None and node.name.lower() == name
+        return int(node.schema is None and node.name.lower() == name)
     if isinstance(node, tuple):
-        return any(_refers_to(x, name) for x in node)
+        return sum(_count_refs(x, name) for x in node)
     if isinstance(node, ast.Node):
-        return any(_refers_to(getattr(node, f), name) for f in node.__dataclass_fields__)
-    return False
+        return sum(_count_refs(getattr(node, f), name) for f in node.__dataclass_fields__)
+    return 0
 
 
 def _cte_source(db, env, scope, item, entry):
-    cte, visible = entry
+    cte, visible, _ = entry
     lname = cte.name.lower()
-    if _refers_to(cte.select, lname):
+    if _count_refs(cte.select, lname):
         body = cte.select.body
-        if not isinstance(body, ast.Compound) or _refers_to(body.left, lname):
+        if not isinstance(body, ast.Compound) or _count_refs(body.left, lname):
             raise errors.OperationalError(f"circular reference: {cte.name}")
         raise errors.NotSupportedError(
             f"recursive common table expressions ({cte.name}) are not supported by minisql")
@@ -405,30 +429,35 @@ def check_supported(table):
 
 
 def _make_source(db, env, scope, item, ctes):
-    """-> (Source, rows factory or None, table or None)."""
+    """-> (Source, rows factory or None, table or None).  A subquery's plan
+    reads its rows as the subquery gives them: compile_core adapts them
+    to how SQLite reads them (_read_as_from_item)."""
     global _subquery_counter
     if isinstance(item, ast.TableRef):
         entry = _lookup_cte(ctes, item.name) if item.schema is None else None
         if entry is not None:
             cte = entry[0]
             sub = _cte_source(db, env, scope, item, entry)
-            names = list(cte.columns) if cte.columns else unique_column_names(sub.names)
+            if cte.materialized or entry[2] not in (None, 1):
+                # No WHERE term is pushed into it (SQLite's restriction (7)).
+                sub.union_all_arms = None
+            names = list(cte.columns) if cte.columns else unique_column_names(sub.from_names)
             if len(names) != len(sub.names):
                 raise errors.OperationalError(
                     f"table {cte.name} has {len(sub.names)} values for {len(names)} columns")
             alias = (item.alias or item.name).lower()
             src = Source(alias, [n.lower() for n in names], 0, None,
-                         sub.affinities, _coll_names(sub.collations), sub.decltypes,
+                         sub.affinities, _coll_names(sub.from_collations), sub.decltypes,
                          has_rowid=False)
             src.name = names
             return src, sub, None
         view = find_view(db, item.name, item.schema)
         if view is not None:
             sub = _view_plan(db, env, view)
-            names = list(view.columns) if view.columns else unique_column_names(sub.names)
+            names = list(view.columns) if view.columns else unique_column_names(sub.from_names)
             alias = (item.alias or item.name).lower()
             src = Source(alias, [n.lower() for n in names], 0, None,
-                         sub.affinities, _coll_names(sub.collations), sub.decltypes,
+                         sub.affinities, _coll_names(sub.from_collations), sub.decltypes,
                          has_rowid=False)
             src.name = names
             return src, sub, None
@@ -453,15 +482,66 @@ def _make_source(db, env, scope, item, ctes):
         sub = compile_select(db, item.select, env, scope.parent, ctes)
         _subquery_counter += 1
         alias = (item.alias or f"(subquery-{_subquery_counter})").lower()
-        names = unique_column_names(sub.names)
+        names = unique_column_names(sub.from_names)
         src = Source(alias, [n.lower() for n in names], 0, None,
-                     sub.affinities, _coll_names(sub.collations), sub.decltypes,
+                     sub.affinities, _coll_names(sub.from_collations), sub.decltypes,
                      has_rowid=False)
         src.name = names
         return src, sub, None
     if isinstance(item, ast.TableFunctionRef):
         return _table_function_source(db, env, scope, item)
     raise errors.OperationalError("unsupported FROM item")
+
+
+def _read_as_from_item(sub, materialize):
+    """The plan of a subquery, view or CTE as its FROM item reads it.  Its
+    mixed columns (QueryPlan.mixed_columns) change as SQLite's read changes
+    them: a stored (materialized) one gets its affinity as a table column
+    would; otherwise (a co-routine) only a REAL one changes, its integers
+    becoming REALs (OP_RealAffinity), and the columns stay mixed."""
+    if materialize:
+        convs = [(i, V.affinity_fn(sub.affinities[i])) for i in sub.mixed_columns
+                 if sub.affinities[i] not in (None, "BLOB")]
+    else:
+        convs = [(i, _real_affinity) for i in sub.mixed_columns
+                 if sub.affinities[i] == "REAL"]
+    if not convs:
+        return sub
+    inner = sub._run
+
+    def run():
+        for row in inner():
+            row = list(row)
+            for i, conv in convs:
+                row[i] = conv(row[i])
+            yield row
+    plan = copy.copy(sub)
+    plan._run = run
+    if materialize:
+        plan.mixed_columns = ()
+    return plan
+
+
+def _real_affinity(v):
+    return float(v) if type(v) is int else v
+
+
+def _materializes(levels, k, item, ctes):
+    """Would SQLite 3.40 store the subquery of level ``k`` (FROM item
+    ``item``) in a temporary table?  It runs as a co-routine only as the
+    first item that is sure to be the outer loop: alone, or followed by an
+    outer (after LEFT JOINs that WHERE makes inner are inner) or CROSS
+    join, not on the left of a RIGHT or FULL JOIN, and not a CTE that is
+    MATERIALIZED or, unless NOT MATERIALIZED, used twice."""
+    if isinstance(item, ast.TableRef):
+        entry = _lookup_cte(ctes, item.name) if item.schema is None else None
+        if entry is not None and (entry[0].materialized or (
+                entry[0].materialized is None and entry[2] not in (None, 1))):
+            return True
+    if k != 0 or any(lv.kind in ("RIGHT", "FULL") for lv in levels[1:]):
+        return True
+    return len(levels) > 1 and not (levels[1].kind in ("LEFT", "RIGHT", "FULL") or
+                                    levels[1].cross)
 
 
 class _TableFunction:
@@ -519,7 +599,8 @@ def _temp_schema_source(db, item):
 
 class Level:
     __slots__ = ("src", "kind", "cross", "ordered", "on", "where", "access", "pages", "null_seg",
-                 "table", "sub", "sub_select", "on_exprs", "detail", "where_nodes", "consumed")
+                 "table", "sub", "sub_select", "on_exprs", "detail", "where_nodes", "consumed",
+                 "probe")
 
     def __init__(self, src, kind, table, sub):
         self.src = src
@@ -535,6 +616,7 @@ class Level:
         self.on_exprs = []
         self.access = None
         self.pages = None           # set by the planner for scans and rowid ranges
+        self.probe = None           # and for seeks by equality (planner.choose_access)
         self.null_seg = [None] * src.width
         self.detail = None
         self.sub_select = None      # the Select of a FROM subquery (EXPLAIN names it)
@@ -599,7 +681,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                 raise errors.OperationalError(f"no such window: {n.over}")
 
     # Result columns, with * expanded.
-    exprs, names = [], []
+    exprs, names, from_names = [], [], []
     for rc in core.columns:
         if isinstance(rc.expr, ast.Star):
             if rc.expr.table is None and not scope.sources:
@@ -621,11 +703,13 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                     else:
                         exprs.append(ast.Column(cname, src.alias))
                     names.append(cname)
+                    from_names.append(cname)
             if not hit:
                 raise errors.OperationalError(f"no such table: {rc.expr.table}")
         else:
             exprs.append(rc.expr)
             names.append(rc.alias if rc.alias is not None else _column_name(scope, rc))
+            from_names.append(_from_name(scope, rc, names[-1]))
     alias_map = {rc.alias.lower(): rc.expr for rc in core.columns
                  if rc.alias is not None and not isinstance(rc.expr, ast.Star)}
 
@@ -641,12 +725,20 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         for lv in levels:
             if lv.kind == "LEFT" and _rejects_null_row(scope, where_terms, lv.src):
                 lv.kind = "INNER"
+    for k, lv in enumerate(levels):
+        if isinstance(lv.sub, QueryPlan):
+            lv.sub = _read_as_from_item(lv.sub, _materializes(levels, k, items[k][0], ctes))
     owned = [(t, len(levels) - 1) for t in where_terms] + \
         [(t, j) for j, lv in enumerate(levels) if lv.kind == "INNER" for t in lv.on_exprs]
     inner_terms = [t for t, _ in owned]
     # Past a RIGHT or FULL JOIN the tables before it may be NULL-extended:
     # terms of later joins and of WHERE wait until that level.
     rf = max((j for j, lv in enumerate(levels) if lv.kind in ("RIGHT", "FULL")), default=-1)
+    if rf < 0:
+        for lv in levels:
+            if getattr(lv.sub, "union_all_arms", None) is not None:
+                _push_down(db, env, scope, lv, inner_terms if lv.kind == "INNER"
+                           else lv.on_exprs)
     # The order of an inner join's loops, before anything compiles: the
     # compiled expressions read each table's columns where the loop order
     # puts them in the row.
@@ -853,10 +945,106 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                                                  delivered == "grouped"))
     plan = QueryPlan(names, run, decls, affs, scope.correlated, explain, out_colls, fields)
     plan.flattenable = bool(levels) and not (aggregate or distinct or limit is not None)
+    plan.mixed_columns = _mixed_outputs(scope, levels, exprs)
+    plan.from_names = from_names
+    if len(levels) == 1 and getattr(levels[0].sub, "union_all_arms", None) is not None \
+            and not aggregate and limit is None and _passes_through(scope, levels[0], exprs):
+        # SQLite flattens ``SELECT * FROM (compound)`` into the query around
+        # it, or pushes its WHERE terms into it (DISTINCT), and from there
+        # into the compound's arms.
+        plan.union_all_arms = levels[0].sub.union_all_arms
     return plan
 
 
+def _passes_through(scope, lv, exprs):
+    """Are the result columns those of the level's source, all, in order?"""
+    if len(exprs) != len(lv.src.columns):
+        return False
+    for k, e in enumerate(exprs):
+        if not isinstance(e, ast.Column):
+            return False
+        hit = resolve(scope, e)
+        if hit is None or hit[1] is not lv.src or hit[2] != k:
+            return False
+    return True
+
+
+def _mixed_outputs(scope, levels, exprs):
+    """The result columns that pass on a mixed column of a FROM subquery
+    (QueryPlan.mixed_columns) as it is."""
+    mixed = {id(lv.src): lv.sub.mixed_columns for lv in levels
+             if getattr(lv.sub, "mixed_columns", ())}
+    if not mixed:
+        return ()
+    out = []
+    for k, e in enumerate(exprs):
+        while isinstance(e, ast.Collate):
+            e = e.operand
+        if isinstance(e, ast.Column):
+            hit = resolve(scope, e)
+            if hit is not None and hit[0] is scope and hit[2] in mixed.get(id(hit[1]), ()):
+                out.append(k)
+    return tuple(out)
+
+
 _NULL_REJECTING = frozenset(("=", "<", "<=", ">", ">=", "!=", "<>"))
+
+
+def _push_down(db, env, scope, lv, terms):
+    """SQLite 3.40 copies each WHERE term (or, for the right side of a LEFT
+    JOIN, ON term) that reads only a UNION ALL subquery's columns into every
+    arm of the subquery (pushDownWhereTerms), where the columns have that
+    arm's affinity but keep the leftmost arm's collation.  The term still
+    filters the subquery's rows as well, so a row must pass both: this
+    matters only in an arm whose affinities differ from the leftmost's.
+    The pushed copy filters that arm's rows."""
+    sub, src = lv.sub, lv.src
+    terms = [t for t in terms if _pushable(db, scope, src, t)]
+    if not terms:
+        return
+    colls = _coll_names(sub.from_collations)
+    for arm in sub.union_all_arms:
+        if arm.affinities == sub.affinities:
+            continue            # the pushed copy is the term itself
+        arm_src = Source(src.alias, src.columns, 0, None, arm.affinities, colls,
+                         has_rowid=False)
+        arm_src.name = src.name
+        arm_scope = Scope(scope.parent, db)
+        arm_scope.add_source(arm_src)
+        comp = Compiler(db, env)
+        fs = [comp.compile(t, arm_scope) for t in terms]
+        arm._run = _filtered(arm._run, fs)
+
+
+def _filtered(run, fs):
+    def filtered():
+        for row in run():
+            if _all_true(fs, row):
+                yield row
+    return filtered
+
+
+def _pushable(db, scope, src, term):
+    """Does SQLite push ``term`` into a subquery (sqlite3ExprIsTableConstant):
+    it reads columns of ``src`` alone, holds no subquery and calls only
+    deterministic functions."""
+    for n in walk(term):
+        if isinstance(n, (ast.Subquery, ast.Exists, ast.InSelect, ast.InTable)):
+            return False
+        if isinstance(n, ast.Column):
+            hit = resolve(scope, n)
+            if hit is None or hit[0] is not scope or hit[1] is not src or hit[2] < 0:
+                return False
+        elif isinstance(n, ast.Function):
+            if n.over is not None:
+                return False
+            try:
+                fd = F.lookup(n.name, len(n.args), db.functions)
+            except errors.Error:
+                return False
+            if fd.is_agg or not fd.deterministic:
+                return False
+    return True
 
 
 def _rejects_null_row(scope, where_terms, src):
@@ -865,8 +1053,13 @@ def _rejects_null_row(scope, where_terms, src):
     an inner join (the same rows), and so may the planner: its table may
     move in the join order."""
     for t in where_terms:
+        sides = ()
         if isinstance(t, ast.Binary) and t.op in _NULL_REJECTING:
-            for side in (t.left, t.right):
+            sides = (t.left, t.right)
+        elif isinstance(t, ast.Between):
+            sides = (t.operand,)     # (so does sqlite3ExprImpliesNonNullRow)
+        if sides:
+            for side in sides:
                 if isinstance(side, ast.Column):
                     try:
                         hit = resolve(scope, side)
@@ -1042,6 +1235,18 @@ def _column_name(scope, rc):
     return rc.text
 
 
+def _from_name(scope, rc, name):
+    """The name of result column ``rc`` (shown as ``name``) where its query
+    is a FROM item: a COLLATE over a column leaves the column's name."""
+    e = rc.expr
+    if rc.alias is not None or not isinstance(e, ast.Collate):
+        return name
+    while isinstance(e, ast.Collate):
+        e = e.operand
+    return _column_name(scope, ast.ResultColumn(e, text=name)) \
+        if isinstance(e, ast.Column) else name
+
+
 def _decltype(scope, e):
     if isinstance(e, ast.Column):
         try:
@@ -1200,6 +1405,10 @@ def _joined(levels, i, prefix):
             yield from _joined(levels, i + 1, row)
 
 
+# Operators whose compiled form yields only 1, 0 or NULL (expr.comparison).
+_TRUTH_VALUED = frozenset(("=", "!=", "<", "<=", ">", ">=", "IS", "IS NOT"))
+
+
 def _page_loop(db, scope, levels, terms=None):
     """The loop's rows as lists, the first table's rows a leaf page at a
     time (see planner.table_pages), or None when the loop is not of that
@@ -1217,6 +1426,8 @@ def _page_loop(db, scope, levels, terms=None):
     lv = levels[0]
     pages, where = lv.pages, lv.where
     is_true = V.is_true
+    if len(levels) == 2 and levels[1].probe is not None:
+        return _probe_join(lv, levels[1])
     if len(levels) > 1:
         def joined():
             for batch in pages(None):
@@ -1230,6 +1441,14 @@ def _page_loop(db, scope, levels, terms=None):
         return lambda: pages(None)
     if len(where) == 1:
         w0 = where[0]
+        node = lv.where_nodes[0] if len(lv.where_nodes) == 1 else None
+        if isinstance(node, ast.Binary) and node.op in _TRUTH_VALUED:
+            # A comparison yields 1, 0 or NULL, whose Python truth is
+            # SQLite's: the page's rows are kept in C.
+            def compared1():
+                for batch in pages(None):
+                    yield list(compress(batch, map(w0, batch)))
+            return compared1
 
         def filtered1():
             for batch in pages(None):
@@ -1240,6 +1459,39 @@ def _page_loop(db, scope, levels, terms=None):
         for batch in pages(None):
             yield [row for row in batch if _all_true(where, row)]
     return filtered
+
+
+def _probe_join(outer, inner):
+    """_page_loop's two-level join whose inner level seeks by equality:
+    each outer row fetches its matches (Level.probe) in a plain loop, the
+    rows _joined would make, in its order."""
+    pages, where = outer.pages, outer.where
+    on, inner_where, left = inner.on, inner.where, inner.kind == "LEFT"
+    null_seg = inner.null_seg
+    all_true = _all_true
+
+    def joined():
+        fetch = inner.probe()
+        for batch in pages(None):
+            out = []
+            add = out.append
+            for row in batch:
+                if where and not all_true(where, row):
+                    continue
+                matched = False
+                for seg in fetch(row):
+                    r = row + seg
+                    if on and not all_true(on, r):
+                        continue
+                    matched = True
+                    if not inner_where or all_true(inner_where, r):
+                        add(r)
+                if left and not matched:
+                    r = row + null_seg
+                    if not inner_where or all_true(inner_where, r):
+                        add(r)
+            yield out
+    return joined
 
 
 def _staged_loop(levels, all_true):
@@ -1329,8 +1581,11 @@ def compile_values(db, body, env, parent, ctes):
     n = len(body.rows)
     explain = ["SCAN CONSTANT ROW" if n == 1 else f"SCAN {n} CONSTANT ROWS"] + \
         subquery_explain(comp)
-    return QueryPlan(names, run, affinities=affs, correlated=scope.correlated, fields=fields,
+    plan = QueryPlan(names, run, affinities=affs, correlated=scope.correlated, fields=fields,
                      explain=explain)
+    plan.mixed_columns = tuple(i for i, a in enumerate(affs) if any(
+        affinity(scope, r[i]) != a for r in body.rows[1:]))
+    return plan
 
 
 def _arm(db, node, env, parent, ctes, merge=False):
@@ -1393,6 +1648,17 @@ def compile_compound(db, body, env, parent, ctes, merge=False):
             yield from ordered(r for k, r in lrows.items() if k not in rk)
     plan = QueryPlan(left.names, run, left.decltypes, left.affinities,
                      left.correlated or right.correlated, (), colls, right.fields)
+    # The compound's columns take the leftmost SELECT's affinity (SQLite
+    # 3.40's sqlite3SelectAddColumnTypeAndCollation): see mixed_columns.
+    plan.mixed_columns = tuple(
+        i for i, a in enumerate(left.affinities)
+        if right.affinities[i] != a or i in left.mixed_columns or i in right.mixed_columns)
+    plan.from_collations = left.from_collations
+    plan.from_names = left.from_names
+    if op == "UNION ALL":
+        arms = left.union_all_arms if isinstance(body.left, ast.Compound) else [left]
+        if arms is not None:
+            plan.union_all_arms = arms + [right]
     if merge:
         def side(arm):
             return arm.explain if arm.arms is not None else \
@@ -1458,6 +1724,13 @@ def finish_output(db, plan, env, parent, order_by, limit, offset, resolved=None)
     # (A compound with an ORDER BY merges sorted arms: no sort of its own.)
     explain = plan.explain + (["USE TEMP B-TREE FOR ORDER BY"]
                               if terms and plan.arms is None else [])
-    return QueryPlan(plan.names, run, plan.decltypes, plan.affinities, plan.correlated,
-                     explain, plan.collations)
+    out = QueryPlan(plan.names, run, plan.decltypes, plan.affinities, plan.correlated,
+                    explain, plan.collations)
+    out.mixed_columns = plan.mixed_columns
+    out.from_collations = plan.from_collations
+    out.from_names = plan.from_names
+    if limit is None:
+        # (SQLite pushes no WHERE term into a query with a LIMIT.)
+        out.union_all_arms = plan.union_all_arms
+    return out
 

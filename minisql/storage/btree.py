@@ -58,14 +58,17 @@ edits the parent:
 
 import weakref
 from bisect import bisect_left, bisect_right
+from itertools import repeat as _repeat
+from operator import add as _add, itemgetter as _bytes_at
 
 from .. import errors
 from . import format as fmt
 from . import freelist, overflow
 from .btreepage import (INTERIOR_INDEX, INTERIOR_TABLE, LEAF_INDEX, LEAF_TABLE,
                         Geometry, MemPage, local_size)
-from .record import (DEFAULT_KEYINFO, decode_record, decode_record_prefix,
-                     encode_record, first_column, get_varint, put_varint)
+from .record import (_FIXED_SIZE, _TEXT, DEFAULT_KEYINFO, decode_one, decode_record,
+                     decode_record_prefix, encode_record, first_column, get_varint,
+                     put_varint)
 
 MAX_DEPTH = 20          # SQLite's BTCURSOR_MAX_DEPTH: deeper means a cycle
 
@@ -276,7 +279,14 @@ class BTree:
         while k < m:
             cur._descend(rowids[k])
             page, v = cur._page, cur._v
-            keys = v.table_keys()
+            # A leaf that is one run (see _leaf_run) needs no cell parsed:
+            # its rowids are a range and each cell ends where its payload does.
+            run = _leaf_run(v, v.cells) if v.ncell > 1 else None
+            if run is not None and run[1] + min(run[3]) < 4:
+                run = None                  # (a padded cell: sized by parsing)
+            keys = v.keys
+            if keys is None:
+                keys = list(range(run[0], run[0] + v.ncell)) if run else v.table_keys()
             hi = bisect_right(rowids, keys[-1], k) if keys else k
             if hi == k:                 # rowids[k] is not in the table
                 k += 1
@@ -290,7 +300,12 @@ class BTree:
             if not doomed:
                 continue
             pager.write(page)
-            cells = v.all_cells()
+            if run is not None:
+                data = bytes(v.data)        # (slices of bytes: one copy each)
+                _, h, offs, sizes = run
+                cells = [data[o:o + h + p] for o, p in zip(offs, sizes)]
+            else:
+                cells = v.all_cells()
             kept_cells = []
             kept_keys = []
             prev = 0
@@ -375,7 +390,7 @@ class BTree:
     def _record(self, v, i):
         p, start, local, ovfl = v.payload_info(i)
         if not ovfl:
-            return decode_record(v.data, start, start + p)
+            return decode_one(v.data, start, start + p)
         return decode_record(overflow.read_payload(
             self.pager, v.data, start, p, local, ovfl, self._usable))
 
@@ -813,6 +828,56 @@ def _partition_dividers(sizes, cap):
     return [(a, b) for a, b, _ in groups], divs
 
 
+def _leaf_run(v, cells, stop=None, bodies=True):
+    """-> (first rowid, h, offsets, payload sizes) of these table-leaf cells,
+    up to rowid ``stop`` if given, when they are the common run that needs
+    no cell parsed: every payload under 128 bytes (a one-byte size, all of
+    it on the page) and the rowids consecutive.  Rowids ascend within a
+    leaf, so first..last spanning len(cells) - 1 means each is its
+    predecessor + 1, and (varints being shortest) all have the length of
+    the first and last: each payload starts h bytes into its cell, and the
+    cell ends with it.  None otherwise (and for fewer than two cells).
+    Without ``bodies`` (the caller reads no payload) only the rowids are
+    checked: -> (first rowid, None, offsets, None)."""
+    data, hdr = v.data, v.hdr
+    try:
+        r0, k = _cell_rowid(data, cells[0])
+        if r0 >= 1 << 63:
+            return None             # negative rowids: the general loop
+        if stop is not None and r0 + len(cells) - 1 > stop:
+            # If it is a run, its rows up to stop are these.
+            m = stop - r0 + 1
+            if m < 2:
+                return None
+            cells = cells[:m]
+        r1, k1 = _cell_rowid(data, cells[-1])
+        if r1 - r0 != len(cells) - 1:
+            return None
+        if not bodies:
+            return r0, None, cells, None
+        if k != k1 or k < 0:
+            return None
+        cells = list(cells)         # (ints once, not per pass over an array)
+        sizes = _bytes_at(*cells)(data)
+    except IndexError:
+        return None                 # the general loop reports it
+    # Every cell within the content area (the page's cell offsets may not
+    # have been checked yet).
+    if max(sizes) >= 0x80 or max(map(_add, cells, sizes)) + k + 1 > v.usable or \
+            min(cells) < ((data[hdr + 5] << 8 | data[hdr + 6]) or 65536):
+        return None
+    return r0, k + 1, cells, sizes
+
+
+def _cell_rowid(data, off):
+    """(rowid as stored, unsigned; the length of its varint, or -1 when the
+    payload size takes more than one byte) of the table-leaf cell at off."""
+    if data[off] < 0x80:
+        return get_varint(data, off + 1)
+    q = get_varint(data, off)[1]
+    return get_varint(data, off + q)[0], -1
+
+
 class _Cursor:
     __slots__ = ("bt", "root", "tree", "_pages", "_idxs", "_page", "_v", "_i",
                  "_state", "_saved", "_walked", "__weakref__")
@@ -820,8 +885,9 @@ class _Cursor:
     def __init__(self, bt, root):
         self.bt = bt
         self.root = root
-        self.tree = bt._tree(root)
-        self.tree.add(self)
+        tree = self.tree = bt._trees.get(root) or bt._tree(root)
+        # (tree.add, inline: a cursor is made per lookup)
+        tree.cursors[weakref.ref(self, tree._gone)] = None
         self._pages = []
         self._idxs = []
         self._page = None
@@ -843,7 +909,7 @@ class _Cursor:
         v = self._v
         p, start, local, ovfl = v.payload_info(self._i)
         if not ovfl:
-            return decode_record_prefix(v.data, n, start, start + p)
+            return decode_one(v.data, start, start + p, n)
         return decode_record_prefix(self.bt._payload(v, self._i), n)
 
     def _invalidate(self):
@@ -1176,14 +1242,27 @@ class TableCursor(_Cursor):
                 # The cells' records are decoded together (decode_records);
                 # those that spill to overflow pages, one by one.
                 cells, max_local, usable = v.cells, v.max_local, v.usable
-                spans = []
                 spilled = []
-                rids = []
-                add_span, add_rid = spans.append, rids.append
                 last_rowid = (1 << 63) if stop is None else stop
                 end = ncell
+                run = _leaf_run(v, cells[i:ncell], stop, n != 0) if ncell - i > 1 else None
+                if run is not None:
+                    r0, h, offs, sizes = run
+                    end = i + len(offs)
+                    rids = list(range(r0, r0 + len(offs)))
+                    if n == 0:
+                        spans = []
+                    else:
+                        starts = list(map(_add, offs, _repeat(h)))
+                        spans = list(zip(starts, map(_add, starts, sizes)))
+                    todo = ()
+                else:
+                    spans = []
+                    rids = []
+                    todo = cells[i:ncell]
+                add_span, add_rid = spans.append, rids.append
                 try:
-                    for j, off in enumerate(cells[i:ncell], i):
+                    for j, off in enumerate(todo, i):
                         p = data[off]
                         if p < 0x80:
                             off += 1
@@ -1214,12 +1293,19 @@ class TableCursor(_Cursor):
                             spilled.append(j)
                 except IndexError:
                     raise errors.corrupt(f"page {v.pgno}: cell extends off the page") from None
-                recs = decode_records(data, spans, n)
-                for j in spilled:
-                    vals = bt._record(v, j)
-                    if n is not None:
-                        del vals[n:]
-                    recs.insert(j - i, vals)
+                if n == 0:
+                    # No column wanted (a WHERE on the rowid alone): the
+                    # records stay unread.
+                    recs = [[] for _ in rids]
+                else:
+                    # (A bytes copy: its slices are the header keys
+                    # decode_records looks up, without a second copy each.)
+                    recs = decode_records(bytes(data), spans, n)
+                    for j in spilled:
+                        vals = bt._record(v, j)
+                        if n is not None:
+                            del vals[n:]
+                        recs.insert(j - i, vals)
                 if recs:
                     self._i = end - 1
                     yield rids, recs
@@ -1352,7 +1438,7 @@ class IndexCursor(_Cursor):
     __slots__ = ("kinfo",)
 
     def __init__(self, bt, root, kinfo):
-        super().__init__(bt, root)
+        _Cursor.__init__(self, bt, root)
         self.kinfo = kinfo
 
     def _check_root(self, v):
@@ -1394,10 +1480,9 @@ class IndexCursor(_Cursor):
                 if probe is None:
                     def ge(i):
                         return not record_key(v, i, kinfo, ncols) < sk
-                else:
+                elif ncols != 1:
                     pc, px, after = probe
                     desc = bool(kinfo.desc) and kinfo.desc[0]
-                    only = ncols == 1
                     data, cells, max_local = v.data, v.cells, v.max_local
                     skip = 0 if v.leaf else 4
 
@@ -1416,9 +1501,14 @@ class IndexCursor(_Cursor):
                                 return (c > pc) != desc
                             if x != px:
                                 return (x > px) != desc
-                            if only:
-                                return not after
                         return not record_key(v, i, kinfo, ncols) < sk
+                else:
+                    try:
+                        return bisect_left(v.cells, True, key=self._first_column_ge(
+                            v, sk, probe))
+                    except IndexError:
+                        raise errors.corrupt(
+                            f"page {v.pgno}: cell extends off the page") from None
                 try:
                     return bisect_left(range(v.ncell), True, key=ge)
                 except IndexError:
@@ -1426,6 +1516,80 @@ class IndexCursor(_Cursor):
                         f"page {v.pgno}: cell extends off the page") from None
             keys = self.bt._index_keys(v, self.kinfo)
         return bisect_left(keys, sk)
+
+    def _first_column_ge(self, v, sk, probe):
+        """-> ge(cell offset): does the entry there sort at or after sk, a
+        one-column key?  Its first column decides (KeyInfo.probe: class,
+        then value; equal, it extends the key: after it unless ``after``).
+        Integer and text probes first try an inline read of the usual cell
+        (one-byte sizes, an integer of 1..6 bytes or a short text) with no
+        (class, value) pair made; a record read elsewhere (overflowing,
+        malformed) takes its sort key.  Closure variables are bound as
+        defaults: this is the inner loop of a cold page's search."""
+        pc, px, after = probe
+        kinfo = self.kinfo
+        desc = bool(kinfo.desc) and kinfo.desc[0]
+        data, cells, max_local = v.data, v.cells, v.max_local
+        skip = 0 if v.leaf else 4
+        record_key = self.bt._record_key
+
+        def general(off):
+            q = off + skip
+            p = data[q]
+            if p < 0x80:
+                q += 1
+            else:
+                p, k = get_varint(data, q)
+                q += k
+            fc = first_column(data, q, q + p) if p <= max_local else None
+            if fc is None:
+                return not record_key(v, cells.index(off), kinfo, 1) < sk
+            c, x = fc
+            if c != pc:
+                return (c > pc) != desc
+            if x != px:
+                return (x > px) != desc
+            return not after
+
+        small = min(0x80, max_local + 1)      # a one-byte size, all on the page
+        if desc or not (type(px) is int or pc == _TEXT):
+            return general
+        if type(px) is int:
+            def ge(off, data=data, skip=skip, small=small, px=px, after=after,
+                   sizes=_FIXED_SIZE, frombytes=int.from_bytes, general=general):
+                q = off + skip
+                p = data[q]
+                if p < small:
+                    h = data[q + 1]
+                    t = data[q + 2]
+                    if 0 < t < 7 and 2 <= h < p:
+                        pos = q + 1 + h
+                        end = pos + sizes[t]
+                        if end <= q + 1 + p:
+                            x = frombytes(data[pos:end], "big", signed=True)
+                            if x != px:
+                                return x > px
+                            return not after
+                return general(off)
+            return ge
+
+        def ge(off, data=data, skip=skip, small=small, px=px, after=after,
+               general=general):
+            q = off + skip
+            p = data[q]
+            if p < small:
+                h = data[q + 1]
+                t = data[q + 2]
+                if t & 1 and 13 <= t < 0x80 and 2 <= h <= p:
+                    pos = q + 1 + h
+                    end = pos + ((t - 13) >> 1)
+                    if end <= q + 1 + p:
+                        x = data[pos:end]
+                        if x != px:
+                            return x > px
+                        return not after
+            return general(off)
+        return ge
 
     def _key_here(self):
         return self._key_at(self._v, self._i)
@@ -1604,6 +1768,33 @@ class IndexCursor(_Cursor):
         if not self._settle_ge(i):
             return False
         return self._key_at(self._v, self._i)[:len(sk)] == sk
+
+    def seek_near(self, key):
+        """seek(key), first trying the leaf the cursor is on: when its
+        cached keys bracket key (first < key <= last), the first entry >=
+        key is on this leaf and no descent is needed.  The inner loop of a
+        join probing an index with ascending keys mostly stays on a leaf
+        (SQLite skips the descent likewise when the next key is near)."""
+        v = self._v
+        if not self._state and v is not None and v.leaf and self._page.extra is v:
+            kinfo = self.kinfo
+            keys = v.keys if v.kinfo is kinfo else self._cached_keys(v)
+            if keys is not None:
+                sk = kinfo.sort_key(key)
+                if keys[0] < sk <= keys[-1]:
+                    i = self._i = bisect_left(keys, sk)
+                    return keys[i][:len(sk)] == sk
+        return self.seek(key)
+
+    def position(self):
+        """A token equal to a later one only while the cursor stays on the
+        same entry of an unchanged tree (any change saves the cursor, see
+        invariant 1), None when it is not on an entry: what a caller learnt
+        of the entry there still holds while the tokens match."""
+        v = self._v
+        if self._state or v is None or self._page.extra is not v:
+            return None
+        return v, self._i
 
     # -- reading -----------------------------------------------------------
 

@@ -44,16 +44,25 @@ Invariants kept by every edit here:
   3. Freed bytes are zeroed (as this build of SQLite, SECURE_DELETE, does).
   4. The fragment count stays <= 60 (a freeblock is not split into a cell
      and a fragment once it passes 57; the gap or a defragment is used).
-  5. ``cells`` and ``children`` mirror the pointer array; ``keys`` does too
+  5. ``cells`` and ``children`` mirror the pointer array (a leaf read from
+     disk holds its pointers as one ``array('H')``: no int object per cell
+     to make on a cache miss nor to free on eviction); ``keys`` does too
      when it is not None.  Keys are cached lazily: table interior pages
      parse theirs on load (every seek bisects them); table leaves and index
      pages start without, answer their first searches by parsing only the
      probed cells (``probes`` counts them), and build the cache once a page
      proves hot.  An index page's keys are the sort keys of one KeyInfo
      (``kinfo``); kinfo is None whenever keys is None.
+  6. ``checked``: every cell offset was verified to lie in the content area
+     (content start .. U - 4).  Interior pages are checked on load; a leaf
+     read for a point lookup is not (as SQLite's btreeInitPage skips it
+     unless cell_size_check is on): its readers bound what they read, and
+     ``check_cells`` runs before any edit or whole-page pass.
 """
 
 import struct
+import sys
+from array import array
 from bisect import bisect_left
 from functools import partial
 from itertools import accumulate
@@ -64,6 +73,7 @@ from .record import get_varint
 U16 = struct.Struct(">H")
 U32 = struct.Struct(">I")
 _u16 = U16.unpack_from
+_u16x2 = struct.Struct(">HH").unpack_from      # cell count, content start
 _u32 = U32.unpack_from
 _pack16 = U16.pack_into
 _pack32 = U32.pack_into
@@ -77,11 +87,13 @@ _SIGN64 = 0x8000000000000000
 _TWO64 = 0x10000000000000000
 
 _PTR_STRUCTS = {}
+_SWAP = sys.byteorder == "little"     # array('H') is native-endian
 
 # Searches of a table leaf answered by parsing only the probed cells before
-# its rowid cache is built: one lookup in a cold page costs ~log2(n) parses,
-# not n; a page that keeps being searched gets the cache.
-LAZY_PROBES = 4
+# its rowid cache is built: one lookup in a cold page costs three parses
+# (dense rowids, see search_rowid) to ~log2(n), not n; a page that keeps
+# being searched gets the cache (n parses: worth it after a dozen or so).
+LAZY_PROBES = 16
 
 
 def _ptr_struct(n):
@@ -129,7 +141,7 @@ class MemPage:
     __slots__ = ("pgno", "data", "hdr", "type", "leaf", "intkey", "cell0",
                  "ncell", "cells", "keys", "kinfo", "children", "right",
                  "nfree", "usable", "max_local", "min_local", "probes",
-                 "ovfl_at", "ovfl_cells", "ovfl_keys")
+                 "ovfl_at", "ovfl_cells", "ovfl_keys", "checked")
 
     # -- decoding ----------------------------------------------------------
 
@@ -148,22 +160,40 @@ class MemPage:
         self.kinfo = None
         try:
             t = data[hdr]
-            self._set_type(t, geo)
-            n = self.ncell = _u16(data, hdr + 3)[0]
-            top = _u16(data, hdr + 5)[0] or 65536
-            end = self.cell0 + 2 * n
+            if t == LEAF_TABLE or t == LEAF_INDEX:
+                # (_set_type's leaf cases inline: a leaf is what a cache
+                # miss mostly loads.)
+                self.type = t
+                self.leaf = True
+                if t == LEAF_TABLE:
+                    self.intkey = True
+                    self.max_local = geo.max_leaf
+                else:
+                    self.intkey = False
+                    self.max_local = geo.max_local
+                self.min_local = geo.min_local
+                cell0 = self.cell0 = hdr + 8
+            else:
+                self._set_type(t, geo)
+                cell0 = self.cell0
+            n, top = _u16x2(data, hdr + 3)
+            top = top or 65536
+            self.ncell = n
+            end = cell0 + 2 * n
             if end > top or top > usable or n > geo.mx_cell:
                 raise _corrupt(pgno, "cell pointer array overlaps content")
-            if n:
+            if self.leaf:
+                cells = self.cells = array("H", data[cell0:end])
+                if _SWAP:
+                    cells.byteswap()
+                self.checked = False
+            elif n:
                 cells = self.cells = list(_ptr_struct(n).unpack_from(data, self.cell0))
-                # sorted() beats min() + max() several times over (its
-                # integer compares are specialised; offsets written by
-                # rebuilds are one descending run).
-                srt = sorted(cells)
-                if srt[0] < top or srt[-1] > usable - 4:
-                    raise _corrupt(pgno, "cell offset out of range")
+                self.checked = False
+                self.check_cells()
             else:
                 cells = self.cells = []
+                self.checked = True
             # Leaf keys are parsed lazily (see search_rowid): a page read for
             # one lookup should not pay for parsing all of its cells.
             if t == INTERIOR_TABLE:
@@ -194,6 +224,21 @@ class MemPage:
         self.reset(t, geo)
         return self
 
+    def check_cells(self):
+        """Verify that every cell offset lies in the content area (once)."""
+        if self.checked:
+            return
+        cells = self.cells
+        if cells:
+            # sorted() beats min() + max() several times over (its integer
+            # compares are specialised; offsets written by rebuilds are one
+            # descending run).
+            srt = sorted(cells)
+            top = _u16(self.data, self.hdr + 5)[0] or 65536
+            if srt[0] < top or srt[-1] > self.usable - 4:
+                raise _corrupt(self.pgno, "cell offset out of range")
+        self.checked = True
+
     def _set_type(self, t, geo):
         if t == LEAF_TABLE:
             self.leaf, self.intkey = True, True
@@ -216,6 +261,8 @@ class MemPage:
     def compute_free(self):
         """Walk the freeblock chain (SQLite's btreeComputeFreeSpace): sets
         and returns nfree, raising corrupt on a malformed chain."""
+        if not self.checked:
+            self.check_cells()
         data, hdr, usable = self.data, self.hdr, self.usable
         top = _u16(data, hdr + 5)[0] or 65536
         nfree = data[hdr + 7] + top
@@ -276,6 +323,8 @@ class MemPage:
         return n if n > 4 else 4
 
     def cell_bytes(self, i):
+        if not self.checked:
+            self.check_cells()
         off = self.cells[i]
         end = off + self.cell_size(off)
         if end > self.usable:
@@ -287,6 +336,8 @@ class MemPage:
         nothing but cells (no freeblocks, no fragments: the usual case) the
         sizes are the distances between sorted offsets; otherwise each cell
         is parsed."""
+        if not self.checked:
+            self.check_cells()
         cells = self.cells
         if not cells:
             return []
@@ -305,6 +356,8 @@ class MemPage:
         """(P, start, L, first overflow page or 0) of cell i's payload."""
         data = self.data
         off = self.cells[i]
+        if off < self.cell0 + 2 * self.ncell:
+            raise _corrupt(self.pgno, "cell offset out of range")
         try:
             j = off if self.leaf else off + 4
             p = data[j]
@@ -353,14 +406,36 @@ class MemPage:
 
     def search_rowid(self, rowid):
         """bisect_left of rowid among a table leaf's cells.  The first few
-        searches of a page parse only the cells they probe (bisect in C, one
-        _leaf_rowid call per probe); a page searched again gets its whole
-        rowid cache."""
+        searches of a page parse only the cells they probe; a page searched
+        again gets its whole rowid cache.  A lazy search first guesses the
+        position from the first and last rowids (interpolation: rowids are
+        usually dense, so the guess is usually the answer, three cells
+        parsed instead of log2(n)), then bisects (in C, one _leaf_rowid
+        call per probe) on the side of the guess where the answer lies."""
         self.probes += 1
         if self.probes > LAZY_PROBES:
             return bisect_left(self.table_keys(), rowid)
+        cells, data = self.cells, self.data
+        n = len(cells)
         try:
-            return bisect_left(self.cells, rowid, key=partial(_leaf_rowid, self.data))
+            if n < 3:
+                return bisect_left(cells, rowid, key=partial(_leaf_rowid, data))
+            first = _leaf_rowid(data, cells[0])
+            if rowid <= first:
+                return 0
+            last = _leaf_rowid(data, cells[n - 1])
+            if rowid >= last:
+                return n - 1 if rowid == last else n
+            # first < rowid < last: the answer is in 1 .. n - 1.
+            g = (rowid - first) * (n - 1) // (last - first)
+            r = _leaf_rowid(data, cells[g])
+            if r == rowid:
+                return g
+            if r < rowid:
+                lo, hi = g + 1, n - 1
+            else:
+                lo, hi = 1, g
+            return bisect_left(cells, rowid, lo, hi, key=partial(_leaf_rowid, data))
         except IndexError:
             raise _corrupt(self.pgno, "cell extends off the page") from None
 
@@ -409,6 +484,8 @@ class MemPage:
 
     def overwrite_cell(self, i, cell):
         """Replace cell i by a cell of exactly the same size, in place."""
+        if not self.checked:
+            self.check_cells()
         off = self.cells[i]
         self.data[off:off + len(cell)] = cell
 
@@ -467,6 +544,7 @@ class MemPage:
         self.keys = [] if self.intkey else None
         self.kinfo = None
         self.probes = 0
+        self.checked = True
         self.children = None if self.leaf else []
         self.right = 0
         self.nfree = usable - self.cell0
@@ -497,6 +575,7 @@ class MemPage:
         data[hdr + 7] = 0
         self.ncell = n
         self.cells = offs
+        self.checked = True
         self.keys = keys
         if not self.leaf:
             self.children = [_u32(c, 0)[0] for c in cells]

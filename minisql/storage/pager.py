@@ -571,9 +571,11 @@ class Pager:
         once it is known (begin_read)."""
         stale = self.wal.changed_pages() if self._wal_page_count is not None else None
         cache = self.cache
-        if stale is None or len(stale) * 2 >= len(cache):
+        if stale is None:
             cache.clear()
             return
+        if len(stale) > len(cache):
+            stale = [pgno for pgno in cache if pgno in stale]
         for pgno in stale:
             page = cache.pop(pgno, None)
             if page is not None:
@@ -959,9 +961,8 @@ class Pager:
 
     def get(self, pgno):
         self._snapshot_used = True
-        try:
-            page = self.cache[pgno]
-        except KeyError:
+        page = self.cache.get(pgno)     # (not try/except: a miss is common)
+        if page is None:
             return self._fetch(pgno)
         page.ref = True
         return page

@@ -783,6 +783,37 @@ def _compile_decoder(header, n):
     return scope["decode"]
 
 
+def _sighted(decoders, n, header):
+    """Count a sighting of ``header`` (of records decoded n columns wide);
+    often seen, it gets its decoder (None: the loop, for good)."""
+    key = (n, header)
+    seen = _sightings.get(key, 0) + 1
+    if seen >= _HEADER_USES and len(decoders) < _MAX_DECODERS:
+        _sightings.pop(key, None)
+        decoders[header] = _compile_decoder(header, n)
+    else:
+        if len(_sightings) > 4 * _MAX_DECODERS:
+            _sightings.clear()
+        _sightings[key] = seen
+
+
+def decode_one(buf, start, end, n=None):
+    """decode_record (n None) or decode_record_prefix(n) of the record in
+    buf[start:end], through its header's compiled decoder once the header
+    has been seen often (what a cursor reads per row of a point lookup)."""
+    h = buf[start]
+    if 0 < h < 0x80 and start + h <= end:
+        header = bytes(buf[start:start + h])
+        decoders = _decoders.get(n) or _decoders.setdefault(n, {})
+        dec = decoders.get(header)
+        if dec is not None:
+            return dec(buf, start + h, end)
+        if header not in decoders:
+            _sighted(decoders, n, header)
+    return decode_record(buf, start, end) if n is None \
+        else decode_record_prefix(buf, n, start, end)
+
+
 def decode_records(buf, spans, n=None):
     """The records at ``spans`` [(start, end), ...] of ``buf``, decoded as
     decode_record (n None) or decode_record_prefix(n) decodes each, with
@@ -802,15 +833,7 @@ def decode_records(buf, spans, n=None):
                 append(dec(buf, start + h, end))
                 continue
             if dec is None and 0 < h < 0x80 and start + h <= end and header not in decoders:
-                key = (n, header)
-                seen = _sightings.get(key, 0) + 1
-                if seen >= _HEADER_USES and len(decoders) < _MAX_DECODERS:
-                    _sightings.pop(key, None)
-                    decoders[header] = _compile_decoder(header, n)
-                else:
-                    if len(_sightings) > 4 * _MAX_DECODERS:
-                        _sightings.clear()
-                    _sightings[key] = seen
+                _sighted(decoders, n, header)
             append(decode_record(buf, start, end) if n is None
                    else decode_record_prefix(buf, n, start, end))
     except (IndexError, struct.error):

@@ -32,7 +32,7 @@ as a single sequence z[n] = z[n-1] + z[n-2] + w[n], it is linear, so
 routine below evaluates those sums with a few dozen wide-integer operations
 instead of one Python step per word (see ``_PageChecksum``).  Linearity
 also lets a writer update a page's sum from the last image of that page it
-wrote (kept for a few recently written pages, ``Wal._sums``): only the
+wrote (kept for a few recently committed pages, ``Wal._sums``): only the
 32-byte spans that differ are reweighted, which is what a page committed
 again with a row changed needs.  A page spilled, evicted, read back from
 its frame and changed again is long gone from ``_sums``: for it the pager
@@ -65,8 +65,9 @@ Invariants:
      published.  The published mxFrame is always a commit frame, so
      neither readers nor checkpoints (which copy at most mxFrame) ever use
      a frame of an uncommitted transaction.  Wal-index entries past
-     mxFrame may exist (a spilling writer's, or a dead writer's); readers
-     ignore them and the next writer clears them.
+     mxFrame may exist (a spilling writer's, a committing writer's before
+     its sync, or a dead writer's); readers ignore them and the next
+     writer clears them.
   2. A checkpoint never copies a frame beyond any reader's mark
      (mxSafeFrame), and sets nBackfill only after the copies are written
      (and synced, unless synchronous=OFF).
@@ -134,7 +135,7 @@ class _PageChecksum:
     which is done for all c lanes at once on one Python int holding c lanes
     of 72 bits (products never exceed 66 bits, so lanes do not interact);
     lanes are masked back to 32 bits each row.  Finally lane r is weighted
-    by x^(c-r): four dot products of length c.
+    by x^(c-r): two dot products of length c (packed weights, as below).
 
     ``update`` gets E of a page from E of an earlier image of it: for each
     SPAN-byte span that differs (found by comparing 256-byte chunks, then
@@ -160,11 +161,11 @@ class _PageChecksum:
         self.two32 = int.from_bytes((b"\0" * 4 + b"\x01" + b"\0" * (lb - 5)) * c, "little")
         f = _fib_mod32(max(n, 2 * c) + 2)
         self.lucas = (f[c + 1] + f[c - 1]) & _M32
-        # x^(2c-r) weights lane a-values, x^(c-r) lane b-values.
-        self.a1 = f[c + 1:2 * c + 1][::-1]       # F(2c - r)
-        self.a0 = f[c:2 * c][::-1]               # F(2c - r - 1)
-        self.b1 = f[1:c + 1][::-1]               # F(c - r)
-        self.b0 = f[0:c][::-1]                   # F(c - r - 1)
+        # x^(2c-r) weights lane a-values, x^(c-r) lane b-values; both
+        # coefficients of x^k (F(k) x + F(k-1)) packed into one int, as for
+        # ``update``, so that one dot product per lane vector gives both.
+        self.wa = [(f[2 * c - r] << 96) | f[2 * c - r - 1] for r in range(c)]
+        self.wb = [(f[c - r] << 96) | f[c - r - 1] for r in range(c)]
         self.lanes = struct.Struct("<" + ("I%dx" % (lb - 4)) * c).unpack
         self.fn, self.fn1 = f[n], f[n - 1]      # x^n = F(n) x + F(n-1)
         w = self.SPAN // 4
@@ -234,12 +235,12 @@ class _PageChecksum:
         b = frombytes(mv[:row], "little")
         for off in range(row, len(buf), row):
             a, b = (a * lucas + b) & mask, two32 - a + frombytes(mv[off:off + row], "little")
-        la = self.lanes(a.to_bytes(row, "little"))
-        lbv = self.lanes((b & mask).to_bytes(row, "little"))
         mul = operator.mul
-        e1 = sum(map(mul, la, self.a1)) + sum(map(mul, lbv, self.b1))
-        e0 = sum(map(mul, la, self.a0)) + sum(map(mul, lbv, self.b0))
-        return e1 & _M32, e0 & _M32
+        # Lane values < 2^32, weights' low halves < 2^32: the low sum stays
+        # far below 2^96 and never reaches the high half.
+        t = sum(map(mul, self.lanes(a.to_bytes(row, "little")), self.wa)) + \
+            sum(map(mul, self.lanes((b & mask).to_bytes(row, "little")), self.wb))
+        return (t >> 96) & _M32, t & _M32
 
 
 _page_checksums = {}
@@ -500,14 +501,14 @@ class Wal:
         index = self.index
         if h is None or i < 0 or not index.maps:
             return False
-        u8, u32 = index.maps[0][1], index.maps[0][2]
-        if u8[0:96] != h.raw2:
+        mm, u32 = index.maps[0][0], index.maps[0][2]
+        if mm[0:96] != h.raw2:
             return False
         nbackfill, mark = wi.NBACKFILL_U32, wi.READMARK_U32 + i
         if i == 0:
             if u32[nbackfill] != h.mx_frame or not index.lock(wi.READ0, 1, False):
                 return False                       # nBackfill moved, or busy
-            if u8[0:48] != h.raw:
+            if mm[0:48] != h.raw:
                 index.unlock(wi.READ0)
                 return False
         else:
@@ -519,7 +520,7 @@ class Wal:
                     not index.lock(wi.READ(i), 1, False):
                 return False
             self.min_frame = u32[nbackfill] + 1
-            if u32[mark] != mx or u8[0:48] != h.raw:
+            if u32[mark] != mx or mm[0:48] != h.raw:
                 index.unlock(wi.READ(i))
                 return False
         self.read_lock = i
@@ -578,8 +579,10 @@ class Wal:
         self._sync_map()
         return None
 
-    def _sync_map(self):
-        """Bring the page -> frames map up to the snapshot's mxFrame."""
+    def _sync_map(self, tail=None):
+        """Bring the page -> frames map up to the snapshot's mxFrame.
+        ``tail``: page numbers of the snapshot's last frames, if the caller
+        has them (a commit); used when they are exactly the ones missing."""
         h = self.hdr
         if h.salt != self._map_salt or h.mx_frame < self._mapped:
             self._map = {}
@@ -588,7 +591,9 @@ class Wal:
         first = self._mapped + 1
         if h.mx_frame >= first:
             m = self._map
-            for frame, pgno in enumerate(self.index.page_numbers(first, h.mx_frame), first):
+            if tail is None or len(tail) != h.mx_frame - first + 1:
+                tail = self.index.page_numbers(first, h.mx_frame)
+            for frame, pgno in enumerate(tail, first):
                 frames = m.get(pgno)
                 if frames is None:
                     m[pgno] = [frame]
@@ -701,66 +706,78 @@ class Wal:
         s0, s1 = self._wr_cksum
         summer = _checksummer(ps, big)
         first = self._wr_last + 1
-        last_i = len(pages) - 1 if n_page else -1
+        last_frame = first + len(pages) - 1 if n_page else 0
+        # A commit keeps its images for the next commit's ``update``; a
+        # spill keeps only expansions: its pages are evicted, and come back
+        # with their frame's image as ``bases``.
+        sums = self._sums if n_page else None
+        keep = max(2, _SUMS_BYTES // ps)
         spill_sums = None if n_page else self._spill_sums
+        expansion, header_sum, chain = self._expansion, _frame_header_sum, summer.chain
+        pack_into = FRAME_HDR.pack_into
         chunk = max(1, (1 << 20) // fsz)
         for start in range(0, len(pages), chunk):
             part = pages[start:start + chunk]
             buf = bytearray(len(part) * fsz)
-            for j, (pgno, data) in enumerate(part):
+            off = 0
+            for frame, (pgno, data) in enumerate(part, first + start):
                 if len(data) != ps:
                     raise errors.InternalError(
                         f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
-                commit = n_page if start + j == last_i else 0
-                s0, s1 = _frame_header_sum(pgno, commit, s0, s1, big)
-                e = self._expansion(summer, pgno, data, bases.get(pgno) if bases else None)
-                s0, s1 = summer.chain(e, s0, s1)
-                if spill_sums is not None:
+                commit = n_page if frame == last_frame else 0
+                s0, s1 = header_sum(pgno, commit, s0, s1, big)
+                e = expansion(summer, pgno, data, bases.get(pgno) if bases else None)
+                s0, s1 = chain(e, s0, s1)
+                if spill_sums is None:
+                    if len(sums) >= keep:
+                        del sums[next(iter(sums))]
+                    sums[pgno] = (summer, bytes(data), e)
+                else:
                     spill_sums.pop(pgno, None)
                     if len(spill_sums) >= _SPILL_SUMS:
                         del spill_sums[next(iter(spill_sums))]
-                    spill_sums[pgno] = (first + start + j, e)
-                off = j * fsz
-                FRAME_HDR.pack_into(buf, off, pgno, commit, salt, s0, s1)
+                    spill_sums[pgno] = (frame, e)
+                pack_into(buf, off, pgno, commit, salt, s0, s1)
                 buf[off + 24:off + fsz] = data
+                off += fsz
             f.write(WAL_HDR.size + (first + start - 1) * fsz, buf)
         last = first + len(pages) - 1
-        if n_page and sync >= SYNC_FULL:
-            self._sync_wal()
+        # Everything but publishing happens before the sync: index entries
+        # past mxFrame are invisible (invariant 1; end_write drops them if
+        # the sync fails), and code run right after a sync runs on cold
+        # CPU caches, so the less of it the better.
         index = self.index
-        mx_frame = self.hdr.mx_frame
-        for j, (pgno, _) in enumerate(pages):
-            index.append(first + j, pgno, mx_frame)
+        pgnos = [pgno for pgno, _ in pages]
+        index.append_frames(first, pgnos, self.hdr.mx_frame)
         self._wr_last, self._wr_cksum = last, (s0, s1)
-        if n_page:
-            new = hdr.replace(mx_frame=last, n_page=n_page,
-                              change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
-            index.write_header(new)
-            self.hdr = new
-            self._wr_hdr = None
-            self._sync_map()
+        if not n_page:
+            return first
+        new = hdr.replace(mx_frame=last, n_page=n_page,
+                          change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
+        if sync >= SYNC_FULL:
+            self._sync_wal()
+        index.write_header(new)
+        self.hdr = new
+        self._wr_hdr = None
+        self._sync_map(pgnos)
         return first
 
     def _expansion(self, summer, pgno, data, base):
         """The checksum expansion of ``data``, the image of ``pgno``:
-        updated from the last image of that page written, or else from
-        ``base`` (frame, its image) if its expansion is known, when few
-        chunks changed; else computed."""
-        sums = self._sums
-        prev = sums.pop(pgno, None)
-        image = bytes(data)
+        updated from the last image of that page written (taken out of
+        ``_sums``: the caller records the new one), or else from ``base``
+        (frame, its image) if its expansion is known, when few chunks
+        changed; else computed."""
+        prev = self._sums.pop(pgno, None)
         e = None
         if prev is not None and prev[0] is summer:
-            e = summer.update(prev[2], prev[1], image)
+            e = summer.update(prev[2], prev[1], data)
         elif base is not None:
             known = self._spill_sums.get(pgno)
             if known is not None and known[0] == base[0]:
-                e = summer.update(known[1], base[1], image)
+                e = summer.update(known[1], base[1], data)
         if e is None:
-            e = summer.expansion(image)
-        if len(sums) >= max(2, _SUMS_BYTES // len(image)):
-            del sums[next(iter(sums))]
-        sums[pgno] = (summer, image, e)
+            e = summer.expansion(data)
         return e
 
     def _write_wal_header(self, sync):
@@ -906,9 +923,9 @@ class Wal:
         READ0 exclusively."""
         index = self.index
         hdr = self.hdr
-        newest = {}
-        for i, pgno in enumerate(index.page_numbers(nbackfill + 1, hdr.mx_frame)):
-            newest[pgno] = nbackfill + 1 + i
+        # Later frames of a page overwrite earlier ones: its newest frame.
+        newest = dict(zip(index.page_numbers(nbackfill + 1, hdr.mx_frame),
+                          range(nbackfill + 1, hdr.mx_frame + 1)))
         index.nbackfill_attempted = mx_safe
         f = self._wal_file_for_read()
         if sync >= SYNC_NORMAL:
@@ -919,6 +936,10 @@ class Wal:
         if size < need and size + 65536 + hdr.mx_frame * ps < need:
             raise errors.corrupt("checkpoint would grow the database beyond the WAL's content")
         fsz = ps + FRAME_HDR.size
+        # Pages with consecutive numbers go to the file in one write (up
+        # to 64 KiB: a checkpoint holds little memory): one pread per page,
+        # one pwrite per run of pages.
+        run, run_first, run_max = [], 0, max(1, (1 << 16) // ps)
         for pgno in sorted(newest):
             frame = newest[pgno]
             if frame > mx_safe or pgno > mx_page:
@@ -926,7 +947,14 @@ class Wal:
             data = f.read(WAL_HDR.size + (frame - 1) * fsz + FRAME_HDR.size, ps)
             if len(data) != ps:
                 raise errors.corrupt(f"WAL frame {frame} is truncated")
-            db.write((pgno - 1) * ps, data)
+            if run and (pgno != run_first + len(run) or len(run) >= run_max):
+                db.write((run_first - 1) * ps, b"".join(run))
+                run = []
+            if not run:
+                run_first = pgno
+            run.append(data)
+        if run:
+            db.write((run_first - 1) * ps, b"".join(run))
         if mx_safe == index.live_mx_frame():
             db.truncate(hdr.n_page * ps)
             if sync >= SYNC_NORMAL:

@@ -80,6 +80,7 @@ from .. import errors
 VERSION = 3007000
 HDR = struct.Struct("=IIIBBHII2I8s2I")      # one WalIndexHdr copy
 assert HDR.size == 48
+_CKSUM = struct.Struct("=2I")
 HDR_SIZE = 136                              # both copies + checkpoint info
 BLOCK = 32768                               # one mapped region
 NPAGE_ONE = 4062                            # aPgno entries in block 0
@@ -115,6 +116,26 @@ def wal_checksum(data, s0=0, s1=0, big_endian=False):
         s0 = (s0 + w[i] + s1) & 0xFFFFFFFF
         s1 = (s1 + w[i + 1] + s0) & 0xFFFFFFFF
     return s0, s1
+
+
+_HDR_WORDS = struct.Struct("=10I").unpack_from    # native, as SQLite sums it
+
+
+def header_checksum(body):
+    """``wal_checksum`` of a WalIndexHdr's first 40 bytes, unrolled (it is
+    computed at every commit and every changed snapshot).  The sums are
+    reduced mod 2**32 only at the end: the result is the same."""
+    w0, w1, w2, w3, w4, w5, w6, w7, w8, w9 = _HDR_WORDS(body)
+    s1 = w1 + w0
+    s0 = w0 + w2 + s1
+    s1 += w3 + s0
+    s0 += w4 + s1
+    s1 += w5 + s0
+    s0 += w6 + s1
+    s1 += w7 + s0
+    s0 += w8 + s1
+    s1 += w9 + s0
+    return s0 & 0xFFFFFFFF, s1 & 0xFFFFFFFF
 
 
 def _free_slot(slots, h):
@@ -176,16 +197,19 @@ class IndexHeader:
         sz = (page_size & 0xFF00) | (page_size >> 16)
         body = HDR.pack(VERSION, 0, change, 1, big_end, sz, mx_frame, n_page,
                         frame_cksum[0], frame_cksum[1], salt, 0, 0)[:40]
-        k = wal_checksum(body)
-        return cls.decode(body + struct.pack("=2I", *k))
+        return cls.decode(body + _CKSUM.pack(*header_checksum(body)))
 
-    def replace(self, **changes):
-        f = dict(change=self.change, big_end=self.big_end,
-                 page_size=self.page_size, mx_frame=self.mx_frame,
-                 n_page=self.n_page, frame_cksum=self.frame_cksum,
-                 salt=self.salt)
-        f.update(changes)
-        return IndexHeader.build(**f)
+    def replace(self, *, change=None, big_end=None, page_size=None, mx_frame=None,
+                n_page=None, frame_cksum=None, salt=None):
+        """This header with the given fields changed (None: kept)."""
+        return IndexHeader.build(
+            change=self.change if change is None else change,
+            big_end=self.big_end if big_end is None else big_end,
+            page_size=self.page_size if page_size is None else page_size,
+            mx_frame=self.mx_frame if mx_frame is None else mx_frame,
+            n_page=self.n_page if n_page is None else n_page,
+            frame_cksum=self.frame_cksum if frame_cksum is None else frame_cksum,
+            salt=self.salt if salt is None else salt)
 
 
 class WalIndex:
@@ -272,21 +296,21 @@ class WalIndex:
         b = self.block(0)
         if b is None:
             return None
-        u8 = b[0]
-        h1 = bytes(u8[0:48])
-        h2 = bytes(u8[48:96])
+        mm = self.maps[0][0]
+        h1 = mm[0:48]                 # (slicing the mmap: one copy)
+        h2 = mm[48:96]
         if h1 != h2:
             return None
         if known is not None and h1 == known.raw:
             return known
         h = IndexHeader.decode(h1)
-        if not h.is_init or wal_checksum(h1[:40]) != h.cksum:
+        if not h.is_init or header_checksum(h1) != h.cksum:
             return None
         return h
 
     def live_raw(self):
         """The current header copy 1, for 'did anything change?' checks."""
-        return bytes(self.maps[0][1][0:48])
+        return self.maps[0][0][0:48]
 
     def live_mx_frame(self):
         return self.maps[0][2][_MXFRAME1]
@@ -339,36 +363,48 @@ class WalIndex:
     # -- hash blocks -------------------------------------------------------
 
     def append(self, frame, pgno, mx_frame):
-        """walIndexAppend: record that ``frame`` holds page ``pgno``.
+        """walIndexAppend: record that ``frame`` holds page ``pgno``."""
+        self.append_frames(frame, (pgno,), mx_frame)
+
+    def append_frames(self, first, pgnos, mx_frame):
+        """walIndexAppend for frames first, first+1, ... holding ``pgnos``.
         ``mx_frame`` is the last committed frame: entries beyond it that a
         crashed or rolled-back writer left behind are dropped first."""
-        k = block_of(frame)
-        _, u32, u16 = self.block(k, extend=True)
-        idx = frame - izero(k)
-        base = 34 if k == 0 else 0          # aPgno starts after the header
-        if idx == 1:
-            # First frame of a block: clear the block's aPgno and aHash.
-            self.maps[k][1][base * 4:BLOCK] = bytes(BLOCK - base * 4)
-        elif u32[base + idx - 1]:
-            self.cleanup(mx_frame)
         # The published salts name the generation (the caller holds WRITE,
         # so they cannot change under us; a log being started is still
         # under the old ones, but then mx_frame is 0 and no hint applies).
-        salt = bytes(self.maps[0][1][32:40])
+        salt = bytes(self.block(0, extend=True)[0][32:40])
         if salt != self._hint_salt:
             self._hints = {}
             self._hint_salt = salt
-        start = (pgno * 383) & (NSLOT - 1)
-        probe = start
-        hint = self._hints.get((k, start))
-        if hint is not None and hint[1] <= mx_frame:
-            probe = (hint[0] + 1) & (NSLOT - 1)
-        h = _free_slot(u16[HASH_U16:HASH_U16 + NSLOT], probe)
-        if h < 0:
-            raise errors.corrupt(f"wal-index hash block {k} is full")
-        u32[base + idx - 1] = pgno
-        u16[HASH_U16 + h] = idx
-        self._hints[(k, start)] = (h, frame)
+        hints = self._hints
+        end = 0                   # last frame of the block mapped below
+        for frame, pgno in enumerate(pgnos, first):
+            if frame > end:
+                k = block_of(frame)
+                _, u32, u16 = self.block(k, extend=True)
+                slots = u16[HASH_U16:HASH_U16 + NSLOT]
+                iz = izero(k)
+                end = iz + (NPAGE_ONE if k == 0 else NPAGE)
+                base = 34 if k == 0 else 0          # aPgno starts after the header
+            idx = frame - iz
+            if idx == 1:
+                # First frame of a block: clear the block's aPgno and aHash.
+                self.maps[k][1][base * 4:BLOCK] = bytes(BLOCK - base * 4)
+            elif u32[base + idx - 1]:
+                self.cleanup(mx_frame)
+                hints = self._hints
+            start = (pgno * 383) & (NSLOT - 1)
+            probe = start
+            hint = hints.get((k, start))
+            if hint is not None and hint[1] <= mx_frame:
+                probe = (hint[0] + 1) & (NSLOT - 1)
+            h = _free_slot(slots, probe)
+            if h < 0:
+                raise errors.corrupt(f"wal-index hash block {k} is full")
+            u32[base + idx - 1] = pgno
+            slots[h] = idx
+            hints[(k, start)] = (h, frame)
 
     def cleanup(self, mx_frame):
         """walCleanupHash: forget hash entries for frames > ``mx_frame`` in

@@ -1,0 +1,167 @@
+"""The point-lookup fast paths, against sqlite3 or the general code path.
+
+- table leaves guess a rowid's cell by interpolation before bisecting
+  (btreepage.search_rowid): rowid layouts that make the guess land on
+  either side, far off, or exactly;
+- leaves read from disk keep their cell pointers unchecked until an edit or
+  a whole-page pass (btreepage invariant 6): damage still surfaces as
+  'database disk image is malformed', never as a raw exception;
+- cursors decode records through per-header compiled decoders
+  (record.decode_one): same values, types and errors as decode_record;
+- key caches of pages a rollback restored are dropped with the page view.
+"""
+import random
+import sqlite3
+import struct
+
+import pytest
+
+from minisql import errors
+from minisql.storage import record as R
+from tests.test_seek_paths import MIXED, check, pair, typed
+from tests.util import minisql_module
+
+
+def rowid_layouts():
+    rng = random.Random(21)
+    dense = list(range(1, 3001))
+    holes = [i for i in range(1, 4001) if i % 7 and i % 11]
+    geometric = sorted({int(1.01 ** k) for k in range(0, 4000)} | {2 ** 62, 2 ** 63 - 1})
+    clustered = sorted({c * 10 ** 6 + d for c in range(30) for d in range(80)})
+    negative = sorted(rng.sample(range(-(2 ** 40), 2 ** 40), 2500) + [-(2 ** 63)])
+    return {"dense": dense, "holes": holes, "geometric": geometric,
+            "clustered": clustered, "negative": negative}
+
+
+@pytest.mark.parametrize("layout", sorted(rowid_layouts()))
+def test_rowid_lookups_by_interpolation(tmp_path, layout):
+    ids = rowid_layouts()[layout]
+    s, m = pair(tmp_path, ["CREATE TABLE t(id INTEGER PRIMARY KEY, v)"],
+                "INSERT INTO t VALUES (?, ?)", [(i, f"r{i}") for i in ids])
+    probes = set(ids[::3])
+    probes.update(i + d for i in ids[::17] for d in (-1, 1))
+    probes.update((ids[0] - 5, ids[-1] + 5 if ids[-1] < 2 ** 63 - 5 else 0))
+    for i in sorted(probes):
+        if -(2 ** 63) <= i < 2 ** 63:
+            check(s, m, "SELECT id, v FROM t WHERE id = ?", (i,))
+    rng = random.Random(layout)
+    for _ in range(100):
+        i = rng.choice(ids)
+        check(s, m, "SELECT id FROM t WHERE id >= ? ORDER BY id LIMIT 4", (i,), ordered=True)
+        check(s, m, "SELECT id FROM t WHERE id <= ? ORDER BY id DESC LIMIT 4", (i,),
+              ordered=True)
+
+
+def test_index_lookups_of_integers_and_texts_stay_exact(tmp_path):
+    """The inline integer and text probes of cold index pages, beside the
+    values that must take the general path (doubles equal to integers,
+    integers past 2**53, texts past one-byte serial types, blobs)."""
+    rng = random.Random(4)
+    values = [rng.randint(-(2 ** 40), 2 ** 40) for _ in range(600)] + \
+        [2 ** 53 + 1, 2 ** 53, float(2 ** 53), 7, 7.0, 7.5, 2 ** 63 - 1, -(2 ** 63)] + \
+        [f"w{rng.randint(0, 10 ** 6)}" for _ in range(400)] + \
+        ["x" * 70, "x" * 71, "é" * 30, "", b"w1", None]
+    rows = [(v, i) for i, v in enumerate(values * 2)]
+    s, m = pair(tmp_path, ["CREATE TABLE t(a, b)", "CREATE INDEX ia ON t(a)",
+                           "CREATE INDEX iab ON t(a, b)"],
+                "INSERT INTO t VALUES (?, ?)", rows)
+    for v in values[::3] + [7, 7.0, "x" * 70, 2 ** 53, 12345, "w"]:
+        check(s, m, "SELECT a, b FROM t WHERE a = ?", (v,))
+        check(s, m, "SELECT b FROM t WHERE a = ? AND b >= ?", (v, 500))
+        check(s, m, "SELECT a FROM t WHERE a > ? ORDER BY a LIMIT 3", (v,), ordered=True)
+        check(s, m, "SELECT a FROM t WHERE a <= ? ORDER BY a DESC LIMIT 3", (v,),
+              ordered=True)
+
+
+def _leaf_of(path):
+    """(page size, page number) of a table leaf holding several cells."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        ps = con.execute("PRAGMA page_size").fetchone()[0]
+    data = open(path, "rb").read()
+    for pgno in range(2, len(data) // ps + 1):
+        off = (pgno - 1) * ps
+        if data[off] == 0x0D and struct.unpack_from(">H", data, off + 3)[0] > 3:
+            return ps, pgno
+    raise AssertionError("no table leaf")
+
+
+@pytest.mark.parametrize("bad", [0, 3, 0xFFF0])
+def test_damaged_cell_pointer_of_a_lazily_read_leaf(tmp_path, bad):
+    path = str(tmp_path / "d.db")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA page_size=512")
+    con.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, "v" * 20) for i in range(1, 400)])
+    con.commit()
+    con.close()
+    ps, pgno = _leaf_of(path)
+    with open(path, "r+b") as f:
+        f.seek((pgno - 1) * ps + 8 + 2)           # the second cell pointer
+        f.write(struct.pack(">H", bad))
+    mini = minisql_module()
+    m = mini.connect(path)
+    ids = list(range(1, 400))
+    for i in ids:                      # reads: an answer or 'malformed', nothing else
+        try:
+            m.execute("SELECT v FROM t WHERE id = ?", (i,)).fetchall()
+        except mini.DatabaseError as e:
+            assert str(e) == "database disk image is malformed"
+    # Any edit of the page checks every pointer first.
+    with pytest.raises(mini.DatabaseError, match="malformed"):
+        for i in ids:
+            m.execute("UPDATE t SET v = 'x' WHERE id = ?", (i,))
+    m.rollback()
+    m.close()
+
+
+def test_decode_one_reads_what_decode_record_reads():
+    rng = random.Random(8)
+    values = [v for v in MIXED if v != -0.0] + ["x" * 90, b"y" * 30, 3.25]
+    shapes = [[rng.choice(values) for _ in range(rng.randint(1, 5))] for _ in range(40)]
+    for _ in range(3 * R._HEADER_USES):       # past the sightings: compiled decoders
+        for vals in shapes:
+            rec = R.encode_record(vals)
+            buf = bytearray(b"\x01\x02" + rec + b"\x03")
+            end = 2 + len(rec)
+            assert typed([R.decode_one(buf, 2, end)]) == \
+                typed([R.decode_record(buf, 2, end)])
+            for n in range(1, 7):
+                assert typed([R.decode_one(buf, 2, end, n)]) == \
+                    typed([R.decode_record_prefix(buf, n, 2, end)])
+            # A payload one byte short or long is corrupt on both paths.
+            for bad_end in (end - 1, end + 1):
+                with pytest.raises(errors.DatabaseError):
+                    R.decode_record(buf, 2, bad_end)
+                with pytest.raises(errors.DatabaseError):
+                    R.decode_one(buf, 2, bad_end)
+
+
+def test_lookups_after_rollbacks_see_restored_pages(tmp_path):
+    """Writes that split pages, then a rollback (whole, or to a savepoint)
+    restoring them: the key caches and pointer arrays built on the changed
+    pages must go with them."""
+    s, m = pair(tmp_path, ["CREATE TABLE t(id INTEGER PRIMARY KEY, a)",
+                           "CREATE INDEX i ON t(a)"],
+                "INSERT INTO t VALUES (?, ?)", [(i, i * 13 % 997) for i in range(1, 1500)])
+    rng = random.Random(6)
+    for step in range(12):
+        batch = [(rng.randint(1, 3000), rng.choice(MIXED)) for _ in range(80)]
+        for con in (s, m):
+            con.execute("SAVEPOINT sp")
+            con.executemany("INSERT OR REPLACE INTO t VALUES (?, ?)", batch)
+            con.execute("DELETE FROM t WHERE id % 5 = ?", (step % 5,))
+        # Warm the changed pages' caches inside the transaction.
+        for _ in range(40):
+            check(s, m, "SELECT a FROM t WHERE id = ?", (rng.randint(1, 3000),))
+            check(s, m, "SELECT id FROM t WHERE a = ?", (rng.randint(0, 997),))
+        for con in (s, m):
+            if step % 2:
+                con.execute("ROLLBACK TO sp")
+                con.execute("RELEASE sp")
+                con.commit()
+            else:
+                con.rollback()
+        for _ in range(40):
+            check(s, m, "SELECT a FROM t WHERE id = ?", (rng.randint(1, 3000),))
+            check(s, m, "SELECT id FROM t WHERE a = ?", (rng.randint(0, 997),))
+    check(s, m, "SELECT count(*), sum(id), total(a) FROM t")
