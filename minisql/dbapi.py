@@ -503,6 +503,24 @@ def _bind(info, count, parameters):
                 f"{count}, and there are {n} supplied.")
         if _base_type_adapted:
             return [_bind_slow(parameters[i], i + 1) for i in range(n)]
+        if t is tuple:
+            # The common case: values the engine takes as they are, in a
+            # tuple (immutable: the engine may index it as its own).
+            for v in parameters:
+                tv = type(v)
+                if tv is int:
+                    if not _INT64_MIN <= v <= _INT64_MAX:
+                        break
+                elif tv is str:
+                    if not v.isascii():
+                        break
+                elif tv is float:
+                    if v != v:
+                        break
+                elif v is not None:
+                    break
+            else:
+                return parameters
         out = []
         append = out.append
         for i in range(n):
@@ -852,15 +870,29 @@ class Connection:
     # -- statements ---------------------------------------------------------------
     def cursor(self, factory=None):
         self._check()
-        cur = (Cursor if factory is None else factory)(self)
-        if not isinstance(cur, Cursor):
-            raise TypeError(f"factory must return a cursor, not {_type_name(cur)}")
+        if factory is None:
+            cur = Cursor(self)
+        else:
+            cur = factory(self)
+            if not isinstance(cur, Cursor):
+                raise TypeError(f"factory must return a cursor, not {_type_name(cur)}")
         if self.row_factory is not None:
             cur.row_factory = self.row_factory
         return cur
 
     def execute(self, sql, parameters=(), /):
-        return self.cursor().execute(sql, parameters)
+        cur = self.cursor()
+        if type(sql) is not str:
+            return cur.execute(sql, parameters)     # (raises sqlite3's error)
+        # Cursor.execute without its checks: cursor() made them, for a
+        # cursor that is new (open, unlocked).
+        with self._lock:
+            cur._locked = True
+            try:
+                cur._execute(self, sql, parameters)
+            finally:
+                cur._locked = False
+        return cur
 
     def executemany(self, sql, parameters, /):
         return self.cursor().executemany(sql, parameters)
@@ -1051,6 +1083,19 @@ class _ReadOnly:
 class Cursor:
     __module__ = "minisql"
     _connection = None       # set by __init__: "Base Cursor.__init__ not called" otherwise
+    # A new cursor's state: class attributes, which a cursor overrides as
+    # it runs (a cursor per execute() makes their stores per-statement work).
+    _arraysize = 1
+    row_factory = None
+    _description = None
+    _rowcount = -1
+    _lastrowid = None
+    _rows = None             # the engine's running Result, or None
+    _pending = None          # rows fetched from it but not yet returned
+    _names = None            # result column names as the engine gives them
+    _converters = None
+    _closed = False
+    _locked = False          # inside execute(): user callbacks may not reuse it
 
     def __init__(self, connection, /):
         if not isinstance(connection, Connection):
@@ -1059,17 +1104,6 @@ class Cursor:
         if connection._check_same_thread and _get_ident() != connection._thread:
             raise _thread_error(connection._thread)
         self._connection = connection
-        self._arraysize = 1
-        self.row_factory = None
-        self._description = None
-        self._rowcount = -1
-        self._lastrowid = None
-        self._rows = None            # the engine's running Result, or None
-        self._pending = None         # rows fetched from it but not yet returned
-        self._names = None           # result column names as the engine gives them
-        self._converters = None
-        self._closed = False
-        self._locked = False         # inside execute(): user callbacks may not reuse it
 
     # -- read-only attributes -----------------------------------------------------------------
     connection = _ReadOnly("_connection")
@@ -1120,7 +1154,8 @@ class Cursor:
         return self
 
     def _execute(self, conn, sql, parameters):
-        self._finish_rows()
+        if self._rows is not None or self._pending is not None:
+            self._finish_rows()
         self._description = None
         self._rowcount = -1
         if "\0" in sql:

@@ -13,6 +13,8 @@ import minisql
 from minisql.engine import aggexec
 from minisql.storage import record as R
 
+from util import typed_result
+
 BIG = 1 << 62
 
 
@@ -60,12 +62,7 @@ def engines(tmp_path_factory):
         con.close()
 
 
-def _run(con, sql, params=()):
-    try:
-        rows = con.execute(sql, params).fetchall()
-    except Exception as e:         # the two modules' exception classes differ
-        return ("error", type(e).__name__, str(e))
-    return [tuple((type(v).__name__, v) for v in r) for r in rows]
+_run = typed_result
 
 
 def _agree(engines, sql, params=()):
@@ -259,7 +256,7 @@ def _decode_batch(buf, spans, n):
     out = []
     for span in spans:        # one at a time, to line errors up with records
         try:
-            out.extend(R.decode_records(buf, [span], n))
+            out.extend(R.decode_records(buf, [span[0]], [span[1]], n))
         except Exception as exc:
             out.append((type(exc), str(exc)))
     return out
@@ -274,7 +271,8 @@ def test_decode_records_matches_decode_record(n):
     for r in recs:
         spans.append((o, o + len(r)))
         o += len(r)
-    assert R.decode_records(buf, spans, n) == _decode_each(buf, spans, n)
+    starts, ends = [s for s, e in spans], [e for s, e in spans]
+    assert R.decode_records(buf, starts, ends, n) == _decode_each(buf, spans, n)
     # Damaged spans: too short, too long, a header past its payload.
     bad = [(s, e - 1) for s, e in spans[:200]] + [(s, e + 1) for s, e in spans[:200]] + \
         [(s, s + 1) for s, e in spans[:50]]

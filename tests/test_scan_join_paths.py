@@ -21,17 +21,12 @@ import sqlite3
 import pytest
 
 import minisql
-from tests.util import sqlite3_check
+from util import sqlite3_check, typed_result
 
 I64 = (1 << 63) - 1
 
 
-def _run(con, sql, params=()):
-    try:
-        rows = con.execute(sql, params).fetchall()
-    except Exception as e:         # the two modules' exception classes differ
-        return ("error", type(e).__name__, str(e))
-    return [tuple((type(v).__name__, v) for v in r) for r in rows]
+_run = typed_result
 
 
 def _agree(cons, sql, params=()):

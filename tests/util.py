@@ -255,6 +255,16 @@ def typed_rows(rows):
     return [tuple(typed(v) for v in r) for r in rows]
 
 
+def typed_result(con, sql, params=()):
+    """The typed rows of ``sql`` on ``con``, or ("error", class name,
+    message): a light comparable view for tests that only compare rows."""
+    try:
+        rows = con.execute(sql, params).fetchall()
+    except Exception as e:  # noqa: BLE001 - the two modules' exception classes differ
+        return ("error", type(e).__name__, str(e))
+    return typed_rows(rows)
+
+
 def outcome_view(o):
     """The comparable content of an Outcome: rows typed, everything else as is."""
     return {"rows": typed_rows(o.rows), "description": o.description,

@@ -78,7 +78,8 @@ class Prepared:
     """A parsed statement and its compiled form, cached by SQL text."""
 
     __slots__ = ("sql", "stmt", "is_dml", "is_select", "param_count", "param_names",
-                 "compiled", "gen", "column_names", "column_decltypes", "extra")
+                 "compiled", "gen", "column_names", "column_decltypes", "extra",
+                 "now", "now_of")
 
     def __init__(self, sql, stmt):
         self.sql = sql
@@ -93,6 +94,9 @@ class Prepared:
         self.gen = -1
         self.column_names = None
         self.column_decltypes = None
+        # A query plan whose rows are computed at once (see RowsResult):
+        # its function, found once per compiled form ``now_of``.
+        self.now = self.now_of = None
         # What the DB-API layer works out once per statement (its sqlite3
         # DML test, parameter names); the engine never reads it.
         self.extra = None
@@ -189,6 +193,50 @@ class Result:
                 pass
 
 
+class RowsResult(Result):
+    """The Result of a plan that computed all its rows when it ran (one
+    that yields at most one row: nothing is left to compute, so nothing
+    differs from stepping it).  Still open, and its read transaction with
+    it, until its last row is handed out -- as a Result one row ahead."""
+
+    __slots__ = ("rows", "i")
+
+    def __init__(self, db, rows):
+        self.db = db
+        self.rows = rows
+        self.i = 0
+        self.changes = 0
+        self.done = False
+        self.it = None
+        db.active += 1
+
+    def __next__(self):
+        i = self.i
+        rows = self.rows
+        if i >= len(rows):
+            raise StopIteration
+        self.i = i = i + 1
+        if i == len(rows):
+            self.close()
+        return rows[i - 1]
+
+    def drain(self):
+        i = self.i
+        out = self.rows
+        if i:
+            out = out[i:]
+        self.i = len(self.rows)
+        self.close()
+        return out
+
+    def close(self):
+        if not self.done:
+            self.done = True
+            db = self.db
+            db.active -= 1
+            db._statement_done()
+
+
 class Database:
     def __init__(self, path, *, readonly=False, create=True, immutable=False,
                  timeout=5.0, cached_statements=128, checksums=False):
@@ -203,6 +251,7 @@ class Database:
         self.btree = BTree(self.pager)
         self.schema = Schema()
         self.schema_cookie = None
+        self.schema_version = None   # the pager's data_version when it was read
         self.schema_gen = 0
         self.functions = F.Registry()
         self.collations = C.new_registry()
@@ -262,11 +311,28 @@ class Database:
         if p.is_select:         # (first: the statements run most often)
             self._begin(write=False)
             try:
-                self._compile(p)
-                it = p.compiled()
+                if p.compiled is None or p.gen != self.schema_gen:
+                    self._compile(p)
+                compiled = p.compiled
+                if p.now_of is not compiled:
+                    p.now_of = compiled
+                    plan = getattr(compiled, "__self__", None)
+                    p.now = getattr(getattr(plan, "_run", None), "now", None)
+                now = p.now
+                it = compiled() if now is None else now()
+            except RecursionError:
+                # (a plan that computes its rows at once, see RowsResult)
+                self._statement_done()
+                raise errors.OperationalError("Expression tree is too large "
+                                              "(maximum depth 1000)") from None
             except BaseException:
                 self._statement_done()
                 raise
+            if type(it) is list:
+                if it:
+                    return RowsResult(self, it)
+                self._statement_done()
+                return Result(self, None)
             return Result(self, iter(it))
         stmt = p.stmt
         if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
@@ -356,6 +422,14 @@ class Database:
         binds parameters only after a successful prepare)."""
         if p.compiled == "empty" or isinstance(p.stmt, _UNCOMPILED):
             return
+        if p.compiled is not None and p.gen == self.schema_gen and \
+                self.schema_cookie is not None:
+            # Compiled for the schema as last read: no read transaction to
+            # look at it again.  Running it checks the schema cookie under
+            # its own lock and recompiles if another connection changed it
+            # (sqlite3 too re-prepares a cached statement only when it
+            # steps it, after its implicit BEGIN).
+            return
         self._begin(write=False)
         try:
             self._compile(p)
@@ -393,13 +467,22 @@ class Database:
             self.btree.new_database()
 
     def _check_schema(self):
-        if self.pager.page_count == 0:
+        pager = self.pager
+        version = pager.data_version
+        if version == self.schema_version and self.schema_cookie is not None:
+            # No other connection's commit since the cookie was read (the
+            # pager's data_version moves with any that may show), and this
+            # connection's own schema changes set schema_cookie (or clear
+            # it): the cookie on page 1 is still the one loaded.
+            return
+        if pager.page_count == 0:
             cookie = 0
         else:
             cookie = self.btree.get_meta(fmt.OFF_SCHEMA_COOKIE)
         if cookie != self.schema_cookie:
             self.load_schema()
             self.schema_cookie = cookie
+        self.schema_version = version
 
     def load_schema(self):
         schema = Schema()

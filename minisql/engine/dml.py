@@ -14,7 +14,10 @@ over the constraint's ON CONFLICT, the default is ABORT):
 
 Rows to change are collected before the first change (UPDATE and DELETE
 visit a stable set of rowids; INSERT ... SELECT materialises its source), so
-a statement never sees its own writes.
+a statement never sees its own writes.  UPDATE then finds each row again by
+its rowid when it writes it (SQLite's two-pass UPDATE): a row deleted
+meanwhile (by a trigger, by REPLACE) is skipped, and the new record is
+written over the old cell through that cursor (TableCursor.overwrite).
 
 Triggers (BEFORE/AFTER, FOR EACH ROW, WHEN, UPDATE OF) run their compiled
 bodies with the OLD and NEW rows published in the trigger scope's cell; a
@@ -776,6 +779,12 @@ def _row_source(db, comp, table, stmt, parent, whole=True):
     if whole:
         src.used.update(range(-1, len(table.columns)))
     lv.access = choose_access(db, comp, scope, 0, lv, terms)
+    if lv.consumed:
+        # Terms the access path answers exactly need no re-check per row
+        # (as in compile_select).
+        keep = [(f, n) for f, n in zip(lv.where, lv.where_nodes) if id(n) not in lv.consumed]
+        lv.where = [f for f, _ in keep]
+        lv.where_nodes = [n for _, n in keep]
     return scope, _loop([lv], []), lv
 
 
@@ -916,8 +925,11 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
         return _compile_view_write(db, stmt, view, parent, stack)
     table = _target_table(db, stmt.table, stmt.schema)
     comp = Compiler(db, db.env)
-    scope, rows, _ = _row_source(db, comp, table, stmt, parent)
+    scope, rows, lv = _row_source(db, comp, table, stmt, parent)
     order_limit = _order_limit(db, comp, scope, stmt, "UPDATE")
+    # A lookup of one row by its rowid, as a call (no generators to step:
+    # the planner's Level.one).
+    one = lv.one if not lv.where and order_limit is None else None
     ncols = len(table.columns)
     names = set()
 
@@ -934,60 +946,112 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
     triggers = Triggers(db, table, "UPDATE", names, stack)
     ipk = table.rowid_alias
     conflict = stmt.or_conflict
-    affs = writer.affs
     touched = {p for p, _ in assigns}
     if ipk is not None and ipk in touched:
         touched.add(ncols)
+    rowid_touched = ncols in touched
     index_touched = [(ix, ki) for ix, ki in writer.indexes
-                     if ncols in touched or touched & _index_columns(table, ix)]
+                     if rowid_touched or touched & _index_columns(table, ix)]
+    # The assigned columns' affinities, as _insert_one applies them (the
+    # value of the exact type needs no call).
+    convs = [(p, _EXACT[writer.affs[p]], V.affinity_fn(writer.affs[p])) for p in sorted(touched)
+             if p < ncols and writer.affs[p] in _EXACT]
+    # Columns a BEFORE trigger may have changed: those the SET list leaves
+    # alone are reloaded from the row after it runs, as SQLite's update.c.
+    reload = [i for i in range(ncols) if i not in touched]
+    # The rows are collected first (the statement never sees its own
+    # writes), but each is then found again by its rowid, as SQLite's
+    # two-pass UPDATE does: a row that a trigger or a REPLACE has deleted
+    # meanwhile is skipped, and when something else may have written the
+    # table since the scan (triggers, REPLACE, rowid changes) the row's
+    # values are read again then.
+    volatile = bool(triggers.before or triggers.after) or rowid_touched or \
+        _may_replace(table, conflict, index_touched)
+    read = writer.read
     top = parent is None
 
     def run():
         n = 0
-        for old in _targets(rows, order_limit):
-            if db.interrupted:
-                raise errors.interrupted()
-            rowid = old[ncols]
-            new = list(old)
-            for pos, f in assigns:
-                new[pos] = f(old)
-            for pos, _ in assigns:
-                if pos < ncols:
-                    new[pos] = V.apply_affinity(new[pos], affs[pos])
-            if ipk is not None and ipk in touched:
-                new[ncols] = new[ipk]
-            elif ncols in touched and ipk is not None:
-                new[ipk] = new[ncols]
-            new_rowid = new[ncols]
-            if new_rowid is None and ipk is not None and ipk in touched:
-                new_rowid = writer.new_rowid()
-            if new_rowid is not None and type(new_rowid) is not int:
-                v = V.apply_affinity(new_rowid, "INTEGER")
-                if type(v) is float and v.is_integer():
-                    v = int(v)
-                if type(v) is not int:
-                    raise errors.IntegrityError("datatype mismatch", code=errors.SQLITE_MISMATCH)
-                new_rowid = v
-            new[ncols] = new_rowid
-            if ipk is not None:
-                new[ipk] = new_rowid
-            try:
-                if triggers.before:
-                    _run_trigger(triggers, triggers.before, old, new)
-                checker.check(new, conflict, defaults)
-                _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched)
-            except _Ignore:
-                continue
-            n += 1
-            if triggers.after:
+        cur = None                  # the cursor the rows are written through
+        if one is not None:
+            seg = one(None)
+            targets = () if seg is None else (seg,)
+        else:
+            targets = _targets(rows, order_limit)
+        try:
+            for seg in targets:
+                if db.interrupted:
+                    raise errors.interrupted()
+                rowid = seg[ncols]
+                if cur is None:
+                    cur = writer.cursor()
+                if not cur.seek(rowid):
+                    continue
+                old = read(cur, rowid) if volatile else seg
+                new = list(old)
+                for pos, f in assigns:
+                    new[pos] = f(old)
+                for pos, exact, conv in convs:
+                    v = new[pos]
+                    if type(v) is not exact and v is not None:
+                        new[pos] = conv(v)
+                new_rowid = rowid
+                if rowid_touched:
+                    if ipk is not None:
+                        if ipk in touched:
+                            new[ncols] = new[ipk]
+                        else:
+                            new[ipk] = new[ncols]
+                    new_rowid = new[ncols]
+                    if type(new_rowid) is not int:      # (NULL too: SQLite's MustBeInt)
+                        v = V.apply_affinity(new_rowid, "INTEGER")
+                        if type(v) is float and v.is_integer() and -2**63 < v < 2**63:
+                            v = int(v)
+                        if type(v) is not int:
+                            raise errors.IntegrityError("datatype mismatch",
+                                                        code=errors.SQLITE_MISMATCH)
+                        new_rowid = v
+                    new[ncols] = new_rowid
+                    if ipk is not None:
+                        new[ipk] = new_rowid
                 try:
-                    _run_trigger(triggers, triggers.after, old, new)
+                    stored = old
+                    if triggers.before:
+                        _run_trigger(triggers, triggers.before, old, new)
+                        if not cur.seek(rowid):
+                            continue            # the trigger deleted the row
+                        stored = read(cur, rowid)
+                        for i in reload:
+                            new[i] = stored[i]
+                    if checker.active:
+                        checker.check(new, conflict, defaults)
+                    _update_one(db, writer, cur, stored, new, rowid, new_rowid, conflict,
+                                index_touched)
                 except _Ignore:
-                    pass
+                    continue
+                n += 1
+                if triggers.after:
+                    try:
+                        _run_trigger(triggers, triggers.after, old, new)
+                    except _Ignore:
+                        pass
+        except FailKeepChanges:
+            if top:
+                db.changes = n      # (ON CONFLICT FAIL: the rows written stay)
+            raise
         if top:
             db.changes = n
         return n
     return run
+
+
+def _may_replace(table, conflict, indexes):
+    """Can writing a row delete other rows (REPLACE on the rowid or on one
+    of the unique ``indexes`` it changes)?"""
+    if conflict is not None:
+        return conflict == "REPLACE"
+    return table.pk_conflict == "REPLACE" or \
+        any(ix.unique and ix.conflict == "REPLACE" for ix, _ in indexes)
 
 
 def _assignments(comp, assignments, position, scope):
@@ -1174,15 +1238,18 @@ def _compile_view_write(db, stmt, view, parent, stack):
     return run
 
 
-def _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched):
+def _update_one(db, writer, cur, stored, new, rowid, new_rowid, conflict, index_touched):
+    """Write row ``rowid`` -- ``cur`` is on it, ``stored`` its values --
+    as ``new`` (with ``new_rowid``), after its rowid and unique constraints
+    (REPLACE deletes the other row; the cursor then finds its row again)."""
     table = writer.table
     ncols = writer.ncols
     if new_rowid != rowid:
-        cur = writer.cursor()
-        if cur.seek(new_rowid):
+        other = writer.cursor()
+        if other.seek(new_rowid):
             how = _conflict(conflict, table.pk_conflict)
             if how == "REPLACE":
-                _delete_for_replace(db, writer, new_rowid, writer.read(cur))
+                _delete_for_replace(db, writer, new_rowid, writer.read(other))
             elif how == "IGNORE":
                 raise _Ignore()
             else:
@@ -1190,15 +1257,22 @@ def _update_one(db, writer, old, new, rowid, new_rowid, conflict, index_touched)
                 name = table.columns[ipk].name if ipk is not None else "rowid"
                 raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}",
                                         how)
-    _check_unique(db, writer, index_touched, new, new_rowid, rowid, conflict)
-    only = [ix for ix, _ in index_touched]
-    writer.delete_index_entries(old, rowid, only)
-    cur = writer.cursor()
-    if new_rowid != rowid:
+    if index_touched:
+        _check_unique(db, writer, index_touched, new, new_rowid, rowid, conflict)
+        only = [ix for ix, _ in index_touched]
+        writer.delete_index_entries(stored, rowid, only)
+    vals = new[:ncols]
+    if writer.ipk is not None:
+        vals[writer.ipk] = None         # (the rowid alias is stored as NULL)
+    record = encode_record(vals)
+    if new_rowid == rowid:
+        cur.overwrite(record)
+    else:
         if cur.seek(rowid):
             cur.delete()
-    cur.insert(new_rowid, writer.record(new[:ncols]))
-    writer.insert_index_entries(new, new_rowid, only)
+        cur.insert(new_rowid, record)
+    if index_touched:
+        writer.insert_index_entries(new, new_rowid, only)
     db.total_changes += 1
 
 

@@ -23,6 +23,9 @@ Typing rules (SQLite's, see datatype3.html)
       in the operand, see explicit_collation), else on the right, else the
       left column's, else the right column's, else BINARY.  Two integers
       compare as numbers whatever the affinity.
+    - A comparison with a constant converts the constant once, when it
+      compiles (``_literal_comparison``).  ``x IS [NOT] TRUE/FALSE`` (the
+      keywords) tests x's truth.
     - ``x IN (list)`` uses x's affinity and collation only; ``x IN (SELECT
       y ...)`` compares as ``x = y``.  A unary + drops an affinity.
 
@@ -487,11 +490,43 @@ class Compiler:
         if isinstance(left, _VECTORISH) or isinstance(right, _VECTORISH):
             return self._row_comparison(op, left, right, scope)
         lf = self.compile(left, scope)
+        r = right
+        while isinstance(r, ast.Collate):
+            r = r.operand
+        if op in ("IS", "IS NOT") and isinstance(r, ast.Literal) and \
+                isinstance(r.text, str) and r.text.upper() in ("TRUE", "FALSE"):
+            # ``x IS [NOT] TRUE/FALSE`` (the keywords, on the right) tests
+            # x's truth, not equality with 1 or 0 (SQLite's TK_TRUTH).
+            want = r.text.upper() == "TRUE"
+            yes, no = (1, 0) if op == "IS" else (0, 1)
+            truth = V.truth
+            return lambda row: yes if truth(lf(row)) is want else no
         rf = self.compile(right, scope)
         conv = self.converter(comparison_affinity(scope, left, right))
         coll = binary_collation(scope, left, right)
         cmp = V.compare_fn(C.lookup(coll, self.db.collations) if coll else None)
+        lit, other, lop = _strip(right), lf, op
+        if not isinstance(lit, ast.Literal):
+            lit, other, lop = _strip(left), rf, _FLIPPED[op]
+        if isinstance(lit, ast.Literal) and lit.value is not None:
+            f = _literal_comparison(lop, other, lit.value, conv, cmp,
+                                    other is lf or cmp is _BINARY_CMP,
+                                    self._mod_const(left if other is lf else right, scope))
+            if f is not None:
+                return f
         return _scalar_comparison(op, lf, rf, conv, cmp)
+
+    def _mod_const(self, e, scope):
+        """(getter of x, y) when ``e`` is ``x % y``, x a column and y a
+        non-zero integer literal (the shape c_Binary's mod_const takes),
+        else None."""
+        e = _strip(e)
+        if isinstance(e, ast.Binary) and e.op == "%":
+            x, y = _strip(e.left), _strip(e.right)
+            if isinstance(x, ast.Column) and isinstance(y, ast.Literal) and \
+                    type(y.value) is int and y.value:
+                return self.compile(x, scope), y.value
+        return None
 
     # -- row values ---------------------------------------------------------------
 
@@ -910,6 +945,81 @@ def _scalar_comparison(op, lf, rf, conv, cmp):
                 return 1 if test(cmp(a, b)) else 0
             return 1 if test(cmp(conv(a), conv(b))) else 0
     return compare
+
+
+_BINARY_CMP = V.compare_fn(None)
+_FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=",
+            "IS": "IS", "IS NOT": "IS NOT"}
+_PY_OPS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+           "IS": "==", "IS NOT": "!="}
+_literal_makers = {}        # (op, fast test) -> the compiled maker
+
+
+def _literal_comparison(op, lf, b, conv, cmp, ordered, mod=None):
+    """``a op b`` where b is a constant (a non-NULL literal): the constant's
+    affinity conversion is done once, here, and the common case -- ``a``
+    of the type the converted constant has, compared by Python's operator,
+    which is SQLite's order within a storage class (int against float
+    exactly, text by BINARY, blobs by memcmp) -- runs without the
+    conv/cmp/test calls.  Anything else takes _scalar_comparison's steps.
+    ``ordered``: cmp may take the operands in this order (a collation sees
+    its left operand first; a comparison flipped to put its constant on the
+    right is not, unless BINARY).  Returns None for a text constant that
+    cannot be compared so: the caller then takes _scalar_comparison.
+
+    ``mod``: ``a`` is ``x % y`` (y a non-zero integer constant, x read by
+    the getter ``xf``), as (xf, y) -- ``id % 3 = 0`` -- and b a number:
+    an integer x's remainder is compared inline (no affinity applies to
+    either side, so none is passed)."""
+    bc = conv(b) if conv is not None else b
+    tb = type(bc)
+    if mod is not None and (conv is not None or (tb is not int and tb is not float)):
+        mod = None
+    if tb is int or tb is float:
+        # Numbers: conv (NUMERIC, or none) leaves a number unchanged.
+        fast = "ta is int or ta is float"
+    elif tb is bytes:
+        fast = "ta is bytes"        # no affinity changes a blob
+    elif tb is str and cmp is _BINARY_CMP and conv is not V.numeric_for_compare:
+        # (NUMERIC affinity could turn a text ``a`` into a number.)
+        fast = "ta is str"
+    elif tb is str and ordered:
+        fast = "False"
+    else:
+        return None
+    key = (op, fast, mod is not None)
+    make = _literal_makers.get(key)
+    if make is None:
+        null = {"IS": "0", "IS NOT": "1"}.get(op, "None")
+        # SQLite's % on integers takes the dividend's sign (C's rule).
+        head = "a = lf(row)" if mod is None else f"""x = xf(row)
+        if type(x) is int:
+            a = x % m
+            if x < 0 and a:
+                a -= m
+            return 1 if a {_PY_OPS[op]} bc else 0
+        a = rem(x, y)"""
+        src = f"""def make(lf, b, bc, conv, cmp, test, xf, y, m, rem):
+    b_int = type(b) is int
+
+    def compare(row):
+        {head}
+        if a is None:
+            return {null}
+        ta = type(a)
+        if {fast}:
+            return 1 if a {_PY_OPS[op]} bc else 0
+        # Two integers compare as numbers whatever the affinity.
+        if conv is None or (b_int and ta is int):
+            return 1 if test(cmp(a, b)) else 0
+        return 1 if test(cmp(conv(a), bc)) else 0
+    return compare
+"""
+        scope = {}
+        exec(src, scope)
+        make = _literal_makers[key] = scope["make"]
+    xf, y = mod if mod is not None else (None, 1)
+    return make(lf, b, bc, conv, cmp, _CMP_TESTS[op], xf, y, abs(y), V.BINARY_OPS["%"])
 
 
 def _row_compare(op, lget, rget, pairs):

@@ -33,6 +33,8 @@ only when its collation is the comparison's.
 
 import copy
 import math
+from itertools import compress as _compress, count as _count, repeat as _repeat
+from operator import is_ as _is, itemgetter as _itemgetter, setitem as _setitem
 
 from .. import errors
 from ..sql import ast
@@ -47,7 +49,7 @@ _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NUMERIC = ("INTEGER", "REAL", "NUMERIC")
 
 
-def _row_layout(table, used):
+def row_layout(table, used):
     """What building a row segment needs: the column count, the rowid alias,
     how many leading record columns to decode, the REAL columns among them,
     and per record length the defaults of the columns it lacks."""
@@ -71,7 +73,7 @@ def table_reader(table, used=None):
     ``used`` (the column positions a query reads) only the record's prefix
     up to the last used column is decoded; the rest of the segment stays
     NULL, unread."""
-    n, ipk, want, reals, tails = _row_layout(table, used)
+    n, ipk, want, reals, tails = row_layout(table, used)
     if want == 0:
         blank = [None] * n
 
@@ -113,7 +115,7 @@ def _segment_builder(table, used):
     """-> (finish(rowids, values lists) -> the row segments, decoded width or
     None): records' values completed, in place, as table_reader completes
     them."""
-    n, ipk, want, reals, tails = _row_layout(table, used)
+    n, ipk, want, reals, tails = row_layout(table, used)
     if want == 0:
         # No column read from the records (a WHERE on the rowid alone):
         # each segment is made whole from its rowid.
@@ -131,6 +133,20 @@ def _segment_builder(table, used):
         r0 = reals[0] if reals else -1
 
         def finish_alias(rids, recs):
+            widths = set(map(len, recs))
+            if len(widths) == 1 and (k := widths.pop()) <= n:
+                # Every record as wide (the usual page): the same steps
+                # mapped in C, no Python loop per row.  (any() drains the
+                # maps: list methods and setitem return None.)
+                if k < n:
+                    any(map(list.extend, recs, _repeat(tails[k])))
+                any(map(_setitem, recs, _repeat(ipk), rids))
+                if r0 >= 0:
+                    col = list(map(_itemgetter(r0), recs))
+                    for j in _compress(_count(), map(_is, map(type, col), _repeat(int))):
+                        recs[j][r0] = float(col[j])
+                any(map(list.append, recs, rids))
+                return recs
             for rid, vals in zip(rids, recs):
                 if len(vals) != n:
                     k = len(vals)
@@ -457,7 +473,8 @@ def choose_access(db, comp, scope, i, lv, terms, order=None):
     equality (rowid or index, ascending) also set ``lv.probe``: probe() ->
     fetch(prefix) -> the list of row segments access(prefix) would yield,
     through cursors kept for one run of the loop (the inner loop of a join
-    then makes no cursor nor generator per outer row).  With ``order`` (an
+    then makes no cursor nor generator per outer row).  A rowid seek also
+    sets ``lv.one``: one(prefix) -> its row or None, as a call.  With ``order`` (an
     OrderWanted) it may take a path that delivers the rows in that order,
     as SQLite would, and then sets ``lv.ordered``."""
     if lv.sub is not None:
@@ -465,7 +482,7 @@ def choose_access(db, comp, scope, i, lv, terms, order=None):
     access = _table_access(db, comp, scope, i, lv, terms, order)
     if lv.table.root == 1:
         # sqlite_schema of a database with no pages yet: empty, not corrupt.
-        lv.pages = lv.probe = None
+        lv.pages = lv.probe = lv.one = None
         pager = db.pager
 
         def schema_access(prefix):
@@ -599,6 +616,18 @@ def _table_access(db, comp, scope, i, lv, terms, order):
             if cur.seek(key):
                 yield read(cur, key)        # (the rowid is the key found)
 
+        def rowid_one(prefix):
+            """rowid_eq's row, or None, as a call (no generator to step:
+            the query around it may compute its one row at once)."""
+            key = kf(prefix)
+            if type(key) is not int:
+                key = _int_key(key, conv)
+                if key is None:
+                    return None
+            cur = btree.table(root)
+            return read(cur, key) if cur.seek(key) else None
+        lv.one = rowid_one
+
         def rowid_probe():
             cur = btree.table(root)
 
@@ -694,7 +723,7 @@ def _table_access(db, comp, scope, i, lv, terms, order):
                 return
             for batch in pages(*opened):
                 yield batch
-                _visited(db, len(batch))
+                visited(db, len(batch))
         lv.pages = rowid_range_pages
         return rowid_range
 
@@ -732,7 +761,7 @@ def _table_access(db, comp, scope, i, lv, terms, order):
             return
         for batch in pages(cur):
             yield batch
-            _visited(db, len(batch))
+            visited(db, len(batch))
     lv.pages = scan_pages
     return scan
 
@@ -898,7 +927,7 @@ def _index_for_scan(src, used):
     return best
 
 
-def _visited(db, k):
+def visited(db, k):
     """Count ``k`` rows visited against the connection's countdown
     (interrupt(), the progress handler): it ticks as often as visiting
     them one by one would."""
@@ -1023,6 +1052,43 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
     f0, conv0 = eqfs[0] if eqfs else (None, None)
     collated = any(ki.collations[:n])
     gaps = n == 1 and not index.desc[0]
+
+    def access_eq(prefix):
+        """access() for the most common case: equalities only, ascending,
+        one key -- lookup's steps for it with nothing else to decide."""
+        if n == 1:
+            v = f0(prefix)
+            if v is None:
+                return
+            key = [conv0(v) if conv0 is not None else v]
+        else:
+            key = []
+            for f, conv in eqfs:
+                v = f(prefix)
+                if v is None:
+                    return
+                key.append(conv(v) if conv is not None else v)
+        icur = btree.index(iroot, ki)
+        ok = icur.seek_ge(tuple(key))
+        if not ok:
+            return
+        tcur = btree.table(root) if from_key is None else None
+        prefix_key = ki.sort_key(key) if collated else None
+        while ok:
+            db.countdown -= 1
+            if db.countdown <= 0:
+                db.tick()
+            k = icur.key()
+            if (k[:n] != key if prefix_key is None
+                    else ki.sort_key(k[:n]) != prefix_key):
+                return
+            if from_key is not None:
+                yield from_key(k)
+            elif tcur.seek(k[-1]):
+                yield read(tcur, k[-1])
+            else:
+                raise errors.corrupt(f"index {index.name} points at missing rowid {k[-1]}")
+            ok = icur.next()
 
     def probe():
         """-> fetch(prefix): the rows of one equality key, as a list (see
@@ -1157,6 +1223,9 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
             else:
                 raise errors.corrupt(f"index {index.name} points at missing rowid {k[-1]}")
             ok = step()
+    if n and not reverse and lof is None and hif is None and \
+            all(t.op != "IN" for t in eqs):
+        return access_eq
     return access
 
 

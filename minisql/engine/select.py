@@ -600,7 +600,7 @@ def _temp_schema_source(db, item):
 class Level:
     __slots__ = ("src", "kind", "cross", "ordered", "on", "where", "access", "pages", "null_seg",
                  "table", "sub", "sub_select", "on_exprs", "detail", "where_nodes", "consumed",
-                 "probe")
+                 "probe", "one")
 
     def __init__(self, src, kind, table, sub):
         self.src = src
@@ -617,6 +617,7 @@ class Level:
         self.access = None
         self.pages = None           # set by the planner for scans and rowid ranges
         self.probe = None           # and for seeks by equality (planner.choose_access)
+        self.one = None             # a rowid seek's row as a call (planner.choose_access)
         self.null_seg = [None] * src.width
         self.detail = None
         self.sub_select = None      # the Select of a FROM subquery (EXPLAIN names it)
@@ -900,6 +901,12 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         terms = where_terms + [t for lv in levels for t in lv.on_exprs]
         loop.append(_page_loop(db, scope, levels, terms) or
                     (lambda: aggexec.in_batches(loop[0]())))
+        if counted is None:
+            columns = aggexec.column_scan(
+                db, scope, core, levels, agg_map, aggs, width,
+                list(exprs) + [oe for _, oe in order_terms if not isinstance(oe, int)])
+            if columns is not None:
+                rows_fn = columns
     distinct = core.distinct
     # An unknown collation is an error only where it is used (DISTINCT here;
     # an enclosing query's comparison or sort looks it up by name again).
@@ -938,6 +945,19 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         if limit_get is not None:
             out = _apply_limit(out, limit_get)
         return out
+    one = levels[0].one if len(levels) == 1 and \
+        levels[0].kind == "INNER" and not levels[0].where and not aggregate and \
+        not sort_terms and not distinct and limit_get is None else None
+    if one is not None:
+        def now():
+            """run()'s rows (at most one: a seek by unique key) as a list,
+            computed at once (for Database.run and its RowsResult)."""
+            row = one(None)
+            if row is None:
+                return []
+            cell.row = row
+            return [project(row)]
+        run.now = now
 
     explain = core_explain(levels, comp, aggregate and bool(group_by) and not delivered,
                            distinct and not aggregate and not (delivered and distinct_cols),

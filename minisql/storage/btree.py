@@ -220,6 +220,14 @@ class BTree:
                 n += v.ncell
         return n
 
+    def leaves(self, root):
+        """The views of a tree's leaf pages, in key order (walked and
+        checked as count() walks)."""
+        self._sync()
+        for _, v in self._walk(root):
+            if v.leaf:
+                yield v
+
     def _walk(self, root):
         """Yield (page, view) for every b-tree page of a tree, parents first;
         a page reached twice or a tree larger than the file is corrupt."""
@@ -1251,16 +1259,16 @@ class TableCursor(_Cursor):
                     end = i + len(offs)
                     rids = list(range(r0, r0 + len(offs)))
                     if n == 0:
-                        spans = []
+                        starts, ends = [], []
                     else:
                         starts = list(map(_add, offs, _repeat(h)))
-                        spans = list(zip(starts, map(_add, starts, sizes)))
+                        ends = list(map(_add, starts, sizes))
                     todo = ()
                 else:
-                    spans = []
+                    starts, ends = [], []
                     rids = []
                     todo = cells[i:ncell]
-                add_span, add_rid = spans.append, rids.append
+                add_start, add_end, add_rid = starts.append, ends.append, rids.append
                 try:
                     for j, off in enumerate(todo, i):
                         p = data[off]
@@ -1288,7 +1296,8 @@ class TableCursor(_Cursor):
                             break
                         add_rid(r)
                         if p <= max_local and off + p <= usable:
-                            add_span((off, off + p))
+                            add_start(off)
+                            add_end(off + p)
                         else:
                             spilled.append(j)
                 except IndexError:
@@ -1300,7 +1309,7 @@ class TableCursor(_Cursor):
                 else:
                     # (A bytes copy: its slices are the header keys
                     # decode_records looks up, without a second copy each.)
-                    recs = decode_records(bytes(data), spans, n)
+                    recs = decode_records(bytes(data), starts, ends, n)
                     for j in spilled:
                         vals = bt._record(v, j)
                         if n is not None:
@@ -1357,13 +1366,45 @@ class TableCursor(_Cursor):
         bt.pager.write(page)
         cell = bt._table_cell(rowid, payload)
         if i < v.ncell and v.rowid_at(i) == rowid:
-            if v.payload_info(i)[3] == 0 and v.cell_size(v.cells[i]) == len(cell):
-                v.overwrite_cell(i, cell)
-                self._i = i
-                self._state = VALID
-                return
-            bt._free_cell_overflow(v, i)
-            v.drop_cell(i)
+            self._replace(page, v, i, cell, rowid)
+            return
+        self._put(page, v, i, cell, rowid)
+
+    def overwrite(self, payload):
+        """Replace the record of the row the cursor is on, its rowid kept:
+        SQLite's insert with the cursor already on the key (the UPDATE of
+        a row just found), so no descent.  The cursor stays on the row."""
+        if self._state or self._page.extra is not self._v:
+            self._ensure()
+            if self._state == SKIPNEXT:
+                raise errors.InternalError("cursor is not on an entry")
+        if len(self.tree.cursors) > 1:
+            self.tree.save_others(self)
+        page, v, i = self._page, self._v, self._i
+        keys = v.keys
+        rowid = keys[i] if keys is not None else v.rowid_at(i)
+        bt = self.bt
+        bt.pager.write(page)
+        self._replace(page, v, i, bt._table_cell(rowid, payload), rowid)
+
+    def _replace(self, page, v, i, cell, rowid):
+        """Put ``cell`` (row ``rowid``) in place of cell i of the written
+        leaf: over the old cell when it is no larger, else re-inserted."""
+        v.check_cells()
+        p = v.data[v.cells[i]]
+        if p >= 0x80 or p > v.max_local:     # (else too small to have spilled)
+            self.bt._free_cell_overflow(v, i)
+        if v.replace_cell(i, cell):
+            self._i = i
+            self._state = VALID
+            return
+        v.drop_cell(i)
+        self._put(page, v, i, cell, rowid)
+
+    def _put(self, page, v, i, cell, rowid):
+        """Insert ``cell`` as cell i of the written leaf, balancing if it
+        does not fit; the cursor is left on it."""
+        bt = self.bt
         if v.insert_cell(i, cell, rowid):
             self._i = i
             self._state = VALID

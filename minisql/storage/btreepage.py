@@ -482,12 +482,39 @@ class MemPage:
         self.nfree = nfree - sz - 2
         return True
 
-    def overwrite_cell(self, i, cell):
-        """Replace cell i by a cell of exactly the same size, in place."""
+    def replace_cell(self, i, cell):
+        """Write ``cell`` over cell i, at its offset, when it is no larger
+        (the same key: the pointer array, keys and children stay).  SQLite
+        overwrites in place only a cell of the same size; a smaller one
+        here too, its unused tail freed: a freeblock (merged with a
+        neighbour), or 1..3 fragment bytes (invariant 4: not past 60).
+        Returns False, changing nothing, when it does not fit so."""
         if not self.checked:
             self.check_cells()
         off = self.cells[i]
-        self.data[off:off + len(cell)] = cell
+        old = self.cell_size(off)
+        sz = len(cell)
+        extra = old - sz
+        if extra < 0:
+            return False
+        data = self.data
+        if off + old > self.usable:
+            raise _corrupt(self.pgno, "cell extends off the page")
+        if extra:
+            if extra < 4:
+                frag = data[self.hdr + 7] + extra
+                if frag > 60:
+                    return False
+                data[self.hdr + 7] = frag
+                data[off + sz:off + old] = bytes(extra)
+            else:
+                # (The cell's head lies before the tail: never the content
+                # start, never merged with a freeblock before it.)
+                self._free_space(off + sz, extra)
+            if self.nfree is not None:
+                self.nfree += extra
+        data[off:off + sz] = cell
+        return True
 
     def drop_cell(self, i):
         """Remove cell i (its overflow pages are the caller's business)."""

@@ -533,35 +533,41 @@ class Pager:
         if self.memory:
             self.state = READ
             return
-        if self.wal is None:
+        wal = self.wal
+        if wal is None:
             self._begin_read_nowal()
-            if self.wal is None:
+            wal = self.wal
+            if wal is None:
                 return
         try:
-            changed = self.wal.begin_read()
+            changed = wal.begin_read()
         except errors.OperationalError:
-            changed = self._busy_retry(self.wal.begin_read)
+            changed = self._busy_retry(wal.begin_read)
+        if not changed and self._wal_page_count is not None:
+            # The common case, the snapshot this connection had before: an
+            # unchanged wal-index header means the same database
+            # (checkpoints change the file's bytes, never its content).
+            self.state = READ
+            self.page_count = self._wal_page_count
+            return
         try:
             self.state = READ
-            if changed or self._wal_page_count is None:
-                self._drop_changed_pages()
-                # PRAGMA data_version: moves when another connection committed.
-                self.data_version += 1
-                wps = self.wal.snapshot_page_size()
-                if wps and wps != self.page_size:
-                    raise errors.corrupt(f"WAL page size {wps} differs from the "
-                                         f"database's {self.page_size}")
-                self._wal_page_count = None
-                n = self._wal_page_count = self._snapshot_page_count(self.wal.db_size())
-                for pgno in [p for p in self.cache if p > n]:
-                    del self.cache[pgno]
-            # else: same wal-index header, same database (checkpoints
-            # change the file's bytes, never its content).
-            self.page_count = self._wal_page_count
+            self._drop_changed_pages()
+            # PRAGMA data_version: moves when another connection committed.
+            self.data_version += 1
+            wps = wal.snapshot_page_size()
+            if wps and wps != self.page_size:
+                raise errors.corrupt(f"WAL page size {wps} differs from the "
+                                     f"database's {self.page_size}")
+            self._wal_page_count = None
+            n = self._wal_page_count = self._snapshot_page_count(wal.db_size())
+            for pgno in [p for p in self.cache if p > n]:
+                del self.cache[pgno]
+            self.page_count = n
             self._snapshot_used = False
         except BaseException:
             self.state = NONE
-            self.wal.end_read()
+            wal.end_read()
             raise
 
     def _drop_changed_pages(self):

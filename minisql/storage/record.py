@@ -49,6 +49,8 @@ Index key order (SQLite's sqlite3VdbeRecordCompare)
 """
 
 import struct
+from itertools import repeat as _repeat
+from operator import add as _add, call as _call
 
 from .. import errors
 
@@ -734,16 +736,23 @@ DEFAULT_KEYINFO = KeyInfo()
 # a list display for the values, compiled once (exec) and kept here.  A
 # header seen rarely (texts of ever-new lengths) is not worth compiling and
 # takes decode_record's loop; so does one that needs a multi-byte varint.
+# Every decoder is called as dec(buf, start, end), the header included, so
+# the general one (the loop, counting sightings) stands in for any header
+# without its own: decode_records maps a page's records to their decoders
+# and calls in C, whatever their headers.
 
 _HEADER_USES = 8            # sightings before a header gets its decoder
 _MAX_DECODERS = 4096        # compiled decoders kept per prefix width
-_decoders = {}              # n -> {header bytes: decoder, or None: the loop}
+_decoders = {}              # n -> ({header bytes: decoder}, the general decoder)
 _sightings = {}             # (n, header bytes) -> times seen, not compiled yet
 
 # serial type -> (struct codes, expression over the fields they unpack)
 _PIECES = {1: ("b", "{0}"), 2: ("h", "{0}"), 3: ("bH", "({0} << 16 | {1})"),
            4: ("i", "{0}"), 5: ("hI", "({0} << 32 | {1})"), 6: ("q", "{0}"),
            7: ("d", "({0} if {0} == {0} else None)")}
+
+
+_ESCAPED = ".decode('utf-8', 'surrogateescape')"
 
 
 def _compile_decoder(header, n):
@@ -754,14 +763,13 @@ def _compile_decoder(header, n):
         return None
     if n is not None:
         types = types[:n]
-    fmt, outs, k = ">", [], 0
+    fmt, outs, k = f">{header[0]}x", [], 0
     for t in types:
         if t == 0 or t == 8 or t == 9:
             outs.append("None" if t == 0 else str(t - 8))
             continue
         if t >= 12:
-            codes, expr = f"{(t - 12) >> 1}s", ("{0}.decode('utf-8', 'surrogateescape')"
-                                                  if t & 1 else "{0}")
+            codes, expr = f"{(t - 12) >> 1}s", ("{0}.decode()" if t & 1 else "{0}")
             nfields = 1
         else:
             codes, expr = _PIECES[t]
@@ -772,25 +780,52 @@ def _compile_decoder(header, n):
     size = struct.calcsize(fmt)
     # A whole record's bodies fill its payload exactly; a prefix's must fit.
     check = "!=" if n is None else ">"
-    src = [f"def decode(buf, pos, end):",
-           f"    if pos + {size} {check} end:",
+    src = [f"def decode(buf, start, end):",
+           f"    if start + {size} {check} end:",
            f"        raise _corrupt_record('record body does not match its payload size')"]
     if k:
-        src.append(f"    {''.join(f'x{j}, ' for j in range(k))}= unpack(buf, pos)")
-    src.append(f"    return [{', '.join(outs)}]")
+        src.append(f"    {''.join(f'x{j}, ' for j in range(k))}= unpack(buf, start)")
+    values = ", ".join(outs)
+    if ".decode()" in values:
+        # Strict UTF-8 is bytes.decode's fast path; text that is not UTF-8
+        # (rare) is decoded again, keeping its bytes as surrogates.
+        src += ["    try:", f"        return [{values}]", "    except UnicodeDecodeError:",
+                f"        return [{values.replace('.decode()', _ESCAPED)}]"]
+    else:
+        src.append(f"    return [{values}]")
     scope = {"unpack": struct.Struct(fmt).unpack_from, "_corrupt_record": _corrupt_record}
     exec("\n".join(src), scope)
     return scope["decode"]
 
 
-def _sighted(decoders, n, header):
+def _decoders_for(n):
+    """(compiled decoders by header, the general decoder) of records decoded
+    n columns wide (n None: whole)."""
+    pair = _decoders.get(n)
+    if pair is not None:
+        return pair
+    decoders = {}
+
+    def general(buf, start, end):
+        """A header without its own decoder: counted, decoded by the loop."""
+        h = buf[start]
+        if 0 < h < 0x80 and start + h <= end:
+            header = bytes(buf[start:start + h])
+            if header not in decoders:
+                _sighted(decoders, n, header, general)
+        return decode_record(buf, start, end) if n is None \
+            else decode_record_prefix(buf, n, start, end)
+    return _decoders.setdefault(n, (decoders, general))
+
+
+def _sighted(decoders, n, header, general):
     """Count a sighting of ``header`` (of records decoded n columns wide);
-    often seen, it gets its decoder (None: the loop, for good)."""
+    often seen, it gets its decoder (or ``general``'s loop, for good)."""
     key = (n, header)
     seen = _sightings.get(key, 0) + 1
     if seen >= _HEADER_USES and len(decoders) < _MAX_DECODERS:
         _sightings.pop(key, None)
-        decoders[header] = _compile_decoder(header, n)
+        decoders[header] = _compile_decoder(header, n) or general
     else:
         if len(_sightings) > 4 * _MAX_DECODERS:
             _sightings.clear()
@@ -801,41 +836,31 @@ def decode_one(buf, start, end, n=None):
     """decode_record (n None) or decode_record_prefix(n) of the record in
     buf[start:end], through its header's compiled decoder once the header
     has been seen often (what a cursor reads per row of a point lookup)."""
-    h = buf[start]
-    if 0 < h < 0x80 and start + h <= end:
-        header = bytes(buf[start:start + h])
-        decoders = _decoders.get(n) or _decoders.setdefault(n, {})
-        dec = decoders.get(header)
-        if dec is not None:
-            return dec(buf, start + h, end)
-        if header not in decoders:
-            _sighted(decoders, n, header)
-    return decode_record(buf, start, end) if n is None \
-        else decode_record_prefix(buf, n, start, end)
-
-
-def decode_records(buf, spans, n=None):
-    """The records at ``spans`` [(start, end), ...] of ``buf``, decoded as
-    decode_record (n None) or decode_record_prefix(n) decodes each, with
-    the same errors: what a scan decodes of a page at once."""
-    out = []
-    append = out.append
-    decoders = _decoders.get(n)
-    if decoders is None:
-        decoders = _decoders.setdefault(n, {})
-    get = decoders.get
+    decoders, general = _decoders.get(n) or _decoders_for(n)
     try:
-        for start, end in spans:
-            h = buf[start]
-            header = bytes(buf[start:start + h])
-            dec = get(header)
-            if dec is not None and start + h <= end:
-                append(dec(buf, start + h, end))
-                continue
-            if dec is None and 0 < h < 0x80 and start + h <= end and header not in decoders:
-                _sighted(decoders, n, header)
-            append(decode_record(buf, start, end) if n is None
-                   else decode_record_prefix(buf, n, start, end))
+        header = bytes(buf[start:start + buf[start]])
+    except IndexError:
+        raise _corrupt_record() from None
+    return decoders.get(header, general)(buf, start, end)
+
+
+def decode_records(buf, starts, ends, n=None):
+    """The records at buf[starts[k]:ends[k]], decoded as decode_record (n
+    None) or decode_record_prefix(n) decodes each, with the same errors:
+    what a scan decodes of a page at once.  The records' header keys,
+    decoders and calls are mapped in C: no Python loop runs per record
+    beyond its decoder."""
+    if type(buf) is not bytes:
+        buf = bytes(buf)            # (its slices are the hashable header keys)
+    decoders, general = _decoders.get(n) or _decoders_for(n)
+    try:
+        # A record's header is its first buf[start] bytes.  (A header size
+        # of 0 or over 0x7F matches no compiled decoder's key; one past the
+        # payload fails that decoder's size check.)  Each step makes its
+        # list: measured faster than one chain of lazy maps.
+        hends = list(map(_add, starts, map(buf.__getitem__, starts)))
+        decs = list(map(decoders.get, map(buf.__getitem__, map(slice, starts, hends)),
+                        _repeat(general)))
+        return list(map(_call, decs, _repeat(buf), starts, ends))
     except (IndexError, struct.error):
         raise _corrupt_record() from None
-    return out

@@ -504,9 +504,8 @@ class Wal:
         mm, u32 = index.maps[0][0], index.maps[0][2]
         if mm[0:96] != h.raw2:
             return False
-        nbackfill, mark = wi.NBACKFILL_U32, wi.READMARK_U32 + i
         if i == 0:
-            if u32[nbackfill] != h.mx_frame or not index.lock(wi.READ0, 1, False):
+            if u32[wi.NBACKFILL_U32] != h.mx_frame or not index.lock(wi.READ0, 1, False):
                 return False                       # nBackfill moved, or busy
             if mm[0:48] != h.raw:
                 index.unlock(wi.READ0)
@@ -516,12 +515,13 @@ class Wal:
             # the WAL from restarting), so only a mark == mxFrame with
             # frames still to backfill takes this path.
             mx = h.mx_frame
+            nbackfill, mark = wi.NBACKFILL_U32, wi.READMARK_U32 + i
             if u32[mark] != mx or u32[nbackfill] == mx or \
-                    not index.lock(wi.READ(i), 1, False):
+                    not index.lock(wi.READ0 + i, 1, False):
                 return False
             self.min_frame = u32[nbackfill] + 1
             if u32[mark] != mx or mm[0:48] != h.raw:
-                index.unlock(wi.READ(i))
+                index.unlock(wi.READ0 + i)
                 return False
         self.read_lock = i
         return True
@@ -602,10 +602,11 @@ class Wal:
             self._mapped = h.mx_frame
 
     def end_read(self):
-        self.end_write()
-        self._last_lock = self.read_lock
-        if self.read_lock >= 0:
-            self.index.unlock(wi.READ(self.read_lock))
+        if self.write_lock:
+            self.end_write()
+        i = self._last_lock = self.read_lock
+        if i >= 0:
+            self.index.unlock(wi.READ0 + i)
             self.read_lock = -1
 
     def db_size(self):
