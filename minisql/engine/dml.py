@@ -35,7 +35,7 @@ expressions' values.
 from .. import errors
 from ..sql import ast
 from ..storage import btreebuild
-from ..storage.record import encode_record
+from ..storage.record import encode_record, real_stored
 from . import values as V
 from .expr import Compiler, Scope, Source
 from .planner import _constant_default, choose_access, indexed_clause, keyinfo_for, table_reader
@@ -103,6 +103,9 @@ class TableWriter:
         # type() test).
         self.convs = [(i, _EXACT[a], V.affinity_fn(a)) for i, a in enumerate(self.affs)
                       if a in _EXACT]
+        # REAL columns (not the rowid alias): their integral values are
+        # stored as integers (record.real_stored).
+        self.reals = [i for i, a in enumerate(self.affs) if a == "REAL" and i != self.ipk]
         self.read = table_reader(table)
         self.cur = None     # the insert cursor of the running statement
         self.max_rowid = None   # largest rowid seen by it (None: unknown)
@@ -143,16 +146,26 @@ class TableWriter:
         return self.btree.table(self.table.root)
 
     def record(self, vals):
-        """The record of a row: the rowid alias column is stored as NULL."""
-        if self.ipk is not None:
+        """The record of a row: the rowid alias column is stored as NULL,
+        REAL columns as record.real_stored stores them."""
+        if self.ipk is not None or self.reals:
             vals = list(vals)
-            vals[self.ipk] = None
+            if self.ipk is not None:
+                vals[self.ipk] = None
+            for i in self.reals:
+                vals[i] = real_stored(vals[i])
         return encode_record(vals)
 
     def index_key(self, ix, vals, rowid):
+        """The key of a row in ``ix``: its columns' values as the table
+        stores them (a REAL column's as record.real_stored does; an
+        expression's value as it is), the rowid last."""
+        reals = self.reals
         if ix.exprs is None:
-            return [rowid if c < 0 else vals[c] for c in ix.columns] + [rowid]
-        return [f(vals) if f is not None else (rowid if c < 0 else vals[c])
+            return [rowid if c < 0 else real_stored(vals[c]) if c in reals else vals[c]
+                    for c in ix.columns] + [rowid]
+        return [f(vals) if f is not None else
+                (rowid if c < 0 else real_stored(vals[c]) if c in reals else vals[c])
                 for c, f in zip(ix.columns, self.keyexprs[ix])] + [rowid]
 
     def find_conflict(self, ix, ki, key, rowid):
@@ -1261,10 +1274,7 @@ def _update_one(db, writer, cur, stored, new, rowid, new_rowid, conflict, index_
         _check_unique(db, writer, index_touched, new, new_rowid, rowid, conflict)
         only = [ix for ix, _ in index_touched]
         writer.delete_index_entries(stored, rowid, only)
-    vals = new[:ncols]
-    if writer.ipk is not None:
-        vals[writer.ipk] = None         # (the rowid alias is stored as NULL)
-    record = encode_record(vals)
+    record = writer.record(new[:ncols])
     if new_rowid == rowid:
         cur.overwrite(record)
     else:

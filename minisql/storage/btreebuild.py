@@ -12,9 +12,9 @@ build's memory is bounded whatever the table's size:
      *native* sort value of the key columns (see below), appended to a
      ``Sorter``.  Rows it cannot take apart in place (overflowing payloads,
      headers with multi-byte varints, columns missing from a short record,
-     REAL columns stored as integers, anything malformed) go through the
-     general decoder (``decode_record``/``encode_record``), which raises
-     corrupt where the record is damaged.
+     REAL columns stored as integers or holding integral floats, anything
+     malformed) go through the general decoder (``decode_record``/
+     ``encode_record``), which raises corrupt where the record is damaged.
   2. ``Sorter``: a stable sort of the rowid-ordered entries by their key
      columns only (ties therefore stay in rowid order, which is the order of
      the whole entry, the rowid being its last column) and the UNIQUE check
@@ -63,7 +63,8 @@ from .. import errors
 from .btree import _VARINT1, _exact_index_cell, _pad4, _partition_dividers
 from .btreepage import INTERIOR_INDEX, LEAF_INDEX, MemPage
 from .format import U32
-from .record import decode_record, decode_record_prefix, encode_record, get_varint, put_varint
+from .record import (decode_record, decode_record_prefix, encode_record, get_varint, put_varint,
+                     real_stored)
 
 _pack32 = U32.pack
 _u32 = U32.unpack_from
@@ -229,6 +230,8 @@ def scan_table(bt, root, cols, reals, defaults, sorter):
                         val = _unpack_real(body)[0]
                         if val != val:          # a NaN reads as NULL
                             break
+                        if any_real and reals[q] and real_stored(val) is not val:
+                            break               # (the key stores it as an integer)
                     else:
                         if any_real and reals[q]:
                             break
@@ -257,8 +260,10 @@ def _general(bt, v, i, rowid, cols, reals, defaults, add_native, add_rec):
             x = rowid
         elif col < nvals:
             x = vals[col]
-            if reals[q] and type(x) is int:
-                x = float(x)
+            if reals[q]:
+                # The value the REAL column reads, stored as SQLite's
+                # OP_MakeRecord stores it (record.real_stored).
+                x = real_stored(float(x) if type(x) is int else x)
         else:
             x = defaults[q]
         key.append(x)

@@ -154,6 +154,21 @@ def _int_serial_type(v):
 _SMALL_INTS = {v: _int_serial_type(v) for v in range(-128, 1024)}
 
 
+# A REAL column's integral values from -2**47 to 2**47-1 are stored as
+# integers, as SQLite's OP_MakeRecord stores them (MEM_IntReal): smaller
+# records, the same file bytes as SQLite's, and the column's REAL affinity
+# turns them back into floats when they are read.
+_REAL_AS_INT = 1 << 47
+
+
+def real_stored(v):
+    """How a REAL-affinity value is stored: an integral float in the range
+    of a 6-byte integer as that integer (so -0.0 as 0), else unchanged."""
+    if type(v) is float and v.is_integer() and -_REAL_AS_INT <= v < _REAL_AS_INT:
+        return int(v)
+    return v
+
+
 def encode_record(values):
     """Build a record from Python values (None, int, bool, float, str,
     bytes-like)."""
