@@ -216,6 +216,8 @@ class TableWriter:
     def new_rowid(self):
         cur = self.cursor() if self.cur is None else self.cur
         mx = cur.max_rowid()
+        if self.max_rowid is None:
+            self.max_rowid = mx     # (so the insert that follows appends unseen)
         if self.table.autoincrement:
             mx = max(mx, sequence_value(self.db, self.table.name))
         if mx < INT64_MAX:
