@@ -291,7 +291,7 @@ NUMERIC_TEXT = st.from_regex(
     r"\A[ \t]{0,2}[+-]?[0-9]{0,22}(\.[0-9]{0,6})?([eE][+-]?[0-9]{1,3})?[ a-z]{0,2}\Z")
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.one_of(st.integers(-(1 << 63), (1 << 63) - 1),
                  st.floats(allow_nan=False), NUMERIC_TEXT,
                  NUMERIC_TEXT.map(lambda s: s.encode())))
@@ -302,7 +302,7 @@ def test_column_int_is_sqlite3_column_int(value):
     assert slt.column_int(value) == _int32(int(_oracle("SELECT printf('%d', ?)", value)))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.one_of(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9),
                  st.integers(-10 ** 12, 10 ** 12).map(lambda n: n / 1000),
                  st.from_regex(r"\A ?-?[0-9]{1,8}(\.[0-9]{1,5})?[a-z]?\Z")))
@@ -314,7 +314,7 @@ def test_format_real_3f_is_sqlite_printf(value):
     assert slt.format_real_3f(slt.column_double(value)) == expected
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.floats(allow_nan=False))
 @examples(4720024581345.0, -2.0 ** 63, 1e308, 5e-324, 769.0005)
 def test_printf_algorithm_in_long_double_is_sqlite3s(value):
@@ -330,7 +330,7 @@ def test_format_real_3f_prints_16_significant_digits_as_the_scripts_expect():
     assert slt.format_real_3f(float("-inf")) == "-Inf"
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.floats(allow_nan=False))
 @examples(1e20, 1.0, -0.0, 5e-324, 1e15, 2.0 ** 63)
 @examples(123456789012345.0, 0.1, 1e-5, 753738357004287.5)
