@@ -142,3 +142,9 @@ def full():
 
 def interrupted():
     return OperationalError("interrupted", code=SQLITE_INTERRUPT)
+
+
+def too_deep():
+    """What SQLite reports for an expression nested past its depth limit
+    (minisql's evaluator meets it as a RecursionError)."""
+    return OperationalError("Expression tree is too large (maximum depth 1000)")

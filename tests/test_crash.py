@@ -260,7 +260,7 @@ def test_stale_hash_entries_of_a_crashed_writer_are_cleaned(bank):
     bank.transfer(p, rng)
     mx = p.wal.hdr.mx_frame
     for i in range(1, 4):                 # the dead writer's frames
-        p.wal.index.append(mx + i, 2, mx)
+        p.wal.index.append_frames(mx + i, (2,), mx)
     bank.transfer(p, rng)
     idx = p.wal.index
     _, u32, u16 = idx.block(0)

@@ -92,7 +92,7 @@ def test_batched_append_equals_one_frame_at_a_time(tmp_path):
     (tmp_path / "b").mkdir()
     one, many = _index(tmp_path / "a"), _index(tmp_path / "b")
     for f, p in enumerate(pgnos, 1):
-        one.append(f, p, f - 1)
+        one.append_frames(f, (p,), f - 1)
     pos = 0
     while pos < len(pgnos):
         n = rng.randint(1, 300)

@@ -15,7 +15,9 @@ from .select import compile_select
 def compile_statement(db, stmt):
     if isinstance(stmt, ast.Select):
         plan = compile_select(db, stmt, db.env)
-        return plan.rows, plan.names, plan.decltypes
+        # (The plan's own run function: it may carry ``now``, see
+        # select.compile_core and Database.run.)
+        return plan._run, plan.names, plan.decltypes
     if isinstance(stmt, ast.Explain):
         return _explain(db, stmt)
     if isinstance(stmt, ast.Insert):

@@ -79,7 +79,7 @@ class Prepared:
 
     __slots__ = ("sql", "stmt", "is_dml", "is_select", "param_count", "param_names",
                  "compiled", "gen", "column_names", "column_decltypes", "extra",
-                 "now", "now_of")
+                 "now")
 
     def __init__(self, sql, stmt):
         self.sql = sql
@@ -94,9 +94,9 @@ class Prepared:
         self.gen = -1
         self.column_names = None
         self.column_decltypes = None
-        # A query plan whose rows are computed at once (see RowsResult):
-        # its function, found once per compiled form ``now_of``.
-        self.now = self.now_of = None
+        # For a query whose rows can be computed at once (see RowsResult):
+        # the function that computes them (the compiled run's ``now``).
+        self.now = None
         # What the DB-API layer works out once per statement (its sqlite3
         # DML test, parameter names); the engine never reads it.
         self.extra = None
@@ -148,7 +148,7 @@ class Result:
         except RecursionError:
             self.pending = _END
             self.close()
-            raise errors.OperationalError("Expression tree is too large (maximum depth 1000)")
+            raise errors.too_deep()
 
     def __iter__(self):
         return self
@@ -313,18 +313,12 @@ class Database:
             try:
                 if p.compiled is None or p.gen != self.schema_gen:
                     self._compile(p)
-                compiled = p.compiled
-                if p.now_of is not compiled:
-                    p.now_of = compiled
-                    plan = getattr(compiled, "__self__", None)
-                    p.now = getattr(getattr(plan, "_run", None), "now", None)
                 now = p.now
-                it = compiled() if now is None else now()
+                it = p.compiled() if now is None else now()
             except RecursionError:
                 # (a plan that computes its rows at once, see RowsResult)
                 self._statement_done()
-                raise errors.OperationalError("Expression tree is too large "
-                                              "(maximum depth 1000)") from None
+                raise errors.too_deep() from None
             except BaseException:
                 self._statement_done()
                 raise
@@ -408,6 +402,7 @@ class Database:
             try:
                 p.compiled, p.column_names, p.column_decltypes = \
                     compile_statement(self, p.stmt)
+                p.now = getattr(p.compiled, "now", None)
             except errors.Error as e:
                 # SQLite reports these from sqlite3_prepare (the shell says
                 # "Parse error"), not from sqlite3_step.

@@ -362,10 +362,6 @@ class WalIndex:
 
     # -- hash blocks -------------------------------------------------------
 
-    def append(self, frame, pgno, mx_frame):
-        """walIndexAppend: record that ``frame`` holds page ``pgno``."""
-        self.append_frames(frame, (pgno,), mx_frame)
-
     def append_frames(self, first, pgnos, mx_frame):
         """walIndexAppend for frames first, first+1, ... holding ``pgnos``.
         ``mx_frame`` is the last committed frame: entries beyond it that a
