@@ -165,3 +165,29 @@ def test_lookups_after_rollbacks_see_restored_pages(tmp_path):
             check(s, m, "SELECT a FROM t WHERE id = ?", (rng.randint(1, 3000),))
             check(s, m, "SELECT id FROM t WHERE a = ?", (rng.randint(0, 997),))
     check(s, m, "SELECT count(*), sum(id), total(a) FROM t")
+
+
+@pytest.mark.parametrize("count", [1, 63, 64, 65, 300])
+def test_index_equality_rows_at_once_and_past_the_bound(tmp_path, count):
+    """An index seek hands its first EAGER_ROWS rows over as one list and
+    steps the rest: every count around the bound gives sqlite3's rows,
+    whole or fetched a few at a time, inside aggregates and joins."""
+    from minisql.engine.planner import EAGER_ROWS
+    assert EAGER_ROWS == 64        # the counts above straddle it
+    rows = [(i, -7 if i <= count else i, f"r{i}") for i in range(1, count + 200)]
+    s, m = pair(tmp_path, ["CREATE TABLE t(id INTEGER PRIMARY KEY, a, b)",
+                           "CREATE INDEX ta ON t(a)"],
+                "INSERT INTO t VALUES (?, ?, ?)", rows)
+    check(s, m, "SELECT id, b FROM t WHERE a = ?", (-7,), ordered=True)
+    check(s, m, "SELECT count(*), max(b) FROM t WHERE a = ?", (-7,))
+    check(s, m, "SELECT t.id, u.b FROM t JOIN t AS u ON u.a = -t.id WHERE t.id < 9")
+    a = s.execute("SELECT id FROM t WHERE a = -7")
+    b = m.execute("SELECT id FROM t WHERE a = -7")
+    got = []
+    while True:
+        x, y = a.fetchmany(5), b.fetchmany(5)
+        assert y == x
+        if not x:
+            break
+        got += y
+    assert len(got) == count

@@ -367,7 +367,9 @@ def aggregate(source_rows, width, aggs, gfs, gcolls, havf, driver, batches=None,
 
 
 def in_batches(rows):
-    """Rows as lists of up to _BATCH rows."""
+    """Rows (any iterable: an index seek's may be a list) as lists of up to
+    _BATCH rows."""
+    rows = iter(rows)
     while True:
         batch = list(islice(rows, _BATCH))
         if not batch:

@@ -33,7 +33,8 @@ only when its collation is the comparison's.
 
 import copy
 import math
-from itertools import compress as _compress, count as _count, repeat as _repeat
+from itertools import chain, compress as _compress, count as _count, islice, \
+    repeat as _repeat
 from operator import is_ as _is, itemgetter as _itemgetter, setitem as _setitem
 
 from .. import errors
@@ -47,6 +48,9 @@ from .expr import affinity, binary_collation, collation as expr_collation, \
 
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NUMERIC = ("INTEGER", "REAL", "NUMERIC")
+# Rows of one index key read at once (a list) before the rest are stepped:
+# enough for the usual lookup, bounded for a key that matches most rows.
+EAGER_ROWS = 64
 
 
 def row_layout(table, used):
@@ -466,15 +470,17 @@ class OrderWanted:
 
 
 def choose_access(db, comp, scope, i, lv, terms, order=None):
-    """Pick the access path of level ``i``; returns access(prefix) -> iterator
-    of row segments and sets ``lv.detail`` (EXPLAIN QUERY PLAN).  Scans and
+    """Pick the access path of level ``i``; returns access(prefix) -> iterable
+    of row segments (a list or an iterator) and sets ``lv.detail`` (EXPLAIN QUERY PLAN).  Scans and
     rowid ranges also set ``lv.pages``: pages(prefix) -> iterator of lists
     of row segments, a leaf page at a time (see table_pages).  Seeks by
     equality (rowid or index, ascending) also set ``lv.probe``: probe() ->
     fetch(prefix) -> the list of row segments access(prefix) would yield,
     through cursors kept for one run of the loop (the inner loop of a join
     then makes no cursor nor generator per outer row).  A rowid seek also
-    sets ``lv.one``: one(prefix) -> its row or None, as a call.  With ``order`` (an
+    sets ``lv.one``: one(prefix) -> its row or None, as a call; a seek by index
+    equality sets ``lv.rows``: access itself, which answers a list when the
+    key has few rows (see _index_access).  With ``order`` (an
     OrderWanted) it may take a path that delivers the rows in that order,
     as SQLite would, and then sets ``lv.ordered``."""
     if lv.sub is not None:
@@ -482,7 +488,7 @@ def choose_access(db, comp, scope, i, lv, terms, order=None):
     access = _table_access(db, comp, scope, i, lv, terms, order)
     if lv.table.root == 1:
         # sqlite_schema of a database with no pages yet: empty, not corrupt.
-        lv.pages = lv.probe = lv.one = None
+        lv.pages = lv.probe = lv.one = lv.rows = None
         pager = db.pager
 
         def schema_access(prefix):
@@ -1225,7 +1231,17 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
             ok = step()
     if n and not reverse and lof is None and hif is None and \
             all(t.op != "IN" for t in eqs):
-        return access_eq
+        def rows_eq(prefix):
+            """access_eq's rows, the first EAGER_ROWS at once as a list: a
+            query reading one level computes its result at once from them
+            (see select's ``now`` and RowsResult), with no generator to
+            step per row; a key with more rows than that comes as an
+            iterator, so that a popular key does not load them all."""
+            it = access_eq(prefix)
+            rows = list(islice(it, EAGER_ROWS))
+            return rows if len(rows) < EAGER_ROWS else chain(rows, it)
+        lv.rows = rows_eq
+        return rows_eq
     return access
 
 

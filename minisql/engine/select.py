@@ -600,7 +600,7 @@ def _temp_schema_source(db, item):
 class Level:
     __slots__ = ("src", "kind", "cross", "ordered", "on", "where", "access", "pages", "null_seg",
                  "table", "sub", "sub_select", "on_exprs", "detail", "where_nodes", "consumed",
-                 "probe", "one")
+                 "probe", "one", "rows")
 
     def __init__(self, src, kind, table, sub):
         self.src = src
@@ -618,6 +618,7 @@ class Level:
         self.pages = None           # set by the planner for scans and rowid ranges
         self.probe = None           # and for seeks by equality (planner.choose_access)
         self.one = None             # a rowid seek's row as a call (planner.choose_access)
+        self.rows = None            # an index seek's rows, mostly as a list (likewise)
         self.null_seg = [None] * src.width
         self.detail = None
         self.sub_select = None      # the Select of a FROM subquery (EXPLAIN names it)
@@ -923,6 +924,11 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         def project(row):  # noqa: F811 - the common one-column case
             return (f0(row),)
 
+    def projected(it):
+        for row in it:
+            cell.row = row
+            yield project(row)
+
     def run():
         it = rows_fn()
         if sort_terms:
@@ -935,19 +941,16 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             if distinct:
                 out = _distinct(out, rowkey)
         else:
-            def gen():
-                for row in it:
-                    cell.row = row
-                    yield project(row)
-            out = gen()
+            out = projected(it)
             if distinct:
                 out = _distinct(out, rowkey)
         if limit_get is not None:
             out = _apply_limit(out, limit_get)
         return out
-    one = levels[0].one if len(levels) == 1 and \
-        levels[0].kind == "INNER" and not levels[0].where and not aggregate and \
-        not sort_terms and not distinct and limit_get is None else None
+    simple = len(levels) == 1 and levels[0].kind == "INNER" and not levels[0].where and \
+        not aggregate and not sort_terms and not distinct and limit_get is None
+    one = levels[0].one if simple else None
+    at_once = levels[0].rows if simple else None
     if one is not None:
         def now():
             """run()'s rows (at most one: a seek by unique key) as a list,
@@ -957,6 +960,19 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
                 return []
             cell.row = row
             return [project(row)]
+        run.now = now
+    elif at_once is not None:
+        def now():  # noqa: F811 - one of two
+            """run()'s rows as a list when the index seek found them at once
+            (see planner.choose_access), else run()'s iterator."""
+            rows = at_once(None)
+            if type(rows) is not list:
+                return projected(rows)
+            out = []
+            for row in rows:
+                cell.row = row
+                out.append(project(row))
+            return out
         run.now = now
 
     explain = core_explain(levels, comp, aggregate and bool(group_by) and not delivered,
