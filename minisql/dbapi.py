@@ -317,6 +317,7 @@ def _type_name(obj):
 
 
 _get_ident = threading.get_ident
+_new_object = object.__new__
 
 
 def _thread_error(owner):
@@ -807,8 +808,7 @@ class Connection:
         like sqlite3's)."""
         if self._trace is not None:
             self._emit_trace(sql)
-        db = self._db
-        db.run(db.prepare(sql), [])
+        self._db.execute_control(sql)
 
     def _begin_implicit(self, p):
         """The BEGIN sqlite3 issues before a "DML" statement: only once the
@@ -881,11 +881,18 @@ class Connection:
         return cur
 
     def execute(self, sql, parameters=(), /):
-        cur = self.cursor()
+        # cursor() inline, as sqlite3 makes this cursor (its own Cursor type:
+        # a subclass's cursor() is not called): the fixed cost of a query.
+        if self._db is None or (self._check_same_thread and _get_ident() != self._thread):
+            self._check()               # raises the error that applies
+        cur = _new_object(Cursor)
+        cur._connection = self
+        if self.row_factory is not None:
+            cur.row_factory = self.row_factory
         if type(sql) is not str:
             return cur.execute(sql, parameters)     # (raises sqlite3's error)
-        # Cursor.execute without its checks: cursor() made them, for a
-        # cursor that is new (open, unlocked).
+        # Cursor.execute without its checks: made above, for a cursor that
+        # is new (open, unlocked).
         with self._lock:
             cur._locked = True
             try:
@@ -1369,7 +1376,10 @@ class Cursor:
         return out
 
     def fetchall(self):
-        conn = self._check()
+        conn = self._connection
+        if conn is None or self._closed or self._locked or conn._db is None or \
+                (conn._check_same_thread and _get_ident() != conn._thread):
+            self._check()               # raises the error that applies
         rows = self._rows
         if rows is not None and self._pending is None and self.row_factory is None \
                 and self._converters is None and conn.text_factory is str:
@@ -1379,13 +1389,15 @@ class Cursor:
                     rows.close()
                     raise errors.interrupted()
                 out = rows.drain()
-            for i, values in enumerate(out):
+            for values in out:
                 for v in values:
                     if type(v) is str and not v.isascii():
                         try:
                             self._check_text(values)
                         except OperationalError:
-                            self._push_back(out[i:])
+                            # (out.index finds this very row: an equal one
+                            # before it holds the same text, and failed first)
+                            self._push_back(out[out.index(values):])
                             raise
                         break
             return out

@@ -29,7 +29,7 @@ from ..sql import ast
 from ..sql.parser import iter_statements, parse, parse_single
 from ..storage import format as fmt
 from ..storage.btree import BTree
-from ..storage.pager import Pager
+from ..storage.pager import WRITE, Pager
 from ..storage.record import decode_record
 from . import collation as C
 from . import functions as F
@@ -309,7 +309,11 @@ class Database:
         env.generation += 1
         self.interrupted = False
         if p.is_select:         # (first: the statements run most often)
-            self._begin(write=False)
+            pager = self.pager
+            if pager.state == 0:
+                # (_begin(write=False), inline: the fixed cost of a query)
+                pager.begin_read()
+                self._check_schema()
             try:
                 if p.compiled is None or p.gen != self.schema_gen:
                     self._compile(p)
@@ -515,7 +519,7 @@ class Database:
         if self.explicit or self.active:
             return
         pager = self.pager
-        if pager.in_write:
+        if pager.state == WRITE:
             try:
                 pager.commit()
             except BaseException:

@@ -989,7 +989,9 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
         n = 0
         cur = None                  # the cursor the rows are written through
         if one is not None:
-            seg = one(None)
+            # (Found through the write cursor, which stays on the row.)
+            cur = writer.cursor()
+            seg = one(None, cur)
             targets = () if seg is None else (seg,)
         else:
             targets = _targets(rows, order_limit)
@@ -998,10 +1000,11 @@ def compile_update(db, stmt, parent=None, stack=frozenset()):
                 if db.interrupted:
                     raise errors.interrupted()
                 rowid = seg[ncols]
-                if cur is None:
-                    cur = writer.cursor()
-                if not cur.seek(rowid):
-                    continue
+                if one is None:
+                    if cur is None:
+                        cur = writer.cursor()
+                    if not cur.seek(rowid):
+                        continue
                 old = read(cur, rowid) if volatile else seg
                 new = list(old)
                 for pos, f in assigns:

@@ -478,7 +478,7 @@ def choose_access(db, comp, scope, i, lv, terms, order=None):
     fetch(prefix) -> the list of row segments access(prefix) would yield,
     through cursors kept for one run of the loop (the inner loop of a join
     then makes no cursor nor generator per outer row).  A rowid seek also
-    sets ``lv.one``: one(prefix) -> its row or None, as a call; a seek by index
+    sets ``lv.one``: one(prefix[, cur]) -> its row or None, as a call; a seek by index
     equality sets ``lv.rows``: access itself, which answers a list when the
     key has few rows (see _index_access).  With ``order`` (an
     OrderWanted) it may take a path that delivers the rows in that order,
@@ -622,15 +622,18 @@ def _table_access(db, comp, scope, i, lv, terms, order):
             if cur.seek(key):
                 yield read(cur, key)        # (the rowid is the key found)
 
-        def rowid_one(prefix):
+        def rowid_one(prefix, cur=None):
             """rowid_eq's row, or None, as a call (no generator to step:
-            the query around it may compute its one row at once)."""
+            the query around it may compute its one row at once).  ``cur``:
+            a cursor on the table to seek with, left on the row (a one-row
+            UPDATE's write cursor: one descent, not two)."""
             key = kf(prefix)
             if type(key) is not int:
                 key = _int_key(key, conv)
                 if key is None:
                     return None
-            cur = btree.table(root)
+            if cur is None:
+                cur = btree.table(root)
             return read(cur, key) if cur.seek(key) else None
         lv.one = rowid_one
 

@@ -527,14 +527,14 @@ class Pager:
     def begin_read(self):
         if self.state != NONE:
             return
-        if self._not_a_database:
-            raise errors.notadb()
         self._snapshot_used = False
-        if self.memory:
-            self.state = READ
-            return
         wal = self.wal
-        if wal is None:
+        if wal is None:         # (never in a :memory: or not-a-database pager)
+            if self._not_a_database:
+                raise errors.notadb()
+            if self.memory:
+                self.state = READ
+                return
             self._begin_read_nowal()
             wal = self.wal
             if wal is None:
@@ -631,13 +631,14 @@ class Pager:
         return n
 
     def end_read(self):
-        if self.state == WRITE:
-            raise errors.InternalError("end_read inside a write transaction")
-        if self.state == READ and not self.memory:
+        state = self.state
+        if state == READ:
             if self.wal is not None:
                 self.wal.end_read()
-            elif self._shared:
+            elif self._shared:          # (never in a :memory: pager)
                 self._unlock_shared()
+        elif state == WRITE:
+            raise errors.InternalError("end_read inside a write transaction")
         self.state = NONE
         if self._want_checkpoint:
             self._want_checkpoint = False

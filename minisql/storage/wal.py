@@ -85,6 +85,7 @@ import os
 import struct
 import sys
 import time
+from itertools import compress
 
 from .. import errors
 from . import walindex as wi
@@ -172,6 +173,14 @@ class _PageChecksum:
         self.span_words = struct.Struct((">" if big_endian else "<") + "%dI" % w).unpack_from
         weights = [(f[n - i] << 96) | f[n - i - 1] for i in range(n)]
         self.span_weights = [weights[i:i + w] for i in range(0, n, w)]
+        # ``update`` cuts both images into chunks, and a differing chunk
+        # into spans, with one unpack each, and compares them pairwise with
+        # map(): no Python step per chunk or span that did not change.
+        ch, sp = self.CHUNK, self.SPAN
+        self.chunk_starts = range(0, page_size, ch)
+        self.span_starts = range(0, ch, sp)
+        self.chunks = struct.Struct("%ds" % ch * (page_size // ch)).unpack
+        self.spans = struct.Struct("%ds" % sp * (ch // sp)).unpack_from
 
     def __call__(self, data, s0, s1):
         return self.chain(self.expansion(data), s0, s1)
@@ -189,23 +198,21 @@ class _PageChecksum:
         is cheaper."""
         if old == new:
             return e
-        ch, sp = self.CHUNK, self.SPAN
-        words, weights = self.span_words, self.span_weights
-        mul, sub = operator.mul, operator.sub
+        sp = self.SPAN
+        words, weights, spans = self.span_words, self.span_weights, self.spans
+        mul, sub, ne = operator.mul, operator.sub, operator.ne
+        span_starts = self.span_starts
         budget = self.MAX_SPANS
         # t = d1 << 96 + d0 summed over the differing spans, d0 signed and
         # of magnitude < 2**95 (at most n products of 32-bit numbers).
         t = 0
-        for a in range(0, len(new), ch):
-            if old[a:a + ch] == new[a:a + ch]:
-                continue
-            for b in range(a, a + ch, sp):
-                if old[b:b + sp] != new[b:b + sp]:
-                    budget -= 1
-                    if budget < 0:
-                        return None
-                    t += sum(map(mul, map(sub, words(new, b), words(old, b)),
-                                 weights[b // sp]))
+        for a in compress(self.chunk_starts, map(ne, self.chunks(old), self.chunks(new))):
+            for b in compress(span_starts, map(ne, spans(old, a), spans(new, a))):
+                b += a
+                budget -= 1
+                if budget < 0:
+                    return None
+                t += sum(map(mul, map(sub, words(new, b), words(old, b)), weights[b // sp]))
         half = 1 << 95
         d0 = ((t + half) & ((1 << 96) - 1)) - half
         e1, e0 = e
@@ -501,28 +508,27 @@ class Wal:
         index = self.index
         if h is None or i < 0 or not index.maps:
             return False
-        mm, u32 = index.maps[0][0], index.maps[0][2]
+        mm, _, u32, _ = index.maps[0]
         if mm[0:96] != h.raw2:
             return False
+        mx = h.mx_frame
         if i == 0:
-            if u32[wi.NBACKFILL_U32] != h.mx_frame or not index.lock(wi.READ0, 1, False):
-                return False                       # nBackfill moved, or busy
-            if mm[0:48] != h.raw:
-                index.unlock(wi.READ0)
-                return False
-        else:
-            # READ0 is preferred whenever it applies (readers on marks keep
-            # the WAL from restarting), so only a mark == mxFrame with
-            # frames still to backfill takes this path.
-            mx = h.mx_frame
-            nbackfill, mark = wi.NBACKFILL_U32, wi.READMARK_U32 + i
-            if u32[mark] != mx or u32[nbackfill] == mx or \
-                    not index.lock(wi.READ0 + i, 1, False):
-                return False
-            self.min_frame = u32[nbackfill] + 1
-            if u32[mark] != mx or mm[0:48] != h.raw:
-                index.unlock(wi.READ0 + i)
-                return False
+            if u32[wi.NBACKFILL_U32] != mx:
+                return False                       # nBackfill moved
+        # READ0 is preferred whenever it applies (readers on marks keep the
+        # WAL from restarting), so only a mark == mxFrame with frames still
+        # to backfill takes this path.
+        elif u32[wi.READMARK_U32 + i] != mx or u32[wi.NBACKFILL_U32] == mx:
+            return False
+        try:
+            index.take_read[i]()
+        except OSError:
+            return False                           # busy: the general path decides
+        if i:
+            self.min_frame = u32[wi.NBACKFILL_U32] + 1
+        if mm[0:48] != h.raw or (i and u32[wi.READMARK_U32 + i] != mx):
+            index.drop_read[i]()
+            return False
         self.read_lock = i
         return True
 
@@ -606,7 +612,7 @@ class Wal:
             self.end_write()
         i = self._last_lock = self.read_lock
         if i >= 0:
-            self.index.unlock(wi.READ0 + i)
+            self.index.drop_read[i]()
             self.read_lock = -1
 
     def db_size(self):
@@ -641,7 +647,7 @@ class Wal:
         """The page image in ``frame`` (one of the snapshot's, or one this
         connection's open write transaction wrote)."""
         ps = self.page_size
-        f = self._wal_file_for_read()
+        f = self.wal_file or self._wal_file_for_read()
         return f.read(WAL_HDR.size + (frame - 1) * (ps + FRAME_HDR.size) + FRAME_HDR.size, ps)
 
     def frame_count(self):

@@ -224,6 +224,13 @@ class WalIndex:
         self.maps = []          # per block: (mmap, u8 view, u32 view, u16 view)
         self._hints = {}        # (block, probe start) -> (slot, frame): see above
         self._hint_salt = None
+        # Per read lock i (READ0..READ4): C-level callables that take it
+        # shared and drop it (File.lock_call), for the fast path every
+        # statement's read transaction takes (Wal._begin_read_again).
+        self.take_read = [self.file.lock_call(LOCK_BASE + READ0 + i, 1, False)
+                          for i in range(NREADER)]
+        self.drop_read = [self.file.unlock_call(LOCK_BASE + READ0 + i, 1)
+                          for i in range(NREADER)]
         try:
             self._attach()
         except BaseException:
