@@ -195,11 +195,10 @@ class Result:
 
 class RowsResult(Result):
     """The Result of a plan that computed all its rows when it ran: a seek
-    by unique key (at most one row), or an index seek whose key has few
-    rows (planner.EAGER_ROWS; SQLite leaves it undefined whether a query
-    sees what its own connection writes while it is being stepped).  Still
-    open, and its read transaction with it, until its last row is handed
-    out -- as a Result one row ahead."""
+    that found at most one row (by rowid, or by an index key with one
+    entry), so nothing is left to compute and nothing differs from stepping
+    it.  Still open, and its read transaction with it, until its last row
+    is handed out -- as a Result one row ahead."""
 
     __slots__ = ("rows", "i")
 

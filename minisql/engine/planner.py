@@ -48,9 +48,6 @@ from .expr import affinity, binary_collation, collation as expr_collation, \
 
 _FLIP = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NUMERIC = ("INTEGER", "REAL", "NUMERIC")
-# Rows of one index key read at once (a list) before the rest are stepped:
-# enough for the usual lookup, bounded for a key that matches most rows.
-EAGER_ROWS = 64
 
 
 def row_layout(table, used):
@@ -480,7 +477,7 @@ def choose_access(db, comp, scope, i, lv, terms, order=None):
     then makes no cursor nor generator per outer row).  A rowid seek also
     sets ``lv.one``: one(prefix[, cur]) -> its row or None, as a call; a seek by index
     equality sets ``lv.rows``: access itself, which answers a list when the
-    key has few rows (see _index_access).  With ``order`` (an
+    key has at most one row (see _index_access).  With ``order`` (an
     OrderWanted) it may take a path that delivers the rows in that order,
     as SQLite would, and then sets ``lv.ordered``."""
     if lv.sub is not None:
@@ -1235,14 +1232,14 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
     if n and not reverse and lof is None and hif is None and \
             all(t.op != "IN" for t in eqs):
         def rows_eq(prefix):
-            """access_eq's rows, the first EAGER_ROWS at once as a list: a
-            query reading one level computes its result at once from them
-            (see select's ``now`` and RowsResult), with no generator to
-            step per row; a key with more rows than that comes as an
-            iterator, so that a popular key does not load them all."""
+            """access_eq's rows as a list when the key has at most one (the
+            usual lookup: the query around it then computes its row at once,
+            see select's ``now`` and RowsResult); with more, an iterator
+            that reads the rest as they are stepped (finding a second row
+            reads it: one row ahead, as SQLite's cursor is)."""
             it = access_eq(prefix)
-            rows = list(islice(it, EAGER_ROWS))
-            return rows if len(rows) < EAGER_ROWS else chain(rows, it)
+            rows = list(islice(it, 2))
+            return rows if len(rows) < 2 else chain(rows, it)
         lv.rows = rows_eq
         return rows_eq
     return access

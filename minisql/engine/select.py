@@ -963,16 +963,17 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         run.now = now
     elif at_once is not None:
         def now():  # noqa: F811 - one of two
-            """run()'s rows as a list when the index seek found them at once
-            (see planner.choose_access), else run()'s iterator."""
+            """run()'s rows as a list when the index seek found at most one
+            (see planner.choose_access), else an iterator projecting each
+            row as it is fetched (one ahead, as sqlite3 steps: a later row's
+            error or a function's call happens then, not at execute)."""
             rows = at_once(None)
             if type(rows) is not list:
                 return projected(rows)
-            out = []
-            for row in rows:
-                cell.row = row
-                out.append(project(row))
-            return out
+            if not rows:
+                return []
+            row = cell.row = rows[0]
+            return [project(row)]
         run.now = now
 
     explain = core_explain(levels, comp, aggregate and bool(group_by) and not delivered,
