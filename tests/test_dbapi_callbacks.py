@@ -37,6 +37,49 @@ def test_function_arity(narg, statement):
     same(with_function, lambda *a: len(a), statement, narg)
 
 
+def nested_statements(m):
+    """Functions that run statements with parameters of their own, called
+    from statements with parameters: each statement keeps its own."""
+    con = m.connect(":memory:")
+    con.execute("create table t(a, b)")
+    con.executemany("insert into t values (?, ?)", [(1, "x"), (2, "y"), (3, "z")])
+    con.execute("create table u(v)")
+    con.execute("insert into u values (99)")
+    con.create_function("g", 1, lambda x: con.execute(
+        "select v + ? from u where v = ?", (x, 99)).fetchone()[0])
+    con.create_function("h", 1, lambda x: con.execute(
+        "insert into u values (?)", (x,)).rowcount)
+    out = [con.execute("select g(a), ?, a from t where a >= ?", ("P", 2)).fetchall(),
+           con.execute("select ?, g(a), ? from t", ("P", "Q")).fetchall(),
+           con.execute("select h(a), ?, (select count(*) from u where v < ?) from t",
+                       ("R", 50)).fetchall()]
+    cur = con.execute("select a, g(a), ? from t where a <> ?", ("S", 0))
+    out.append(cur.fetchone())
+    out.append(con.execute("select ?", ("T",)).fetchone())     # between two fetches
+    out.append(cur.fetchall())
+    con.execute("update t set b = ? where a = g(?) - 99", ("w", 1))
+    out.append(con.execute("select * from t order by a").fetchall())
+    return out
+
+
+def test_statements_run_from_functions_keep_their_parameters():
+    same(nested_statements)
+
+
+def test_changes_after_executemany_counts_the_last_execution():
+    def run(m):
+        con = m.connect(":memory:")
+        con.execute("create table t(a unique)")
+        out = []
+        for rows in ([(1,), (2,), (3,)], [(4,), (2,)]):
+            cur = con.executemany("insert or ignore into t values (?)", rows)
+            out.append((cur.rowcount, con.execute("select changes(), total_changes()")
+                        .fetchone()))
+        con.commit()
+        return out
+    same(run)
+
+
 @pytest.mark.parametrize("func", [lambda: 1 / 0, lambda x=None: {}[x], 5, None])
 def test_function_errors(func):
     same(with_function, func, "select f()")

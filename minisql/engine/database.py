@@ -53,12 +53,30 @@ class Env:
     execution counter (uncorrelated subqueries run once per execution), and
     the connection state that changes()/last_insert_rowid() report."""
 
-    __slots__ = ("db", "params", "generation")
+    __slots__ = ("db", "params", "generation", "executions")
 
     def __init__(self, db):
         self.db = db
         self.params = []
         self.generation = 0
+        self.executions = 0     # generations handed out: never one twice
+
+    def begin_execution(self, params):
+        """Make ``params`` and a new generation current; returns what was
+        current before, for end_execution (a statement run by a function
+        called from another statement must not leave its parameters to the
+        rest of that statement's row)."""
+        outer = self.params, self.generation
+        self.new_execution(params)
+        return outer
+
+    def new_execution(self, params):
+        self.params = params
+        self.executions += 1
+        self.generation = self.executions
+
+    def end_execution(self, outer):
+        self.params, self.generation = outer
 
     def changes(self):
         return self.db.changes
@@ -134,6 +152,7 @@ class Result:
 
     def _advance(self):
         env = self.db.env
+        outer = env.params, env.generation
         env.params = self.params
         env.generation = self.generation
         try:
@@ -149,6 +168,8 @@ class Result:
             self.pending = _END
             self.close()
             raise errors.too_deep()
+        finally:
+            env.params, env.generation = outer
 
     def __iter__(self):
         return self
@@ -167,11 +188,13 @@ class Result:
             return []
         out = [row]
         env = self.db.env
+        outer = env.params, env.generation
         env.params = self.params
         env.generation = self.generation
         try:
             out.extend(self.it)
         finally:
+            env.params, env.generation = outer
             self.pending = _END
             self.close()
         return out
@@ -306,8 +329,13 @@ class Database:
         if p.compiled == "empty":
             return Result(self, None)
         env = self.env
-        env.params = params
-        env.generation += 1
+        outer = env.begin_execution(params)
+        try:
+            return self._run(p)
+        finally:
+            env.end_execution(outer)
+
+    def _run(self, p):
         self.interrupted = False
         if p.is_select:         # (first: the statements run most often)
             pager = self.pager
@@ -368,6 +396,7 @@ class Database:
             many = getattr(p.compiled, "many", None)
             if many is not None:
                 self.interrupted = False
+                outer = self.env.begin_execution(None)
                 try:
                     return many(param_seq)
                 except BaseException as e:
@@ -377,6 +406,8 @@ class Database:
                     else:
                         self._schema_may_have_changed()
                     raise
+                finally:
+                    self.env.end_execution(outer)
         total = 0
         for params in param_seq:
             total += self.run(p, params).changes

@@ -531,10 +531,11 @@ def compile_insert(db, stmt, parent=None, stack=frozenset()):
         env = db.env
         n = 0
         for params in param_seq:
-            env.params = params
-            env.generation += 1
-            n += insert_rows(source() if source is not None else [[]])
-        db.changes = n
+            env.new_execution(params)
+            last = insert_rows(source() if source is not None else [[]])
+            n += last
+            # changes(): the last execution's, as sqlite3 runs each set
+            db.changes = last
         return n
     if top and not triggers.before and not triggers.after and conflict != "REPLACE" and \
             not any(ix.conflict == "REPLACE" for ix in table.indexes) and \

@@ -663,6 +663,11 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
         items = _from_items(core.from_, [])
         for item, kind, on, using, natural in items:
             src, sub, table = _make_source(db, env, scope, item, ctes)
+            if getattr(sub, "correlated", False):
+                # A FROM subquery (or CTE) is compiled in the scope around
+                # this query: what it reads of the enclosing queries' rows,
+                # this query reads too (its marking walk skips this scope).
+                scope.correlated = True
             scope.add_source(src)
             # A CROSS JOIN is an inner join the planner may not reorder.
             lv = Level(src, "INNER" if kind == "CROSS" else kind, table, sub)

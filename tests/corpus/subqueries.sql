@@ -23,3 +23,10 @@ SELECT 1 IN (SELECT 1 WHERE 0), NULL IN (SELECT 1 WHERE 0), 1 IN (SELECT NULL);
 SELECT name FROM emp WHERE salary = (SELECT max(salary) FROM emp);
 SELECT x.name, y.name FROM emp x, (SELECT name, dept FROM emp WHERE salary > 100) y WHERE x.dept = y.dept AND x.name < y.name ORDER BY 1, 2;
 SELECT count(*) FROM (SELECT DISTINCT dept FROM emp);
+-- A FROM subquery or CTE inside a subquery, reading the outer query's row: the
+-- subquery around it is correlated too (it must run again for every outer row).
+SELECT id, (SELECT group_concat(name) FROM (SELECT name FROM emp WHERE emp.dept = dept.id)) FROM dept ORDER BY id;
+SELECT id, (SELECT count(*) FROM (SELECT salary FROM emp WHERE emp.dept = dept.id) s) FROM dept ORDER BY id;
+SELECT dname FROM dept WHERE EXISTS (SELECT 1 FROM (SELECT 1 FROM emp WHERE emp.dept = dept.id)) ORDER BY dname;
+SELECT id, (WITH c AS (SELECT salary FROM emp WHERE emp.dept = dept.id) SELECT sum(salary) FROM c) FROM dept ORDER BY id;
+SELECT id, (SELECT max(n) FROM (SELECT name AS n FROM emp WHERE emp.dept = dept.id UNION ALL SELECT 'z' WHERE dept.id = 3)) FROM dept ORDER BY id;
