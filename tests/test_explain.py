@@ -46,6 +46,11 @@ QUERIES = [
     "SELECT * FROM (SELECT c, count(*) FROM t GROUP BY c) WHERE c > 1",
     "UPDATE t SET c = 1 WHERE a = 5",
     "DELETE FROM t WHERE b = 3",
+    # Tables are named by their alias, else their name, as written.
+    "SELECT * FROM T AS T1 WHERE a = 1",
+    "SELECT * FROM t t1, u AS u1 WHERE t1.b = u1.x",
+    "SELECT * FROM T",
+    "UPDATE T AS z SET c = 1",
 ]
 
 

@@ -785,6 +785,7 @@ def _row_source(db, comp, table, stmt, parent, whole=True):
     src.indexed = indexed_clause(table, stmt)
     scope.ctes = with_ctes(stmt.with_, parent.ctes if parent is not None else None)
     lv = Level(src, "INNER", table, None)
+    lv.label = stmt.alias or stmt.table
     terms = _split_and(where, [])
     for t in terms:
         term_levels(scope, t)

@@ -577,9 +577,8 @@ def _table_access(db, comp, scope, i, lv, terms, order):
     pages = table_pages(table, src.used)
     btree = db.btree
     root = table.root
-    name = src.alias if src.alias == table.name.lower() else f"{table.name} AS {src.alias}"
-    if src.alias == table.name.lower():
-        name = table.name
+    # (SQLite 3.40 names a table in the plan by its alias, else its name, as written.)
+    name = lv.label or (table.name if src.alias == table.name.lower() else src.alias)
     earlier = {id(s) for s in scope.loop[:i]}
     pick = _pick(scope, src, _usable_terms(scope, earlier, src, terms))
     if pick[0] == "scan":

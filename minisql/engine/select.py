@@ -600,7 +600,7 @@ def _temp_schema_source(db, item):
 class Level:
     __slots__ = ("src", "kind", "cross", "ordered", "on", "where", "access", "pages", "null_seg",
                  "table", "sub", "sub_select", "on_exprs", "detail", "where_nodes", "consumed",
-                 "probe", "one", "rows")
+                 "probe", "one", "rows", "label")
 
     def __init__(self, src, kind, table, sub):
         self.src = src
@@ -619,6 +619,7 @@ class Level:
         self.probe = None           # and for seeks by equality (planner.choose_access)
         self.one = None             # a rowid seek's row as a call (planner.choose_access)
         self.rows = None            # an index seek's rows, mostly as a list (likewise)
+        self.label = None           # the table's alias or name as written (EXPLAIN)
         self.null_seg = [None] * src.width
         self.detail = None
         self.sub_select = None      # the Select of a FROM subquery (EXPLAIN names it)
@@ -674,6 +675,8 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             lv.cross = kind == "CROSS"
             if isinstance(item, ast.SubqueryRef):
                 lv.sub_select = item.select
+            elif isinstance(item, ast.TableRef):
+                lv.label = item.alias or item.name
             levels.append(lv)
             if len(levels) > 1:
                 _join_terms(scope, lv, on, using, natural)
