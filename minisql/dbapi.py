@@ -229,7 +229,7 @@ def register_adapter(type, adapter, /):  # noqa: A002 - sqlite3's name
 def register_converter(typename, converter, /):
     if not isinstance(typename, str):
         raise TypeError("register_converter() argument 1 must be str, "
-                        f"not {_type_name(typename)}")
+                        f"not {_arg_type_name(typename)}")
     converters[typename.upper()] = converter
 
 
@@ -256,7 +256,7 @@ def adapt(obj, proto=PrepareProtocol, alt=_MISSING, /):
 def complete_statement(statement):
     if not isinstance(statement, str):
         raise TypeError("complete_statement() argument 'statement' must be str, "
-                        f"not {_type_name(statement)}")
+                        f"not {_arg_type_name(statement)}")
     return _complete_statement(statement)
 
 
@@ -314,6 +314,12 @@ def _type_name(obj):
     if t.__flags__ & _HEAPTYPE or t.__module__ == "builtins":
         return t.__name__
     return f"{t.__module__}.{t.__name__}"
+
+
+def _arg_type_name(obj):
+    """What "argument ... must be X, not Y" says of ``obj`` (CPython's
+    argument parsing): None by name, else the type's name."""
+    return "None" if obj is None else _type_name(obj)
 
 
 _get_ident = threading.get_ident
@@ -971,7 +977,7 @@ class Connection:
         if not isinstance(name, str):
             which = "1" if positional else "'name'"
             raise TypeError(f"{method}() argument {which} must be str, "
-                            f"not {_type_name(name)}")
+                            f"not {_arg_type_name(name)}")
 
     def create_function(self, name, narg, func, *, deterministic=False):
         self._check()
@@ -1016,7 +1022,7 @@ class Connection:
         self._check()
         if not isinstance(target, Connection):
             raise TypeError("backup() argument 'target' must be minisql.Connection, "
-                            f"not {_type_name(target)}")
+                            f"not {_arg_type_name(target)}")
         if target is self:
             raise ValueError("target cannot be the same connection instance")
         target._check_open()
@@ -1107,7 +1113,7 @@ class Cursor:
     def __init__(self, connection, /):
         if not isinstance(connection, Connection):
             raise TypeError("Cursor() argument 1 must be minisql.Connection, "
-                            f"not {_type_name(connection)}")
+                            f"not {_arg_type_name(connection)}")
         if connection._check_same_thread and _get_ident() != connection._thread:
             raise _thread_error(connection._thread)
         self._connection = connection
@@ -1151,7 +1157,7 @@ class Cursor:
     def execute(self, sql, parameters=(), /):
         conn = self._check()
         if not isinstance(sql, str):
-            raise TypeError(f"execute() argument 1 must be str, not {_type_name(sql)}")
+            raise TypeError(f"execute() argument 1 must be str, not {_arg_type_name(sql)}")
         with conn._lock:
             self._locked = True
             try:
@@ -1209,7 +1215,7 @@ class Cursor:
     def executemany(self, sql, seq_of_parameters, /):
         conn = self._check()
         if not isinstance(sql, str):
-            raise TypeError(f"executemany() argument 1 must be str, not {_type_name(sql)}")
+            raise TypeError(f"executemany() argument 1 must be str, not {_arg_type_name(sql)}")
         with conn._lock:
             self._locked = True
             try:
@@ -1254,7 +1260,7 @@ class Cursor:
         conn = self._check()
         if not isinstance(sql_script, str):
             raise TypeError("executescript() argument must be str, "
-                            f"not {_type_name(sql_script)}")
+                            f"not {_arg_type_name(sql_script)}")
         if "\0" in sql_script:
             raise ValueError("embedded null character")
         # sqlite3 leaves description, rowcount, lastrowid and any unfinished
@@ -1433,9 +1439,9 @@ class Row:
     def __init__(self, cursor, data, /):
         if not isinstance(cursor, Cursor):
             raise TypeError("Row() argument 1 must be minisql.Cursor, "
-                            f"not {_type_name(cursor)}")
+                            f"not {_arg_type_name(cursor)}")
         if not isinstance(data, tuple):
-            raise TypeError(f"Row() argument 2 must be tuple, not {_type_name(data)}")
+            raise TypeError(f"Row() argument 2 must be tuple, not {_arg_type_name(data)}")
         self._description = cursor._description
         self._data = data
 

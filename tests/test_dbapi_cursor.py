@@ -378,3 +378,15 @@ def test_open_cursors_keep_their_own_parameters():
         con.execute("INSERT INTO t VALUES (?)", (100,))
         return first, c1.fetchall(), c2.fetchall()
     assert run(minisql) == run(sqlite3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, c: c.execute(None), lambda m, c: c.execute(1),
+    lambda m, c: c.executemany(None, []), lambda m, c: c.executescript(None),
+    lambda m, c: c.cursor().execute(b"select 1"), lambda m, c: m.Cursor(None),
+    lambda m, c: m.Row(c.cursor(), None), lambda m, c: m.Row(None, ()),
+    lambda m, c: c.backup(None), lambda m, c: c.create_function(None, 1, None),
+    lambda m, c: c.cursor(lambda con: None), lambda m, c: m.connect(":memory:", timeout=None)])
+def test_wrong_argument_types_are_named_as_sqlite3_names_them(call):
+    """Argument parsing says "not None" of None, other checks "not NoneType"."""
+    same(lambda m: call(m, m.connect(":memory:")))
