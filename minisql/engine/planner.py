@@ -468,16 +468,18 @@ class OrderWanted:
 
 def choose_access(db, comp, scope, i, lv, terms, order=None):
     """Pick the access path of level ``i``; returns access(prefix) -> iterable
-    of row segments (a list or an iterator) and sets ``lv.detail`` (EXPLAIN QUERY PLAN).  Scans and
-    rowid ranges also set ``lv.pages``: pages(prefix) -> iterator of lists
-    of row segments, a leaf page at a time (see table_pages).  Seeks by
+    of row segments (a list or an iterator) and sets ``lv.detail`` (EXPLAIN
+    QUERY PLAN).  Scans and rowid ranges also set ``lv.pages``: pages(prefix)
+    -> iterator of lists of row segments, a leaf page at a time (see
+    table_pages).  Seeks by
     equality (rowid or index, ascending) also set ``lv.probe``: probe() ->
     fetch(prefix) -> the list of row segments access(prefix) would yield,
     through cursors kept for one run of the loop (the inner loop of a join
     then makes no cursor nor generator per outer row).  A rowid seek also
-    sets ``lv.one``: one(prefix[, cur]) -> its row or None, as a call; a seek by index
-    equality sets ``lv.rows``: access itself, which answers a list when the
-    key has at most one row (see _index_access).  With ``order`` (an
+    sets ``lv.one``: one(prefix[, cur]) -> its row or None, as a call; a
+    seek by index equality sets ``lv.rows``: access itself, which answers a
+    list when the key has at most one row (see _index_access).  With
+    ``order`` (an
     OrderWanted) it may take a path that delivers the rows in that order,
     as SQLite would, and then sets ``lv.ordered``."""
     if lv.sub is not None:

@@ -618,7 +618,7 @@ class Level:
         self.pages = None           # set by the planner for scans and rowid ranges
         self.probe = None           # and for seeks by equality (planner.choose_access)
         self.one = None             # a rowid seek's row as a call (planner.choose_access)
-        self.rows = None            # an index seek's rows, mostly as a list (likewise)
+        self.rows = None            # an index seek's rows, a list if at most one (likewise)
         self.label = None           # the table's alias or name as written (EXPLAIN)
         self.null_seg = [None] * src.width
         self.detail = None
