@@ -390,3 +390,22 @@ def test_open_cursors_keep_their_own_parameters():
 def test_wrong_argument_types_are_named_as_sqlite3_names_them(call):
     """Argument parsing says "not None" of None, other checks "not NoneType"."""
     same(lambda m: call(m, m.connect(":memory:")))
+
+
+def test_queries_naming_no_table_answer_on_a_file_that_is_not_a_database(tmp_path):
+    """They read nothing of the file (no read transaction, as in SQLite);
+    the first query of a table says what the file is."""
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"not a database, only some text. " * 8)
+
+    def run(m):
+        con = m.connect(str(path))
+        out = []
+        for sql, params in (("SELECT 1", ()), ("SELECT ? + 1", (2,)),
+                            ("SELECT changes(), typeof(sqlite_version())", ()),
+                            ("SELECT x", ()), ("SELECT x", (1,)), ("SELECT * FROM t", ()),
+                            ("SELECT 1 WHERE 1 IN t", ()), ("SELECT 2", ())):
+            out.append(observe(m, lambda m: con.execute(sql, params).fetchall()))
+        con.close()
+        return out
+    same(run)

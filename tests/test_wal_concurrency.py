@@ -468,3 +468,31 @@ def test_reader_keeps_warm_pages_another_commit_did_not_touch(bank):
     w.close()
     r.close()
     assert sqlite_bank_state(bank.path) == ([("ok",)], bank.total, 3)
+
+
+@pytest.mark.parametrize("engine", ["sqlite3", "minisql"])
+def test_a_query_naming_no_table_holds_no_read_lock(tmp_path, engine):
+    """SELECT 1 and the like take no read transaction (SQLite's rule): one
+    left unfinished does not stop another process's TRUNCATE checkpoint,
+    while an unfinished query of a table does.  Both engines alike."""
+    import sqlite3
+    import minisql
+    path = str(tmp_path / "d.db")
+    setup = sqlite3.connect(path)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE t(x)")
+    setup.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(3)])
+    setup.commit()
+    setup.close()
+    con = (sqlite3 if engine == "sqlite3" else minisql).connect(path)
+    seen = []
+    with SqliteProc(path) as other:
+        other.sql("INSERT INTO t VALUES (9)")
+        for sql in ("SELECT 1 UNION ALL SELECT 2", "SELECT x FROM t"):
+            cur = con.execute(sql)
+            cur.fetchone()                          # unfinished: one row left
+            other.sql("INSERT INTO t VALUES (9)")
+            seen.append(other.sql("PRAGMA wal_checkpoint(TRUNCATE)")[0][0])
+            cur.fetchall()
+    con.close()
+    assert seen == [0, 1]           # busy only while the table query is open

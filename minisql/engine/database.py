@@ -97,7 +97,7 @@ class Prepared:
 
     __slots__ = ("sql", "stmt", "is_dml", "is_select", "param_count", "param_names",
                  "compiled", "gen", "column_names", "column_decltypes", "extra",
-                 "now")
+                 "now", "reads_db")
 
     def __init__(self, sql, stmt):
         self.sql = sql
@@ -105,6 +105,10 @@ class Prepared:
         inner = stmt.stmt if isinstance(stmt, ast.Explain) else stmt
         self.is_dml = isinstance(stmt, DML)
         self.is_select = isinstance(inner, ast.Select) or isinstance(stmt, ast.Explain)
+        # A query that names no table (SELECT 1, SELECT changes()) runs
+        # without a read transaction, as in SQLite: it takes no lock and
+        # answers even on a file that is not a database.
+        self.reads_db = not self.is_select or ast.names_a_table(stmt)
         self.param_count = stmt.n_params
         self.param_names = {n[1:]: i + 1 for i, n in enumerate(stmt.param_names)
                             if n and n[0] in ":@$"}
@@ -339,7 +343,7 @@ class Database:
         self.interrupted = False
         if p.is_select:         # (first: the statements run most often)
             pager = self.pager
-            if pager.state == 0:
+            if pager.state == 0 and p.reads_db:
                 # (_begin(write=False), inline: the fixed cost of a query)
                 pager.begin_read()
                 self._check_schema()
@@ -452,6 +456,9 @@ class Database:
         anything the caller does next (sqlite3 issues its implicit BEGIN and
         binds parameters only after a successful prepare)."""
         if p.compiled == "empty" or isinstance(p.stmt, _UNCOMPILED):
+            return
+        if not p.reads_db:
+            self._compile(p)        # (reads no schema: no transaction)
             return
         if p.compiled is not None and p.gen == self.schema_gen and \
                 self.schema_cookie is not None:

@@ -341,13 +341,8 @@ def _lookup_cte(scope_ctes, name):
 def _count_refs(node, name):
     """How many times the query tree ``node`` names table ``name`` in a FROM
     clause."""
-    if isinstance(node, ast.TableRef):
-        return int(node.schema is None and node.name.lower() == name)
-    if isinstance(node, tuple):
-        return sum(_count_refs(x, name) for x in node)
-    if isinstance(node, ast.Node):
-        return sum(_count_refs(getattr(node, f), name) for f in node.__dataclass_fields__)
-    return 0
+    return sum(1 for n in ast.descendants(node) if isinstance(n, ast.TableRef) and
+               n.schema is None and n.name.lower() == name)
 
 
 def _cte_source(db, env, scope, item, entry):

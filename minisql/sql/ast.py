@@ -809,3 +809,22 @@ class AlterTable(Statement):
 class Explain(Statement):
     stmt: Statement
     query_plan: bool = False
+
+
+def descendants(node):
+    """Every node of the tree under ``node`` (itself included), depth first."""
+    if isinstance(node, tuple):
+        for x in node:
+            yield from descendants(x)
+    elif isinstance(node, Node):
+        yield node
+        for f in node.__dataclass_fields__:
+            yield from descendants(getattr(node, f))
+
+
+def names_a_table(node):
+    """Does the statement name a table anywhere: a FROM item (a CTE's name
+    too), a table-valued function, ``x IN table``?  One that does not never
+    reads the database (SQLite runs it without a read transaction)."""
+    return any(isinstance(n, (TableRef, TableFunctionRef, InTable))
+               for n in descendants(node))
