@@ -899,12 +899,7 @@ class Connection:
             return cur.execute(sql, parameters)     # (raises sqlite3's error)
         # Cursor.execute without its checks: made above, for a cursor that
         # is new (open, unlocked).
-        with self._lock:
-            cur._locked = True
-            try:
-                cur._execute(self, sql, parameters)
-            finally:
-                cur._locked = False
+        cur._execute_locked(self, sql, parameters)
         return cur
 
     def executemany(self, sql, parameters, /):
@@ -1158,13 +1153,18 @@ class Cursor:
         conn = self._check()
         if not isinstance(sql, str):
             raise TypeError(f"execute() argument 1 must be str, not {_arg_type_name(sql)}")
+        self._execute_locked(conn, sql, parameters)
+        return self
+
+    def _execute_locked(self, conn, sql, parameters):
+        """_execute under the connection's lock, the cursor marked busy
+        (a callback may not reuse it meanwhile)."""
         with conn._lock:
             self._locked = True
             try:
                 self._execute(conn, sql, parameters)
             finally:
                 self._locked = False
-        return self
 
     def _execute(self, conn, sql, parameters):
         if self._rows is not None or self._pending is not None:

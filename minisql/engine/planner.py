@@ -1060,21 +1060,23 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
     collated = any(ki.collations[:n])
     gaps = n == 1 and not index.desc[0]
 
+    def eq_key(prefix):
+        """The equality terms' values, converted as the index compares
+        them; None when one is NULL (then nothing matches)."""
+        key = []
+        for f, conv in eqfs:
+            v = f(prefix)
+            if v is None:
+                return None
+            key.append(conv(v) if conv is not None else v)
+        return key
+
     def access_eq(prefix):
         """access() for the most common case: equalities only, ascending,
         one key -- lookup's steps for it with nothing else to decide."""
-        if n == 1:
-            v = f0(prefix)
-            if v is None:
-                return
-            key = [conv0(v) if conv0 is not None else v]
-        else:
-            key = []
-            for f, conv in eqfs:
-                v = f(prefix)
-                if v is None:
-                    return
-                key.append(conv(v) if conv is not None else v)
+        key = eq_key(prefix)
+        if key is None:
+            return
         icur = btree.index(iroot, ki)
         ok = icur.seek_ge(tuple(key))
         if not ok:
@@ -1125,12 +1127,9 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
                 gap[2] = None
                 key = [k0]
             else:
-                key = []
-                for f, conv in eqfs:
-                    v = f(prefix)
-                    if v is None:
-                        return ()
-                    key.append(conv(v) if conv is not None else v)
+                key = eq_key(prefix)
+                if key is None:
+                    return ()
             if not icur.seek_near(key):
                 if gaps and icur.position() is not None:
                     remember(key[0], icur.key()[0])
