@@ -1,8 +1,9 @@
 """The point-lookup fast paths, against sqlite3 or the general code path.
 
 - table leaves guess a rowid's cell by interpolation before bisecting
-  (btreepage.search_rowid): rowid layouts that make the guess land on
-  either side, far off, or exactly;
+  (btreepage.search_rowid), and cold index pages an integer's entry
+  (btree._int_search): layouts that make the guess land on either side,
+  far off, or exactly;
 - leaves read from disk keep their cell pointers unchecked until an edit or
   a whole-page pass (btreepage invariant 6): damage still surfaces as
   'database disk image is malformed', never as a raw exception;
@@ -50,6 +51,42 @@ def test_rowid_lookups_by_interpolation(tmp_path, layout):
         check(s, m, "SELECT id FROM t WHERE id >= ? ORDER BY id LIMIT 4", (i,), ordered=True)
         check(s, m, "SELECT id FROM t WHERE id <= ? ORDER BY id DESC LIMIT 4", (i,),
               ordered=True)
+
+
+def index_layouts():
+    """Integer columns for an index: even spreads (where interpolation
+    guesses right), skews and clusters (where it guesses wrong and
+    bisection finishes), runs of duplicates, the one-byte-less serial
+    types of 0 and 1 (8 and 9), and both ends of the 64-bit range."""
+    rng = random.Random(22)
+    layouts = rowid_layouts()
+    layouts["duplicates"] = sorted(rng.randint(-50, 50) for _ in range(3000))
+    layouts["zero_one"] = [0, 1] * 700 + [2, -1] * 100
+    layouts["ends"] = [2 ** 63 - 1 - i for i in range(800)] + \
+        [-(2 ** 63) + i for i in range(800)] + [0, 1]
+    return layouts
+
+
+@pytest.mark.parametrize("layout", sorted(index_layouts()))
+def test_index_lookups_by_interpolation(tmp_path, layout):
+    """A cold index page's integer search (btree._int_search) against
+    sqlite3: equalities and each range bound at, between and beyond the
+    values, on leaves and (with the index's interior entries) above."""
+    values = index_layouts()[layout]
+    rows = [(v, i) for i, v in enumerate(random.Random(layout).sample(values, len(values)))]
+    s, m = pair(tmp_path, ["CREATE TABLE t(a INTEGER, b)", "CREATE INDEX ia ON t(a)"],
+                "INSERT INTO t VALUES (?, ?)", rows)
+    distinct = sorted(set(values))
+    probes = set(distinct[::5])
+    probes.update(v + d for v in distinct[::23] for d in (-1, 1))
+    probes.update((distinct[0] - 1, distinct[-1] + 1, 0, 1))
+    rng = random.Random(layout + "q")
+    for v in sorted(p for p in probes if -(2 ** 63) <= p < 2 ** 63):
+        check(s, m, "SELECT a, b FROM t WHERE a = ?", (v,))
+        op = rng.choice(["<", "<=", ">", ">="])
+        order = "DESC" if op[0] == "<" else ""
+        check(s, m, f"SELECT a FROM t WHERE a {op} ? ORDER BY a {order} LIMIT 3",
+              (v,), ordered=True)
 
 
 def test_index_lookups_of_integers_and_texts_stay_exact(tmp_path):
@@ -224,3 +261,48 @@ def test_index_equality_rows_are_projected_as_fetched(tmp_path):
         return out
     mini = minisql_module()
     assert scenario(mini, str(tmp_path / "m.db")) == scenario(sqlite3, str(tmp_path / "s.db"))
+
+
+@pytest.mark.parametrize("pages", ["cold", "hot"])
+def test_point_reads_without_a_cursor(tmp_path, pages):
+    """Seeks that read one row with no cursor (BTree.row, BTree.index_run):
+    unique keys, runs of duplicates (the cursor then steps them), entries
+    at either end of a leaf and on interior pages, NOCASE and user
+    collations, covering and non-covering reads, and the rowid alone.
+    Cold: small pages and a tiny cache, every leaf searched afresh; hot:
+    each query repeated until its pages have their key caches.  Against
+    sqlite3."""
+    rng = random.Random(31)
+    words = [f"w{i}" for i in range(900)]
+    rows = []
+    for i in range(1, 2400):
+        a = i * 7 if i % 5 else (i // 10) * 7       # some values 2-3 times
+        w = rng.choice(words)
+        rows.append((i, a, w.upper() if i % 3 else w, rng.randint(0, 9), f"r{i}"))
+    setup = ["PRAGMA page_size=512", "PRAGMA cache_size=12"] if pages == "cold" else []
+    stmts = ["CREATE TABLE t(id INTEGER PRIMARY KEY, a, b COLLATE NOCASE, c, d)",
+             "CREATE INDEX ta ON t(a)", "CREATE INDEX tb ON t(b)",
+             "CREATE INDEX tac ON t(a, c)", "CREATE INDEX td ON t(d COLLATE rev)"]
+    mini = minisql_module()
+    cons = []
+    for name, mod in (("s", sqlite3), ("m", mini)):
+        con = mod.connect(str(tmp_path / f"{name}.db"))
+        # A user collation: the index's keys are not byte strings then.
+        con.create_collation("rev", lambda x, y: (x < y) - (x > y))
+        for sql in setup + stmts:
+            con.execute(sql)
+        con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", rows)
+        con.commit()
+        cons.append(con)
+    s, m = cons
+    probes = [rng.choice(rows) for _ in range(60)] + [rows[0], rows[-1]]
+    for _ in range(3 if pages == "hot" else 1):
+        for i, a, b, c, d in probes:
+            check(s, m, "SELECT id, a, d FROM t WHERE a = ?", (a,))
+            check(s, m, "SELECT id FROM t WHERE a = ?", (a + 1,))
+            check(s, m, "SELECT a, c FROM t WHERE a = ? AND c = ?", (a, c))
+            check(s, m, "SELECT id, b FROM t WHERE b = ?", (b.swapcase(),))
+            check(s, m, "SELECT id, d FROM t WHERE d = ?", (d,))
+            check(s, m, "SELECT d, c FROM t WHERE id = ?", (i,))
+            check(s, m, "SELECT id FROM t WHERE id = ?", (i + 5000,))
+            check(s, m, "SELECT rowid FROM t WHERE id = ?", (i,))

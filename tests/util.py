@@ -83,7 +83,13 @@ def inspect(src, tmp):
     if os.path.exists(src + "-wal"):
         shutil.copyfile(src + "-wal", copy + "-wal")
     con = sqlite3.connect(copy)
-    out = {"integrity": [r[0] for r in con.execute("PRAGMA integrity_check")]}
+    try:
+        integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as e:
+        # Some damage stops the check itself (SQLITE_CORRUPT from a step,
+        # depending on what the process read before): not ok either.
+        integrity = [str(e)]
+    out = {"integrity": integrity}
     if what == "contents":
         out["schema"] = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema"
                                     " ORDER BY type, name").fetchall()

@@ -66,7 +66,10 @@ def row_layout(table, used):
 
 
 def table_reader(table, used=None):
-    """-> read(cursor): the row segment of ``table`` (columns, then rowid).
+    """-> read(cursor, rid=None, vals=None): the row segment of ``table``
+    (columns, then rowid) of the cursor's row, or of the record ``vals``
+    when the caller decoded it (its first ``want`` columns, see row_layout;
+    BTree.row reads a row with no cursor) with its rowid ``rid``.
 
     Fills in what the record leaves out: the rowid alias column (stored as
     NULL), trailing columns added by ALTER TABLE (their defaults), and the
@@ -78,7 +81,7 @@ def table_reader(table, used=None):
     if want == 0:
         blank = [None] * n
 
-        def read_rowid(cur, rid=None):
+        def read_rowid(cur, rid=None, vals=None):
             vals = blank[:]
             if rid is None:
                 rid = cur.rowid()
@@ -91,9 +94,10 @@ def table_reader(table, used=None):
     # overflows), only as far as the last column the query reads.
     whole = want == n
 
-    def read(cur, rid=None):
+    def read(cur, rid=None, vals=None):
         """(``rid``: the row's rowid when the caller knows it.)"""
-        vals = cur.record() if whole else cur.record_prefix(want)
+        if vals is None:
+            vals = cur.record() if whole else cur.record_prefix(want)
         k = len(vals)
         if k != n:
             if k < n:
@@ -620,18 +624,22 @@ def _table_access(db, comp, scope, i, lv, terms, order):
             if cur.seek(key):
                 yield read(cur, key)        # (the rowid is the key found)
 
+        want = row_layout(table, src.used)[2]
+
         def rowid_one(prefix, cur=None):
             """rowid_eq's row, or None, as a call (no generator to step:
-            the query around it may compute its one row at once).  ``cur``:
-            a cursor on the table to seek with, left on the row (a one-row
-            UPDATE's write cursor: one descent, not two)."""
+            the query around it may compute its one row at once), read with
+            no cursor (BTree.row).  ``cur``: a cursor on the table to seek
+            with, left on the row (a one-row UPDATE's write cursor: one
+            descent, not two)."""
             key = kf(prefix)
             if type(key) is not int:
                 key = _int_key(key, conv)
                 if key is None:
                     return None
             if cur is None:
-                cur = btree.table(root)
+                vals = btree.row(root, key, want)
+                return read(None, key, vals) if vals is not None else None
             return read(cur, key) if cur.seek(key) else None
         lv.one = rowid_one
 
@@ -1071,12 +1079,14 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
             key.append(conv(v) if conv is not None else v)
         return key
 
-    def access_eq(prefix):
+    def access_eq(prefix, key=None):
         """access() for the most common case: equalities only, ascending,
-        one key -- lookup's steps for it with nothing else to decide."""
-        key = eq_key(prefix)
+        one key -- lookup's steps for it with nothing else to decide.
+        ``key``: the equality values when the caller computed them."""
         if key is None:
-            return
+            key = eq_key(prefix)
+            if key is None:
+                return
         icur = btree.index(iroot, ki)
         ok = icur.seek_ge(tuple(key))
         if not ok:
@@ -1231,15 +1241,36 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
             ok = step()
     if n and not reverse and lof is None and hif is None and \
             all(t.op != "IN" for t in eqs):
+        want = row_layout(table, lv.src.used)[2]
+
         def rows_eq(prefix):
             """access_eq's rows as a list when the key has at most one (the
             usual lookup: the query around it then computes its row at once,
-            see select's ``now`` and RowsResult); with more, an iterator
+            see select's ``now`` and RowsResult), read with no cursor when
+            one leaf decides it (BTree.index_run); with more, an iterator
             that reads the rest as they are stepped (finding a second row
             reads it: one row ahead, as SQLite's cursor is)."""
-            it = access_eq(prefix)
-            rows = list(islice(it, 2))
-            return rows if len(rows) < 2 else chain(rows, it)
+            key = eq_key(prefix)
+            if key is None:
+                return []
+            entries = btree.index_run(iroot, ki, key)
+            if entries is None:
+                it = access_eq(prefix, key)
+                rows = list(islice(it, 2))
+                return rows if len(rows) < 2 else chain(rows, it)
+            if not entries:
+                return entries
+            db.countdown -= 1
+            if db.countdown <= 0:
+                db.tick()
+            k = entries[0]
+            if from_key is not None:
+                return [from_key(k)]
+            rid = k[-1]
+            vals = btree.row(root, rid, want)
+            if vals is None:
+                raise errors.corrupt(f"index {index.name} points at missing rowid {rid}")
+            return [read(None, rid, vals)]
         lv.rows = rows_eq
         return rows_eq
     return access

@@ -351,6 +351,103 @@ class BTree:
         self._sync()
         return IndexCursor(self, root, key_info or DEFAULT_KEYINFO)
 
+    # -- point reads (no cursor) -------------------------------------------
+    #
+    # A lookup that reads a row or two and is done -- the usual point query
+    # -- needs no cursor: there is no position to keep, nothing changes the
+    # tree while it runs, and no cursor bookkeeping (a weak reference per
+    # cursor, the stacks of pages walked) is worth making.  These descend
+    # with the cursors' steps: the keys cached on the page views, the lazy
+    # searches of cold leaves.
+
+    def row(self, root, rowid, n=None):
+        """The record of ``rowid`` in table ``root`` decoded (its first n
+        columns when n is given), or None when there is no such row."""
+        if self.pager.usable_size != self._usable:
+            self._sync()
+        get = self.pager.get
+        page = get(root)
+        v = page.extra or self._view(page)
+        if not v.intkey:
+            raise errors.corrupt(f"page {root} is not a table b-tree")
+        depth = 0
+        while not v.leaf:
+            i = bisect_left(v.keys, rowid)
+            page = get(v.children[i] if i < v.ncell else v.right)
+            v = page.extra or self._view(page)
+            depth += 1
+            if not v.intkey or not v.ncell or depth > MAX_DEPTH:
+                raise errors.corrupt(f"b-tree {root}: bad child page {page.pgno}")
+        keys = v.keys
+        i = bisect_left(keys, rowid) if keys is not None else v.search_rowid(rowid)
+        if i == v.ncell or (keys[i] if keys is not None else v.rowid_at(i)) != rowid:
+            return None
+        return self._record(v, i, n)
+
+    def index_run(self, root, kinfo, key):
+        """The entry of index ``root`` whose first len(key) columns equal
+        ``key`` (a list of values, as the index compares them) as a list of
+        it, decoded (the rowid last), or [] when there is none; None when
+        one leaf does not decide it: more than one entry, or a run of them
+        that may go on past the leaf (onto an interior entry or the next
+        leaf).  The caller then steps a cursor, which follows a run
+        anywhere."""
+        if self.pager.usable_size != self._usable:
+            self._sync()
+        sk = kinfo.sort_key(key)
+        get = self.pager.get
+        page = get(root)
+        v = page.extra or self._view(page)
+        if v.intkey:
+            raise errors.corrupt(f"page {root} is not an index b-tree")
+        probe = None
+        depth = 0
+        while True:
+            keys = v.keys
+            if keys is not None and v.kinfo is kinfo:
+                i = bisect_left(keys, sk)
+            else:
+                if probe is None:
+                    probe = kinfo.probe(key)
+                i = _search_page(self, kinfo, v, sk, len(key), probe)
+                keys = v.keys if v.kinfo is kinfo else None
+            if v.leaf:
+                break
+            # (An interior entry equal to key follows all of child i: a run
+            # reaching it reaches the end of the leaf below.)
+            page = get(v.children[i] if i < v.ncell else v.right)
+            v = page.extra or self._view(page)
+            depth += 1
+            if v.intkey or not v.ncell or depth > MAX_DEPTH:
+                raise errors.corrupt(f"b-tree {root}: bad child page {page.pgno}")
+        n = v.ncell
+        if i + 1 >= n and depth:
+            return None             # the run may go on past this leaf
+        if i == n:
+            return []
+        m = len(sk)
+        if keys is not None:
+            if keys[i][:m] != sk:
+                return []
+            if i + 1 < n and keys[i + 1][:m] == sk:
+                return None
+            return [self._record(v, i)]
+        entry = self._record(v, i)
+        nk = len(key)
+        if any(kinfo.collations[:nk]):
+            def equal(values):
+                return kinfo.sort_key(values) == sk
+        else:
+            def equal(values):
+                # (Python's == is BINARY's equality: numbers by value, text
+                # and blobs bytewise, never each other.)
+                return values == key
+        if not equal(entry[:nk]):
+            return []
+        if i + 1 < n and equal(self._record(v, i + 1, nk)):
+            return None
+        return [entry]
+
     def integrity_check(self, trees, max_errors=100):
         from .integrity import check
         self._sync()
@@ -395,12 +492,15 @@ class BTree:
         return overflow.read_payload(self.pager, v.data, start, p, local, ovfl,
                                      self._usable)
 
-    def _record(self, v, i):
+    def _record(self, v, i, n=None):
+        """Cell i's record decoded (its first n columns when n is given),
+        straight from the page unless its payload overflows."""
         p, start, local, ovfl = v.payload_info(i)
         if not ovfl:
-            return decode_one(v.data, start, start + p)
-        return decode_record(overflow.read_payload(
-            self.pager, v.data, start, p, local, ovfl, self._usable))
+            return decode_one(v.data, start, start + p, n)
+        payload = overflow.read_payload(self.pager, v.data, start, p, local, ovfl,
+                                        self._usable)
+        return decode_record(payload) if n is None else decode_record_prefix(payload, n)
 
     def _free_cell_overflow(self, v, i):
         p, start, local, ovfl = v.payload_info(i)
@@ -877,6 +977,192 @@ def _leaf_run(v, cells, stop=None, bodies=True):
     return r0, k + 1, cells, sizes
 
 
+def _cached_keys(v, kinfo):
+    """Page v's key cache if it was built for the order ``kinfo``."""
+    keys = v.keys
+    if keys is None:
+        return None
+    if v.kinfo is kinfo:
+        return keys
+    if v.kinfo == kinfo:
+        v.kinfo = kinfo
+        return keys
+    return None
+
+
+def _search_page(bt, kinfo, v, sk, ncols, probe=None):
+    """bisect_left of sk (a key of ncols columns, None = all, in the order
+    ``kinfo``) among the entries of index page v.  Like search_rowid, a
+    cold page first answers by reading only the cells probed: their first
+    column when ``probe`` (KeyInfo.probe of the seek key) orders them by
+    it, else (and on a tie) their sort keys of ncols columns, which order
+    the same against a key of that many columns; a page searched often
+    gets its whole key cache."""
+    keys = _cached_keys(v, kinfo)
+    if keys is None:
+        v.probes += 1
+        if v.probes <= LAZY_INDEX_PROBES:
+            record_key = bt._record_key
+            if probe is None:
+                def ge(i):
+                    return not record_key(v, i, kinfo, ncols) < sk
+            elif ncols != 1:
+                pc, px, after = probe
+                desc = bool(kinfo.desc) and kinfo.desc[0]
+                data, cells, max_local = v.data, v.cells, v.max_local
+                skip = 0 if v.leaf else 4
+
+                def ge(i):
+                    off = cells[i] + skip
+                    p = data[off]
+                    if p < 0x80:
+                        off += 1
+                    else:
+                        p, k = get_varint(data, off)
+                        off += k
+                    fc = first_column(data, off, off + p) if p <= max_local else None
+                    if fc is not None:
+                        c, x = fc
+                        if c != pc:
+                            return (c > pc) != desc
+                        if x != px:
+                            return (x > px) != desc
+                    return not record_key(v, i, kinfo, ncols) < sk
+            else:
+                try:
+                    px = probe[1]
+                    if type(px) is int and not (kinfo.desc and kinfo.desc[0]):
+                        i = _int_search(v, px, probe[2])
+                        if i >= 0:
+                            return i
+                    return bisect_left(v.cells, True, key=_first_column_ge(
+                        bt, kinfo, v, sk, probe))
+                except IndexError:
+                    raise errors.corrupt(
+                        f"page {v.pgno}: cell extends off the page") from None
+            try:
+                return bisect_left(range(v.ncell), True, key=ge)
+            except IndexError:
+                raise errors.corrupt(
+                    f"page {v.pgno}: cell extends off the page") from None
+        keys = bt._index_keys(v, kinfo)
+    return bisect_left(keys, sk)
+
+
+def _first_column_ge(bt, kinfo, v, sk, probe):
+    """-> ge(cell offset): does the entry there sort at or after sk, a
+    one-column key?  Its first column decides (KeyInfo.probe: class,
+    then value; equal, it extends the key: after it unless ``after``).
+    A text probe first tries an inline read of the usual cell (one-byte
+    sizes, a short text) with no (class, value) pair made; a record
+    read elsewhere (overflowing, malformed) takes its sort key.
+    (Integer probes mostly take _int_search instead.)  Closure variables
+    are bound as defaults: this is the inner loop of a cold page's
+    search."""
+    pc, px, after = probe
+    desc = bool(kinfo.desc) and kinfo.desc[0]
+    data, cells, max_local = v.data, v.cells, v.max_local
+    skip = 0 if v.leaf else 4
+    record_key = bt._record_key
+
+    def general(off):
+        q = off + skip
+        p = data[q]
+        if p < 0x80:
+            q += 1
+        else:
+            p, k = get_varint(data, q)
+            q += k
+        fc = first_column(data, q, q + p) if p <= max_local else None
+        if fc is None:
+            return not record_key(v, cells.index(off), kinfo, 1) < sk
+        c, x = fc
+        if c != pc:
+            return (c > pc) != desc
+        if x != px:
+            return (x > px) != desc
+        return not after
+
+    if desc or pc != _TEXT:
+        return general
+    small = min(0x80, max_local + 1)      # a one-byte size, all on the page
+
+    def ge(off, data=data, skip=skip, small=small, px=px, after=after,
+           general=general):
+        q = off + skip
+        p = data[q]
+        if p < small:
+            h = data[q + 1]
+            t = data[q + 2]
+            if t & 1 and 13 <= t < 0x80 and 2 <= h <= p:
+                pos = q + 1 + h
+                end = pos + ((t - 13) >> 1)
+                if end <= q + 1 + p:
+                    x = data[pos:end]
+                    if x != px:
+                        return x > px
+                    return not after
+        return general(off)
+    return ge
+
+
+def _int_search(v, px, after):
+    """bisect position of the integer probe px among the entries of page v
+    of an ascending index, by their first column (after=True: past the
+    entries equal to px), or -1 when a cell probed is not the usual one
+    (a one-byte payload size, an integer first column, all on the page):
+    the caller then searches by sort keys.
+
+    A cold page's search, in one loop with no call per probe: the first
+    and last cells bound the answer, then up to three interpolation steps
+    guess its place from the values at the bounds (indexed integers are
+    often spread evenly: a few probes instead of log2(n)), then plain
+    bisection finishes, so skewed values cost at most log2(n) more."""
+    data, cells = v.data, v.cells
+    skip = 0 if v.leaf else 4
+    small = min(0x80, v.max_local + 1)    # a one-byte size, all on the page
+    sizes = _FIXED_SIZE
+    frombytes = int.from_bytes
+    lo, hi = 0, v.ncell           # the answer lies in lo..hi
+    xlo = xhi = None              # the values at lo - 1 and at hi, once read
+    guesses = 3
+    while lo < hi:
+        if xlo is None:
+            g = lo
+        elif xhi is None:
+            g = hi - 1
+        elif guesses and xhi > xlo:
+            guesses -= 1
+            g = lo + (px - xlo) * (hi - lo) // (xhi - xlo)
+            if g >= hi:
+                g = hi - 1
+        else:
+            g = (lo + hi) >> 1
+        q = cells[g] + skip
+        p = data[q]
+        if p >= small:
+            return -1
+        h = data[q + 1]
+        t = data[q + 2]
+        if not 2 <= h < p:
+            return -1
+        if 0 < t < 7:
+            pos = q + 1 + h
+            end = pos + sizes[t]
+            if end > q + 1 + p:
+                return -1
+            x = frombytes(data[pos:end], "big", signed=True)
+        elif t == 8 or t == 9:
+            x = t - 8
+        else:
+            return -1
+        if x > px or (x == px and not after):
+            hi, xhi = g, x
+        else:
+            lo, xlo = g + 1, x
+    return lo
+
+
 def _cell_rowid(data, off):
     """(rowid as stored, unsigned; the length of its varint, or -1 when the
     payload size takes more than one byte) of the table-leaf cell at off."""
@@ -914,11 +1200,7 @@ class _Cursor:
         the page, the payload copied only when it overflows)."""
         if self._state or self._page.extra is not self._v:
             self._ensure()
-        v = self._v
-        p, start, local, ovfl = v.payload_info(self._i)
-        if not ovfl:
-            return decode_one(v.data, start, start + p, n)
-        return decode_record_prefix(self.bt._payload(v, self._i), n)
+        return self.bt._record(self._v, self._i, n)
 
     def _invalidate(self):
         self._pages = []
@@ -1486,151 +1768,11 @@ class IndexCursor(_Cursor):
         if v.intkey:
             raise errors.corrupt(f"page {self.root} is not an index b-tree")
 
-    def _cached_keys(self, v):
-        """The page's key cache if it was built for this cursor's order."""
-        keys = v.keys
-        if keys is None:
-            return None
-        if v.kinfo is self.kinfo:
-            return keys
-        if v.kinfo == self.kinfo:
-            v.kinfo = self.kinfo
-            return keys
-        return None
-
     def _key_at(self, v, i):
-        keys = self._cached_keys(v)
+        keys = _cached_keys(v, self.kinfo)
         if keys is not None:
             return keys[i]
         return self.bt._record_key(v, i, self.kinfo)
-
-    def _search(self, v, sk, ncols, probe=None):
-        """bisect_left of sk (a key of ncols columns, None = all) among the
-        page's entries.  Like search_rowid, a cold page first answers by
-        reading only the cells probed: their first column when ``probe``
-        (KeyInfo.probe of the seek key) orders them by it, else (and on a
-        tie) their sort keys of ncols columns, which order the same against
-        a key of that many columns; a page searched often gets its whole key
-        cache."""
-        keys = self._cached_keys(v)
-        if keys is None:
-            v.probes += 1
-            if v.probes <= LAZY_INDEX_PROBES:
-                record_key = self.bt._record_key
-                kinfo = self.kinfo
-                if probe is None:
-                    def ge(i):
-                        return not record_key(v, i, kinfo, ncols) < sk
-                elif ncols != 1:
-                    pc, px, after = probe
-                    desc = bool(kinfo.desc) and kinfo.desc[0]
-                    data, cells, max_local = v.data, v.cells, v.max_local
-                    skip = 0 if v.leaf else 4
-
-                    def ge(i):
-                        off = cells[i] + skip
-                        p = data[off]
-                        if p < 0x80:
-                            off += 1
-                        else:
-                            p, k = get_varint(data, off)
-                            off += k
-                        fc = first_column(data, off, off + p) if p <= max_local else None
-                        if fc is not None:
-                            c, x = fc
-                            if c != pc:
-                                return (c > pc) != desc
-                            if x != px:
-                                return (x > px) != desc
-                        return not record_key(v, i, kinfo, ncols) < sk
-                else:
-                    try:
-                        return bisect_left(v.cells, True, key=self._first_column_ge(
-                            v, sk, probe))
-                    except IndexError:
-                        raise errors.corrupt(
-                            f"page {v.pgno}: cell extends off the page") from None
-                try:
-                    return bisect_left(range(v.ncell), True, key=ge)
-                except IndexError:
-                    raise errors.corrupt(
-                        f"page {v.pgno}: cell extends off the page") from None
-            keys = self.bt._index_keys(v, self.kinfo)
-        return bisect_left(keys, sk)
-
-    def _first_column_ge(self, v, sk, probe):
-        """-> ge(cell offset): does the entry there sort at or after sk, a
-        one-column key?  Its first column decides (KeyInfo.probe: class,
-        then value; equal, it extends the key: after it unless ``after``).
-        Integer and text probes first try an inline read of the usual cell
-        (one-byte sizes, an integer of 1..6 bytes or a short text) with no
-        (class, value) pair made; a record read elsewhere (overflowing,
-        malformed) takes its sort key.  Closure variables are bound as
-        defaults: this is the inner loop of a cold page's search."""
-        pc, px, after = probe
-        kinfo = self.kinfo
-        desc = bool(kinfo.desc) and kinfo.desc[0]
-        data, cells, max_local = v.data, v.cells, v.max_local
-        skip = 0 if v.leaf else 4
-        record_key = self.bt._record_key
-
-        def general(off):
-            q = off + skip
-            p = data[q]
-            if p < 0x80:
-                q += 1
-            else:
-                p, k = get_varint(data, q)
-                q += k
-            fc = first_column(data, q, q + p) if p <= max_local else None
-            if fc is None:
-                return not record_key(v, cells.index(off), kinfo, 1) < sk
-            c, x = fc
-            if c != pc:
-                return (c > pc) != desc
-            if x != px:
-                return (x > px) != desc
-            return not after
-
-        small = min(0x80, max_local + 1)      # a one-byte size, all on the page
-        if desc or not (type(px) is int or pc == _TEXT):
-            return general
-        if type(px) is int:
-            def ge(off, data=data, skip=skip, small=small, px=px, after=after,
-                   sizes=_FIXED_SIZE, frombytes=int.from_bytes, general=general):
-                q = off + skip
-                p = data[q]
-                if p < small:
-                    h = data[q + 1]
-                    t = data[q + 2]
-                    if 0 < t < 7 and 2 <= h < p:
-                        pos = q + 1 + h
-                        end = pos + sizes[t]
-                        if end <= q + 1 + p:
-                            x = frombytes(data[pos:end], "big", signed=True)
-                            if x != px:
-                                return x > px
-                            return not after
-                return general(off)
-            return ge
-
-        def ge(off, data=data, skip=skip, small=small, px=px, after=after,
-               general=general):
-            q = off + skip
-            p = data[q]
-            if p < small:
-                h = data[q + 1]
-                t = data[q + 2]
-                if t & 1 and 13 <= t < 0x80 and 2 <= h <= p:
-                    pos = q + 1 + h
-                    end = pos + ((t - 13) >> 1)
-                    if end <= q + 1 + p:
-                        x = data[pos:end]
-                        if x != px:
-                            return x > px
-                        return not after
-            return general(off)
-        return ge
 
     def _key_here(self):
         return self._key_at(self._v, self._i)
@@ -1645,7 +1787,7 @@ class IndexCursor(_Cursor):
 
     def _descend(self, sk, ncols=None, probe=None):
         """Walk towards the first entry >= sk (a key of ncols columns, None
-        meaning a whole entry; ``probe`` as _search takes it).  Returns (i,
+        meaning a whole entry; ``probe`` as _search_page takes it).  Returns (i,
         True) when an
         interior entry equals sk (the cursor is on it), else (bisect position
         in the leaf reached, False)."""
@@ -1666,7 +1808,7 @@ class IndexCursor(_Cursor):
             if keys is not None and v.kinfo is kinfo:
                 i = bisect_left(keys, sk)
             else:
-                i = self._search(v, sk, ncols, probe)
+                i = _search_page(bt, kinfo, v, sk, ncols, probe)
                 keys = v.keys if v.kinfo is kinfo else None
             if v.leaf:
                 self._page = page
@@ -1819,7 +1961,7 @@ class IndexCursor(_Cursor):
         v = self._v
         if not self._state and v is not None and v.leaf and self._page.extra is v:
             kinfo = self.kinfo
-            keys = v.keys if v.kinfo is kinfo else self._cached_keys(v)
+            keys = v.keys if v.kinfo is kinfo else _cached_keys(v, self.kinfo)
             if keys is not None:
                 sk = kinfo.sort_key(key)
                 if keys[0] < sk <= keys[-1]:
