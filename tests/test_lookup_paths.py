@@ -306,3 +306,43 @@ def test_point_reads_without_a_cursor(tmp_path, pages):
             check(s, m, "SELECT d, c FROM t WHERE id = ?", (i,))
             check(s, m, "SELECT id FROM t WHERE id = ?", (i + 5000,))
             check(s, m, "SELECT rowid FROM t WHERE id = ?", (i,))
+
+
+def test_index_entry_with_a_damaged_rowid(tmp_path):
+    """An index entry whose rowid is not an integer (a damaged file): a
+    query that reads the rowid through it -- to find the table row, or as a
+    covering index's output -- fails with 'database disk image is
+    malformed', as in sqlite3, and one that does not read it still
+    answers."""
+    path = str(tmp_path / "d.db")
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a)")
+    con.execute("CREATE INDEX ia ON t(a)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(i, i * 10) for i in range(1, 50)])
+    con.commit()
+    con.close()
+    data = bytearray(open(path, "rb").read())
+    # The entry (a=100, rowid=10): header 03 01 01, then 100 and 10; its
+    # rowid becomes the text 'x' (serial type 15).
+    at = data.find(bytes([3, 1, 1, 100, 10]))
+    assert at > 0 and data.find(bytes([3, 1, 1, 100, 10]), at + 1) < 0
+    data[at:at + 5] = bytes([3, 1, 15, 100, ord("x")])
+    open(path, "wb").write(data)
+    queries = ["SELECT * FROM t WHERE a = 100", "SELECT id FROM t WHERE a = 100",
+               "SELECT rowid FROM t WHERE a = 100", "SELECT a FROM t WHERE a = 100",
+               "SELECT * FROM t WHERE a = 100 OR a = 110",
+               "SELECT a, id FROM t WHERE a BETWEEN 90 AND 110",
+               "SELECT a FROM t WHERE a BETWEEN 90 AND 110",
+               "SELECT count(*) FROM t WHERE a > 0", "SELECT * FROM t ORDER BY a"]
+
+    def outcomes(mod):
+        con = mod.connect(path)
+        out = []
+        for sql in queries:
+            try:
+                out.append(con.execute(sql).fetchall())
+            except mod.DatabaseError as e:
+                out.append(str(e))
+        con.close()
+        return out
+    assert outcomes(minisql_module()) == outcomes(sqlite3)

@@ -1027,7 +1027,7 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
         lv.detail = f"SEARCH {name} USING {kind} {index.name} ({' AND '.join(parts)})"
     else:
         lv.detail = f"SCAN {name} USING {kind} {index.name}"
-    from_key = _key_reader(table, index) if covering else None
+    from_key = _key_reader(table, index, lv.src.used) if covering else None
     eqfs = [(comp.compile(t.expr, scope), comp.converter(comparison_affinity(scope, *t.node)))
             if t.op != "IN" else (_in_values(comp, scope, t), _column_keyinfo(ki, k))
             for k, t in enumerate(eqs)]
@@ -1282,11 +1282,14 @@ def _column_keyinfo(ki, k):
     return KeyInfo(colls, ki.desc[k:k + 1])
 
 
-def _key_reader(table, index):
+def _key_reader(table, index, used):
     """-> read(key): a row segment built from an index key alone (a covering
-    index: every column the query reads is in the key)."""
+    index: every column the query reads, ``used``, is in the key).  A rowid
+    the query reads must be an integer, as SQLite checks (OP_IdxRowid): a
+    damaged entry is an error then, and only then."""
     ncols = len(table.columns)
     ipk = table.rowid_alias
+    check = any(c == -1 or c == ipk for c in used)
     places = [(j, c) for j, c in enumerate(index.columns) if c >= 0]
     reals = {c for _, c in places if table.columns[c].affinity == "REAL"}
     blank = [None] * (ncols + 1)
@@ -1299,6 +1302,8 @@ def _key_reader(table, index):
                 v = float(v)
             seg[c] = v
         rid = key[-1]
+        if check and type(rid) is not int:
+            raise errors.corrupt(f"index {index.name}: rowid {rid!r} is not an integer")
         seg[ncols] = rid
         if ipk is not None:
             seg[ipk] = rid

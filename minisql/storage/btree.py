@@ -363,6 +363,8 @@ class BTree:
     def row(self, root, rowid, n=None):
         """The record of ``rowid`` in table ``root`` decoded (its first n
         columns when n is given), or None when there is no such row."""
+        if type(rowid) is not int:
+            raise _not_a_rowid(rowid)
         if self.pager.usable_size != self._usable:
             self._sync()
         get = self.pager.get
@@ -1163,6 +1165,12 @@ def _int_search(v, px, after):
     return lo
 
 
+def _not_a_rowid(value):
+    """The error for a rowid that is not an integer: one read from a damaged
+    index entry (callers seek with integers they made themselves)."""
+    return errors.corrupt(f"rowid {value!r} is not an integer")
+
+
 def _cell_rowid(data, off):
     """(rowid as stored, unsigned; the length of its varint, or -1 when the
     payload size takes more than one byte) of the table-leaf cell at off."""
@@ -1438,6 +1446,8 @@ class TableCursor(_Cursor):
     def seek(self, rowid):
         """Position at ``rowid``; True if it exists.  Otherwise the cursor
         is left where seek_ge would leave it."""
+        if type(rowid) is not int:
+            raise _not_a_rowid(rowid)
         i = self._descend(rowid)
         v = self._v
         if i < v.ncell:
