@@ -897,9 +897,16 @@ class Connection:
             cur.row_factory = self.row_factory
         if type(sql) is not str:
             return cur.execute(sql, parameters)     # (raises sqlite3's error)
-        # Cursor.execute without its checks: made above, for a cursor that
-        # is new (open, unlocked).
-        cur._execute_locked(self, sql, parameters)
+        # Cursor.execute without its checks (made above) and its busy mark:
+        # the cursor is new, so open, in a new cursor's state, and out of
+        # reach of any callback the statement runs.  (The lock's acquire and
+        # release cost half what a with statement on an RLock does.)
+        lock = self._lock
+        lock.acquire()
+        try:
+            cur._execute(self, sql, parameters)
+        finally:
+            lock.release()
         return cur
 
     def executemany(self, sql, parameters, /):
@@ -909,7 +916,8 @@ class Connection:
         return self.cursor().executescript(sql_script)
 
     def commit(self):
-        self._check()
+        if self._db is None or (self._check_same_thread and _get_ident() != self._thread):
+            self._check()               # raises the error that applies
         with self._lock:
             autocommit = self._autocommit
             if autocommit is False:
@@ -1153,28 +1161,38 @@ class Cursor:
         conn = self._check()
         if not isinstance(sql, str):
             raise TypeError(f"execute() argument 1 must be str, not {_arg_type_name(sql)}")
-        self._execute_locked(conn, sql, parameters)
+        # Under the connection's lock, the cursor marked busy (a callback
+        # may not reuse it meanwhile).
+        lock = conn._lock
+        lock.acquire()
+        self._locked = True
+        try:
+            if self._rows is not None or self._pending is not None:
+                self._finish_rows()
+            self._description = None
+            self._rowcount = -1
+            self._converters = None
+            self._execute(conn, sql, parameters)
+        finally:
+            self._locked = False
+            lock.release()
         return self
 
-    def _execute_locked(self, conn, sql, parameters):
-        """_execute under the connection's lock, the cursor marked busy
-        (a callback may not reuse it meanwhile)."""
-        with conn._lock:
-            self._locked = True
-            try:
-                self._execute(conn, sql, parameters)
-            finally:
-                self._locked = False
-
     def _execute(self, conn, sql, parameters):
-        if self._rows is not None or self._pending is not None:
-            self._finish_rows()
-        self._description = None
-        self._rowcount = -1
-        if "\0" in sql:
-            raise ProgrammingError("the query contains a null character")
+        """Run ``sql`` on this cursor, which holds no rows and has no
+        description, rowcount -1 and no converters (a new cursor's state),
+        under the connection's lock."""
         db = conn._db
-        p = db.prepare(sql)
+        cache = db.cache
+        p = cache.get(sql)
+        if p is not None:
+            # (Database.prepare, inline; what the cache holds was checked
+            # for a null character when it was prepared, below)
+            cache.move_to_end(sql)
+        else:
+            if "\0" in sql:
+                raise ProgrammingError("the query contains a null character")
+            p = db.prepare(sql)
         info = p.extra or _info(p)
         if info.is_dml and conn._isolation_level is not None and \
                 conn._autocommit == LEGACY_TRANSACTION_CONTROL and not db.in_transaction:
@@ -1193,9 +1211,15 @@ class Cursor:
         result = db.run(p, params)
         names = p.column_names
         if names:
-            self._set_columns(conn, info, names, p.column_decltypes)
+            if info.desc_names is names and not conn.detect_types:
+                # (_set_columns for a statement whose description is made)
+                self._names = names
+                self._description = info.description
+            else:
+                self._set_columns(conn, info, names, p.column_decltypes)
             self._rows = result
-        self._rowcount = result.changes if info.is_dml else -1
+        if info.is_dml:
+            self._rowcount = result.changes
         self._lastrowid = db.last_insert_rowid
 
     def _set_columns(self, conn, info, names, decltypes):
@@ -1299,16 +1323,19 @@ class Cursor:
             rows = self._rows
             if rows is None:
                 raise StopIteration
-            with conn._lock:
-                try:
-                    if conn._db.interrupted and not rows.done:
-                        # interrupt() also stops a statement between fetches
-                        raise errors.interrupted()
-                    values = next(rows)
-                except BaseException:
-                    self._rows = None
-                    rows.close()
-                    raise
+            lock = conn._lock
+            lock.acquire()
+            try:
+                if conn._db.interrupted and not rows.done:
+                    # interrupt() also stops a statement between fetches
+                    raise errors.interrupted()
+                values = next(rows)
+            except BaseException:
+                self._rows = None
+                rows.close()
+                raise
+            finally:
+                lock.release()
         try:
             if self._converters is not None or conn.text_factory is not str:
                 values = self._convert(values, conn.text_factory)
@@ -1365,20 +1392,26 @@ class Cursor:
             out.append(v)
         return tuple(out)
 
+    # The fetch methods step with this class's __next__ (_cursor_next), not
+    # a subclass's: sqlite3's call its C function directly.
     def fetchone(self):
         try:
-            return next(self)
+            return _cursor_next(self)
         except StopIteration:
             return None
 
     def fetchmany(self, size=None):
         n = self._arraysize if size is None else operator.index(size)
         out = []
+        step = _cursor_next
         # As in sqlite3, a size of 0 or less fetches everything.
-        for row in self:
-            out.append(row)
-            if len(out) == n:
-                break
+        try:
+            while True:
+                out.append(step(self))
+                if len(out) == n:
+                    break
+        except StopIteration:
+            pass
         return out
 
     def fetchall(self):
@@ -1389,12 +1422,16 @@ class Cursor:
         rows = self._rows
         if rows is not None and self._pending is None and self.row_factory is None \
                 and self._converters is None and conn.text_factory is str:
-            with conn._lock:
+            lock = conn._lock
+            lock.acquire()
+            try:
                 self._rows = None
                 if conn._db.interrupted and not rows.done:
                     rows.close()
                     raise errors.interrupted()
                 out = rows.drain()
+            finally:
+                lock.release()
             for values in out:
                 for v in values:
                     if type(v) is str and not v.isascii():
@@ -1407,7 +1444,7 @@ class Cursor:
                             raise
                         break
             return out
-        return list(self)
+        return Cursor.fetchmany(self, 0)       # (0: all of them)
 
     def close(self):
         conn = self._connection
@@ -1424,6 +1461,9 @@ class Cursor:
 
     def setoutputsize(self, size, column=None, /):
         """Required by the DB-API; does nothing (as in sqlite3)."""
+
+
+_cursor_next = Cursor.__next__
 
 
 # -- Row ---------------------------------------------------------------------------------------

@@ -145,6 +145,25 @@ def test_fetching():
     same(run)
 
 
+def test_fetch_methods_do_not_call_a_subclass_next():
+    def run(m):
+        class Sub(m.Cursor):
+            def __next__(self):
+                return "from Sub.__next__"
+
+            def fetchmany(self, size=None):
+                return "from Sub.fetchmany"
+        con = table(m)
+        out = []
+        for factory in (None, lambda cur, row: row[0]):
+            con.row_factory = factory
+            cur = con.cursor(Sub)
+            cur.execute("select a from t order by a")
+            out += [cur.fetchone(), next(cur), m.Cursor.fetchmany(cur, 2), cur.fetchall()]
+        return out
+    same(run)
+
+
 def test_arraysize_checks():
     def run(m):
         cur = m.connect(":memory:").cursor()
@@ -207,6 +226,19 @@ def test_recursive_use_of_a_cursor():
         con.create_function("reuse", 1, lambda x: cur.execute("select 1").fetchone()[0])
         return observe(m, lambda m: cur.execute("select reuse(a) from t").fetchall()), \
             cur.execute("select 2").fetchall()
+    same(run)
+
+
+def test_null_character_in_statement_text():
+    # execute() looks a text up in the statement cache before it checks for
+    # a null character: the cache must never hold such a text.
+    def run(m):
+        con = m.connect(":memory:")
+        out = []
+        for q in ("select 1", "select 1\0", "select 1\0", "select 1", "\0", "select 1; \0"):
+            for f in (con.execute, con.cursor().execute, lambda q: con.executemany(q, [])):
+                out.append(observe(m, lambda m: f(q).fetchall()))
+        return out
     same(run)
 
 

@@ -1,7 +1,8 @@
 """The WAL writer's per-commit shortcuts: the unrolled wal-index header
-checksum, batched wal-index appends, index entries written before the
-commit's sync, and the packed-weight page checksum.  Each must leave
-exactly what the plain algorithm (SQLite's) leaves."""
+checksum, batched wal-index appends, index entries (and the writer's own
+page -> frames map) written before the commit's sync, and the
+packed-weight page checksum.  Each must leave exactly what the plain
+algorithm (SQLite's) leaves."""
 
 import random
 import sqlite3
@@ -112,6 +113,14 @@ def test_batched_append_equals_one_frame_at_a_time(tmp_path):
     many.close(True)
 
 
+def failed_sync_commit(bank, pager, vfs, rng):
+    """A transfer whose commit fails at its sync (a disk I/O error)."""
+    vfs.fail(lambda op, path: errors.ioerr() if op == "sync" else None)
+    with pytest.raises(errors.OperationalError, match="disk I/O error"):
+        bank.transfer(pager, rng)
+    vfs.fail(None)
+
+
 def test_failed_commit_sync_leaves_no_index_entries_past_mx_frame(tmp_path):
     # Index entries are written before the commit's sync; when the sync
     # fails they must go with the transaction, and the hash stays what
@@ -122,10 +131,7 @@ def test_failed_commit_sync_leaves_no_index_entries_past_mx_frame(tmp_path):
     rng = rng_for(9)
     for _ in range(3):
         bank.transfer(p, rng)
-    vfs.fail(lambda op, path: errors.ioerr() if op == "sync" else None)
-    with pytest.raises(errors.OperationalError, match="disk I/O error"):
-        bank.transfer(p, rng)
-    vfs.fail(None)
+    failed_sync_commit(bank, p, vfs, rng)
     idx = p.wal.index
     mx = idx.try_header().mx_frame
     _, u32, u16 = idx.block(0)
@@ -187,3 +193,34 @@ def test_reader_keeps_its_untouched_pages_when_most_of_its_cache_changed(tmp_pat
     w.close()
     r.close()
     assert sqlite_bank_state(bank.path) == ([("ok",)], bank.total, 2)
+
+
+def test_failed_commit_sync_then_another_writer_reuses_its_frame_numbers(tmp_path):
+    # A commit maps its frames (page -> frames) before its sync; when the
+    # sync fails, the map must forget them: another writer then commits
+    # other pages at those frame numbers, and the first connection must
+    # read that writer's pages, not its own abandoned ones.
+    bank = BankDb(str(tmp_path / "b.db"))
+    vfs = FaultVFS()
+    a = Pager(bank.path, vfs=vfs, wal_autocheckpoint=0)
+    b = Pager(bank.path, wal_autocheckpoint=0)
+    rng = rng_for(11)
+    for _ in range(3):
+        bank.transfer(a, rng)
+    failed_sync_commit(bank, a, vfs, rng)
+    for _ in range(2):      # (about as many frames as the failed commit's)
+        counter = bank.transfer(b, rng)
+    assert counter == 5
+    fresh = Pager(bank.path, wal_autocheckpoint=0)
+    a.begin_read()
+    fresh.begin_read()
+    assert a.page_count == fresh.page_count
+    assert [a.wal.find_frame(n) for n in range(1, a.page_count + 1)] == \
+        [fresh.wal.find_frame(n) for n in range(1, a.page_count + 1)]
+    a.end_read()
+    fresh.close()
+    assert bank.state(a) == (bank.total, 5)
+    assert bank.transfer(a, rng) == 6
+    a.close()
+    b.close()
+    assert sqlite_bank_state(bank.path) == ([("ok",)], bank.total, 6)

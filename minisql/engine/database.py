@@ -220,41 +220,46 @@ class Result:
                 pass
 
 
-class RowsResult(Result):
+class RowsResult:
     """The Result of a plan that computed all its rows when it ran: a seek
     that found at most one row (by rowid, or by an index key with one
     entry), so nothing is left to compute and nothing differs from stepping
     it.  Still open, and its read transaction with it, until its last row
-    is handed out -- as a Result one row ahead."""
+    is handed out -- as a Result one row ahead.  (Not a Result subclass:
+    it keeps four slots, the fixed cost of a point query.)"""
 
-    __slots__ = ("rows", "i")
+    __slots__ = ("db", "rows", "i", "done")
+    changes = 0
 
     def __init__(self, db, rows):
         self.db = db
         self.rows = rows
         self.i = 0
-        self.changes = 0
         self.done = False
-        self.it = None
         db.active += 1
 
+    def __iter__(self):
+        return self
+
     def __next__(self):
+        if self.done:
+            raise StopIteration
         i = self.i
         rows = self.rows
-        if i >= len(rows):
-            raise StopIteration
-        self.i = i = i + 1
-        if i == len(rows):
+        self.i = i + 1
+        if i + 1 == len(rows):
             self.close()
-        return rows[i - 1]
+        return rows[i]
 
     def drain(self):
+        if self.done:
+            return []
         i = self.i
-        out = self.rows
-        if i:
-            out = out[i:]
-        self.i = len(self.rows)
-        self.close()
+        out = self.rows[i:] if i else self.rows
+        self.done = True        # (close(), inline)
+        db = self.db
+        db.active -= 1
+        db._statement_done()
         return out
 
     def close(self):
@@ -263,6 +268,8 @@ class RowsResult(Result):
             db = self.db
             db.active -= 1
             db._statement_done()
+
+    __del__ = Result.__del__
 
 
 class Database:
@@ -300,9 +307,10 @@ class Database:
     # -- preparing ------------------------------------------------------------
 
     def prepare(self, sql):
-        p = self.cache.get(sql)
+        cache = self.cache
+        p = cache.get(sql)
         if p is not None:
-            self.cache.move_to_end(sql)
+            cache.move_to_end(sql)
             return p
         try:
             stmt = parse_single(sql)
@@ -332,21 +340,23 @@ class Database:
         """Execute a prepared statement; returns a Result."""
         if p.compiled == "empty":
             return Result(self, None)
+        # Env.begin_execution/end_execution and a query's run, inline: the
+        # fixed cost of a query.
         env = self.env
-        outer = env.begin_execution(params)
+        outer_params = env.params
+        outer_generation = env.generation
+        env.params = params
+        env.generation = env.executions = env.executions + 1
         try:
-            return self._run(p)
-        finally:
-            env.end_execution(outer)
-
-    def _run(self, p):
-        self.interrupted = False
-        if p.is_select:         # (first: the statements run most often)
+            if not p.is_select:
+                return self._run(p)
+            self.interrupted = False
             pager = self.pager
             if pager.state == 0 and p.reads_db:
-                # (_begin(write=False), inline: the fixed cost of a query)
+                # (_begin(write=False), inline, and _check_schema's test)
                 pager.begin_read()
-                self._check_schema()
+                if pager.data_version != self.schema_version or self.schema_cookie is None:
+                    self._check_schema()
             try:
                 if p.compiled is None or p.gen != self.schema_gen:
                     self._compile(p)
@@ -363,8 +373,15 @@ class Database:
                 if it:
                     return RowsResult(self, it)
                 self._statement_done()
-                return Result(self, None)
+                return _NO_ROWS
             return Result(self, iter(it))
+        finally:
+            env.params = outer_params
+            env.generation = outer_generation
+
+    def _run(self, p):
+        """run() for a statement that is not a query."""
+        self.interrupted = False
         stmt = p.stmt
         if isinstance(stmt, (ast.Begin, ast.Commit, ast.Rollback, ast.Savepoint, ast.Release)):
             self._transaction_control(stmt)
@@ -378,7 +395,8 @@ class Database:
         self._begin(write=True)
         depth = self.pager.savepoint() if self.explicit or self.active else None
         try:
-            self._compile(p)
+            if p.compiled is None or p.gen != self.schema_gen:
+                self._compile(p)
             n = p.compiled()
         except BaseException as e:
             self._write_failed(depth, e)
@@ -387,7 +405,8 @@ class Database:
             raise
         if depth is not None:
             self.pager.release(depth)
-        self._statement_done()
+        if not self.explicit and not self.active:
+            self._statement_done()      # (only then has it anything to do)
         return Result(self, None, n if p.is_dml else 0)
 
     def run_many(self, p, param_seq):
@@ -480,7 +499,10 @@ class Database:
         stmt = _CONTROL.get(sql)
         if stmt is None:
             stmt = _CONTROL[sql] = parse(sql)[0]
-        self._transaction_control(stmt)
+        if stmt.__class__ is ast.Commit and self.explicit:
+            self._commit()          # (_transaction_control's, for commit())
+        else:
+            self._transaction_control(stmt)
 
     # -- transactions -------------------------------------------------------------
 
@@ -785,3 +807,6 @@ class Database:
 
 _END = object()
 
+# The Result of every query found to have no rows when it ran (finished:
+# nothing changes it).
+_NO_ROWS = Result(None, None)

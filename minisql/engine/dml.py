@@ -32,6 +32,8 @@ hold only the rows their WHERE accepts, indexes on expressions the
 expressions' values.
 """
 
+from operator import itemgetter
+
 from .. import errors
 from ..sql import ast
 from ..storage import btreebuild
@@ -147,13 +149,12 @@ class TableWriter:
 
     def record(self, vals):
         """The record of a row: the rowid alias column is stored as NULL,
-        REAL columns as record.real_stored stores them."""
-        if self.ipk is not None or self.reals:
-            vals = list(vals)
-            if self.ipk is not None:
-                vals[self.ipk] = None
-            for i in self.reals:
-                vals[i] = real_stored(vals[i])
+        REAL columns as record.real_stored stores them.  ``vals`` is a list
+        of the row's values that this changes (callers pass a fresh slice)."""
+        if self.ipk is not None:
+            vals[self.ipk] = None
+        for i in self.reals:
+            vals[i] = real_stored(vals[i])
         return encode_record(vals)
 
     def index_key(self, ix, vals, rowid):
@@ -418,6 +419,15 @@ def _insert_source(db, comp, stmt, parent, ctes):
         for r in body.rows:
             if len(r) != nvals:
                 raise errors.OperationalError("all VALUES must have the same number of terms")
+        if len(rows) == 1 and nvals > 1 and all(type(e) is ast.Param for e in body.rows[0]):
+            # One row of parameters only, as applications insert: the row
+            # is picked from the bound parameters in C (c_Param's values).
+            env = comp.env
+            pick = itemgetter(*[e.index - 1 for e in body.rows[0]])
+
+            def params_row():
+                return (pick(env.params),)
+            return params_row, nvals
 
         def values():
             for fs in rows:
@@ -603,7 +613,8 @@ def _insert_one(db, writer, checker, triggers, seg, conflict, defaults):
         else:
             name = table.columns[ipk].name if ipk is not None else "rowid"
             raise _constraint_error("PK", f"UNIQUE constraint failed: {table.name}.{name}", how)
-    _check_unique(db, writer, writer.indexes, seg, rowid, rowid, conflict)
+    if writer.indexes:
+        _check_unique(db, writer, writer.indexes, seg, rowid, rowid, conflict)
     cur.insert(rowid, writer.record(seg[:ncols]))
     if writer.indexes:
         writer.insert_index_entries(seg, rowid)

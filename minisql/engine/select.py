@@ -36,6 +36,7 @@ SQLite's ordering of values (ORDER BY, GROUP BY output, compound selects)
 import copy
 import threading
 from itertools import compress
+from operator import itemgetter
 
 from .. import errors
 from ..sql import ast
@@ -921,11 +922,15 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
 
     def project(row):
         return tuple([f(row) for f in outfs])
+    positions = _row_positions(outfs)
     if nout == 1:
         f0 = outfs[0]
 
         def project(row):  # noqa: F811 - the common one-column case
             return (f0(row),)
+    elif positions is not None:
+        # Columns of the row only: one C call makes the tuple.
+        project = itemgetter(*positions)
 
     def projected(it):
         for row in it:
@@ -965,7 +970,7 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             return [project(row)]
         run.now = now
     elif at_once is not None:
-        def now():  # noqa: F811 - one of two
+        def now():  # noqa: F811 - one of three
             """run()'s rows as a list when the index seek found at most one
             (see planner.choose_access), else an iterator projecting each
             row as it is fetched (one ahead, as sqlite3 steps: a later row's
@@ -976,6 +981,18 @@ def compile_core(db, core, env, parent, ctes, order_by=(), limit=None, offset=No
             if not rows:
                 return []
             row = cell.row = rows[0]
+            return [project(row)]
+        run.now = now
+    elif not levels and rows_fn is source_rows and not sort_terms and not distinct and \
+            limit_get is None:
+        all_true = _all_true
+
+        def now():  # noqa: F811 - one of three
+            """run()'s one row (or none: WHERE) of a query that names no
+            table, computed at once, as stepping to it would."""
+            if pre and not all_true(pre, []):
+                return []
+            row = cell.row = []
             return [project(row)]
         run.now = now
 
@@ -1373,6 +1390,21 @@ def _all_true(fs, row):
         if not is_true(f(row)):
             return False
     return True
+
+
+def _row_positions(fs):
+    """The positions in the row that the compiled expressions ``fs`` read,
+    when each is a plain read of one (an ``itemgetter``: a column of the
+    query's own row); else None."""
+    out = []
+    for f in fs:
+        if type(f) is not itemgetter:
+            return None
+        args = f.__reduce__()[1]
+        if len(args) != 1 or type(args[0]) is not int:
+            return None
+        out.append(args[0])
+    return out
 
 
 def _loop(levels, pre):

@@ -794,6 +794,14 @@ class Pager:
     def _write_dirty(self):
         limit = self.page_count
         dirty = self.dirty
+        if len(dirty) == 1 and not self.checksums:
+            # (A one-page commit, the most frequent: no sort, no lists of
+            # pages.)
+            for pgno, page in dirty.items():
+                if pgno <= limit:
+                    self.wal.write_frames([(pgno, page.data)], limit, self.synchronous,
+                                          self.bases)
+                    return
         pages = [dirty[pgno] for pgno in sorted(dirty) if pgno <= limit]
         if not pages:
             if not self.spilled:
@@ -848,7 +856,8 @@ class Pager:
         self.savepoints.clear()
         self.spilled.clear()
         self.bases.clear()
-        self._shrink_cache()
+        if len(self.cache) >= self._limit or self._next_sweep != self._limit:
+            self._shrink_cache()
 
     def rollback(self):
         if self.state != WRITE:

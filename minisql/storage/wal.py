@@ -176,11 +176,16 @@ class _PageChecksum:
         # ``update`` cuts both images into chunks, and a differing chunk
         # into spans, with one unpack each, and compares them pairwise with
         # map(): no Python step per chunk or span that did not change.
+        # Spans are numbered across the page (span_ids[i]: those of chunk
+        # i); span_mask gives a span's position in its chunk.
         ch, sp = self.CHUNK, self.SPAN
-        self.chunk_starts = range(0, page_size, ch)
-        self.span_starts = range(0, ch, sp)
+        per = ch // sp
+        assert per & (per - 1) == 0
+        self.span_mask = per - 1
+        self.chunk_ids = range(page_size // ch)
+        self.span_ids = [range(i * per, (i + 1) * per) for i in self.chunk_ids]
         self.chunks = struct.Struct("%ds" % ch * (page_size // ch)).unpack
-        self.spans = struct.Struct("%ds" % sp * (ch // sp)).unpack_from
+        self.spans = struct.Struct("%ds" % sp * per).unpack
 
     def __call__(self, data, s0, s1):
         return self.chain(self.expansion(data), s0, s1)
@@ -196,29 +201,37 @@ class _PageChecksum:
         """The expansion of ``new`` from ``e``, that of ``old`` (both bytes,
         of the same size); None if so many spans differ that ``expansion``
         is cheaper."""
+        return self.update_chunks(e, self.chunks(old), new)[0]
+
+    def update_chunks(self, e, old, new):
+        """``update`` from ``old`` cut into chunks (``chunks``); returns
+        (the expansion or None, ``new`` cut into chunks).  A writer keeps a
+        committed page as its chunks: they are the next commit's ``old``,
+        so each image is cut (and copied) once."""
+        new = self.chunks(new)
         if old == new:
-            return e
-        sp = self.SPAN
+            return e, new
         words, weights, spans = self.span_words, self.span_weights, self.spans
-        mul, sub, ne = operator.mul, operator.sub, operator.ne
-        span_starts = self.span_starts
+        mul, sub = operator.mul, operator.sub
+        span_ids, mask, sp = self.span_ids, self.span_mask, self.SPAN
         budget = self.MAX_SPANS
         # t = d1 << 96 + d0 summed over the differing spans, d0 signed and
         # of magnitude < 2**95 (at most n products of 32-bit numbers).
         t = 0
-        for a in compress(self.chunk_starts, map(ne, self.chunks(old), self.chunks(new))):
-            for b in compress(span_starts, map(ne, spans(old, a), spans(new, a))):
-                b += a
+        for i in compress(self.chunk_ids, map(operator.ne, old, new)):
+            o, n = old[i], new[i]
+            for j in compress(span_ids[i], map(operator.ne, spans(o), spans(n))):
                 budget -= 1
                 if budget < 0:
-                    return None
-                t += sum(map(mul, map(sub, words(new, b), words(old, b)), weights[b // sp]))
+                    return None, new
+                b = (j & mask) * sp
+                t += sum(map(mul, map(sub, words(n, b), words(o, b)), weights[j]))
         half = 1 << 95
         d0 = ((t + half) & ((1 << 96) - 1)) - half
         e1, e0 = e
         e1 += (t - d0) >> 96
         e0 += d0
-        return e1 & _M32, e0 & _M32
+        return (e1 & _M32, e0 & _M32), new
 
     def expansion(self, data):
         """E = e1 x + e0 of a page image, as (e1, e0)."""
@@ -326,9 +339,11 @@ class Wal:
         self._wr_hdr = None
         self._wr_last = 0
         self._wr_cksum = (0, 0)
-        # pgno -> (checksummer, image, its expansion) of the last frames
-        # written, newest last: ``update`` starts from them (module comment).
+        # pgno -> (checksummer, image cut into its chunks, its expansion)
+        # of the last frames written, newest last: ``update`` starts from
+        # them (module comment).
         self._sums = {}
+        self._framing = (None, None)    # see _framing_for
         # Write transaction: pgno -> (frame, expansion of its image) for the
         # newest frame it spilled of each page, oldest spill first.
         self._spill_sums = {}
@@ -499,10 +514,12 @@ class Wal:
 
     def _begin_read_again(self):
         """Fast path of walTryBeginRead for the common case: the header is
-        still the one of our previous snapshot and the read lock we used
-        then still fits it (READ0 with everything backfilled, or a mark
-        equal to mxFrame).  Same checks, same order, fewer steps; False
-        means "take the general path"."""
+        still the one of our previous snapshot, so reading it again would
+        find it unchanged.  If the read lock we used then still fits it
+        (READ0 with everything backfilled, or a mark equal to mxFrame), take
+        that lock again; else pin a mark as the general path does (after
+        our own commit: our mark is the previous mxFrame).  Same checks,
+        same order, fewer steps; False means "take the general path"."""
         h = self.hdr
         i = self._last_lock
         index = self.index
@@ -518,8 +535,10 @@ class Wal:
         # READ0 is preferred whenever it applies (readers on marks keep the
         # WAL from restarting), so only a mark == mxFrame with frames still
         # to backfill takes this path.
-        elif u32[wi.READMARK_U32 + i] != mx or u32[wi.NBACKFILL_U32] == mx:
+        elif u32[wi.NBACKFILL_U32] == mx:
             return False
+        elif u32[wi.READMARK_U32 + i] != mx:
+            return self._pin_mark(h, u32) is not _RETRY
         try:
             index.take_read[i]()
         except OSError:
@@ -560,36 +579,60 @@ class Wal:
                     return _RETRY
                 self.read_lock = 0
                 return None
+        return self._pin_mark(hdr, index.maps[0][2])
+
+    def _pin_mark(self, hdr, u32):
+        """walTryBeginRead from the choice of a read mark on (formats doc
+        3.3, steps 3-4): ``hdr`` was just read and nBackfill < its mxFrame
+        (or READ0 was busy); ``u32`` is block 0's u32 view.  Locks go
+        through the index's C-level lock callables; one that fails is tried
+        once more through ``lock``, which tells busy from an I/O error."""
+        index = self.index
         mx = hdr.mx_frame
-        marks = index.read_marks()
-        best_mark = best = 0
-        for i in range(1, wi.NREADER):
-            if best_mark <= marks[i] <= mx:
-                best_mark, best = marks[i], i
-        if best_mark < mx or best == 0:
+        marks = u32[wi.READMARK_U32 + 1:wi.READMARK_U32 + wi.NREADER].tolist()  # 1..4
+        # The largest mark <= mxFrame (the last of equal ones); if it is
+        # below mxFrame (always, right after our own commit), claim one.
+        if mx in marks:
+            best_mark, best = mx, wi.NREADER - 1 - marks[::-1].index(mx)
+        else:
+            best_mark = best = 0
             for i in range(1, wi.NREADER):
-                if index.lock(wi.READ(i), 1, True):
-                    index.set_read_mark(i, mx)
-                    best_mark, best = mx, i
-                    index.unlock(wi.READ(i))
-                    break
-        if best == 0:
-            return _RETRY
-        if not index.lock(wi.READ(best), 1, False):
-            return _RETRY
-        self.min_frame = index.nbackfill + 1
-        if index.read_mark(best) != best_mark or index.live_raw() != hdr.raw:
-            index.unlock(wi.READ(best))
+                try:
+                    index.claim_read[i]()
+                except OSError:
+                    if not index.lock(wi.READ(i), 1, True):
+                        continue
+                u32[wi.READMARK_U32 + i] = mx
+                best_mark, best = mx, i
+                index.drop_read[i]()
+                break
+            else:
+                for i, m in enumerate(marks, 1):
+                    if best_mark <= m <= mx:
+                        best_mark, best = m, i
+                if best == 0:
+                    return _RETRY
+        try:
+            index.take_read[best]()
+        except OSError:
+            if not index.lock(wi.READ(best), 1, False):
+                return _RETRY
+        self.min_frame = u32[wi.NBACKFILL_U32] + 1
+        if u32[wi.READMARK_U32 + best] != best_mark or index.maps[0][0][0:48] != hdr.raw:
+            index.drop_read[best]()
             return _RETRY
         self.read_lock = best
-        self._sync_map()
+        if mx != self._mapped or hdr.salt != self._map_salt:
+            self._sync_map()
         return None
 
-    def _sync_map(self, tail=None):
-        """Bring the page -> frames map up to the snapshot's mxFrame.
-        ``tail``: page numbers of the snapshot's last frames, if the caller
-        has them (a commit); used when they are exactly the ones missing."""
-        h = self.hdr
+    def _sync_map(self, h=None, tail=None):
+        """Bring the page -> frames map up to the snapshot's mxFrame (of
+        header ``h``, by default the snapshot's).  ``tail``: page numbers
+        of the snapshot's last frames, if the caller has them (a commit);
+        used when they are exactly the ones missing."""
+        if h is None:
+            h = self.hdr
         if h.salt != self._map_salt or h.mx_frame < self._mapped:
             self._map = {}
             self._mapped = 0
@@ -661,11 +704,15 @@ class Wal:
         if self.readonly:
             raise errors.readonly()
         assert self.read_lock >= 0 and not self.write_lock
-        if not self.index.lock(wi.WRITE, 1, True):
-            raise errors.busy()
+        index = self.index
+        try:
+            index.take_write()
+        except OSError:
+            if not index.lock(wi.WRITE, 1, True):     # (busy, or raises an I/O error)
+                raise errors.busy() from None
         self.write_lock = True
-        if self.index.live_raw() != self.hdr.raw:
-            self.index.unlock(wi.WRITE)
+        if index.maps[0][0][0:48] != self.hdr.raw:
+            index.drop_write()
             self.write_lock = False
             raise _busy_snapshot()
 
@@ -676,11 +723,18 @@ class Wal:
         sqlite3WalUndo does), though readers would ignore them anyway."""
         if self.write_lock:
             if self._wr_hdr is not None:
-                if self._wr_last > self.hdr.mx_frame:
-                    self.index.cleanup(self.hdr.mx_frame)
+                mx = self.hdr.mx_frame
+                if self._wr_last > mx:
+                    self.index.cleanup(mx)
+                if self._mapped > mx:
+                    # A commit that failed at its sync had mapped its
+                    # frames: map the snapshot's frames again.
+                    self._map = {}
+                    self._mapped = 0
+                    self._sync_map()
                 self._wr_hdr = None
             self._spill_sums.clear()
-            self.index.unlock(wi.WRITE)
+            self.index.drop_write()
             self.write_lock = False
 
     def write_frames(self, pages, n_page, sync, bases=None):
@@ -697,95 +751,120 @@ class Wal:
         the new image's checksum is updated if the frame is the page's
         newest spilled one still in ``_spill_sums``."""
         assert self.write_lock and pages
-        if self._wr_hdr is None:
-            self._restart_log()
-            self._open_wal(True)
+        hdr = self._wr_hdr
+        if hdr is None:
+            if self.read_lock == 0:
+                self._restart_log()
+            if self.wal_file is None:
+                self._open_wal(True)
             hdr = self.hdr
             if hdr.mx_frame == 0:
                 hdr = self._write_wal_header(sync)
             self._wr_hdr, self._wr_last, self._wr_cksum = hdr, hdr.mx_frame, hdr.frame_cksum
-        hdr = self._wr_hdr
         f = self.wal_file
         ps = hdr.page_size
-        big = bool(hdr.big_end)
+        big = hdr.big_end
         salt = hdr.salt
-        fsz = ps + FRAME_HDR.size
+        framing = self._framing
+        if framing[0] != ps or framing[1] != big:
+            framing = self._framing = self._framing_for(ps, big)
+        _, _, summer, fn, fn1, fn2, keep, chunk = framing
         s0, s1 = self._wr_cksum
-        summer = _checksummer(ps, big)
         first = self._wr_last + 1
         last_frame = first + len(pages) - 1 if n_page else 0
         # A commit keeps its images for the next commit's ``update``; a
         # spill keeps only expansions: its pages are evicted, and come back
         # with their frame's image as ``bases``.
         sums = self._sums if n_page else None
-        keep = max(2, _SUMS_BYTES // ps)
         spill_sums = None if n_page else self._spill_sums
-        expansion, header_sum, chain = self._expansion, _frame_header_sum, summer.chain
-        pack_into = FRAME_HDR.pack_into
-        chunk = max(1, (1 << 20) // fsz)
+        expansion = self._expansion
+        pack, swap = _PAIR.pack, _LE_PAIR.unpack
+        pack_frame = FRAME_HDR.pack
+        pgnos = []
         for start in range(0, len(pages), chunk):
-            part = pages[start:start + chunk]
-            buf = bytearray(len(part) * fsz)
-            off = 0
+            part = pages[start:start + chunk] if len(pages) > chunk else pages
+            out = []
             for frame, (pgno, data) in enumerate(part, first + start):
                 if len(data) != ps:
                     raise errors.InternalError(
                         f"page {pgno}: {len(data)} bytes, WAL pages are {ps}")
                 commit = n_page if frame == last_frame else 0
-                s0, s1 = header_sum(pgno, commit, s0, s1, big)
-                e = expansion(summer, pgno, data, bases.get(pgno) if bases else None)
-                s0, s1 = chain(e, s0, s1)
+                w0, w1 = (pgno, commit) if big else swap(pack(pgno, commit))
+                s0 = (s0 + w0 + s1) & _M32
+                s1 = (s1 + w1 + s0) & _M32
+                e, chunks = expansion(summer, pgno, data, bases.get(pgno) if bases else None)
+                e1, e0 = e
+                s0, s1 = (s1 * fn + s0 * fn1 + e0) & _M32, (s1 * fn2 + s0 * fn + e1) & _M32
                 if spill_sums is None:
                     if len(sums) >= keep:
                         del sums[next(iter(sums))]
-                    sums[pgno] = (summer, bytes(data), e)
+                    sums[pgno] = (summer, chunks or summer.chunks(data), e)
                 else:
                     spill_sums.pop(pgno, None)
                     if len(spill_sums) >= _SPILL_SUMS:
                         del spill_sums[next(iter(spill_sums))]
                     spill_sums[pgno] = (frame, e)
-                pack_into(buf, off, pgno, commit, salt, s0, s1)
-                buf[off + 24:off + fsz] = data
-                off += fsz
-            f.write(WAL_HDR.size + (first + start - 1) * fsz, buf)
+                out.append(pack_frame(pgno, commit, salt, s0, s1))
+                out.append(data)
+                pgnos.append(pgno)
+            f.write(WAL_HDR.size + (first + start - 1) * (ps + FRAME_HDR.size), b"".join(out))
         last = first + len(pages) - 1
         # Everything but publishing happens before the sync: index entries
         # past mxFrame are invisible (invariant 1; end_write drops them if
         # the sync fails), and code run right after a sync runs on cold
         # CPU caches, so the less of it the better.
         index = self.index
-        pgnos = [pgno for pgno, _ in pages]
         index.append_frames(first, pgnos, self.hdr.mx_frame)
         self._wr_last, self._wr_cksum = last, (s0, s1)
         if not n_page:
             return first
-        new = hdr.replace(mx_frame=last, n_page=n_page,
-                          change=(hdr.change + 1) & _M32, frame_cksum=(s0, s1))
+        new = IndexHeader.build(change=(hdr.change + 1) & _M32, big_end=big,
+                                page_size=ps, mx_frame=last, n_page=n_page,
+                                frame_cksum=(s0, s1), salt=salt)
+        # The frames go into this connection's page -> frames map before
+        # the sync too (if the commit fails, end_write maps the snapshot
+        # again).
+        self._sync_map(new, pgnos)
         if sync >= SYNC_FULL:
-            self._sync_wal()
+            if self._dir_sync_pending:
+                self._sync_wal()
+            else:
+                f.sync()
         index.write_header(new)
         self.hdr = new
         self._wr_hdr = None
-        self._sync_map(pgnos)
         return first
 
+    @staticmethod
+    def _framing_for(page_size, big_end):
+        """What ``write_frames`` derives from the page size and checksum
+        byte order: (page size, big_end, checksummer, F(n), F(n-1),
+        F(n+1) -- the page's x^n, for summer.chain inline --, pages kept
+        in ``_sums``, frames per write)."""
+        summer = _checksummer(page_size, bool(big_end))
+        fn, fn1 = summer.fn, summer.fn1
+        return (page_size, big_end, summer, fn, fn1, fn + fn1,
+                max(2, _SUMS_BYTES // page_size),
+                max(1, (1 << 20) // (page_size + FRAME_HDR.size)))
+
     def _expansion(self, summer, pgno, data, base):
-        """The checksum expansion of ``data``, the image of ``pgno``:
+        """The checksum expansion of ``data``, the image of ``pgno``, and
+        ``data`` cut into chunks if that was done on the way (else None):
         updated from the last image of that page written (taken out of
         ``_sums``: the caller records the new one), or else from ``base``
         (frame, its image) if its expansion is known, when few chunks
         changed; else computed."""
         prev = self._sums.pop(pgno, None)
-        e = None
         if prev is not None and prev[0] is summer:
-            e = summer.update(prev[2], prev[1], data)
-        elif base is not None:
+            e, chunks = summer.update_chunks(prev[2], prev[1], data)
+            return (e if e is not None else summer.expansion(data)), chunks
+        if base is not None:
             known = self._spill_sums.get(pgno)
             if known is not None and known[0] == base[0]:
                 e = summer.update(known[1], base[1], data)
-        if e is None:
-            e = summer.expansion(data)
-        return e
+                if e is not None:
+                    return e, None
+        return summer.expansion(data), None
 
     def _write_wal_header(self, sync):
         """Start the -wal from frame 1 (new or restarted log)."""

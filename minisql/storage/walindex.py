@@ -80,6 +80,7 @@ from .. import errors
 VERSION = 3007000
 HDR = struct.Struct("=IIIBBHII2I8s2I")      # one WalIndexHdr copy
 assert HDR.size == 48
+_BODY = struct.Struct("=IIIBBHII2I8s")       # its first 40 bytes (what aCksum covers)
 _CKSUM = struct.Struct("=2I")
 HDR_SIZE = 136                              # both copies + checkpoint info
 BLOCK = 32768                               # one mapped region
@@ -193,11 +194,20 @@ class IndexHeader:
     @classmethod
     def build(cls, *, change, big_end, page_size, mx_frame, n_page,
               frame_cksum, salt):
-        """A complete, valid header (isInit = 1, checksum filled in)."""
+        """A complete, valid header (isInit = 1, checksum filled in).  Its
+        fields are set from the arguments, as ``decode`` of its bytes would
+        set them (a commit builds one: no second pass over the bytes)."""
         sz = (page_size & 0xFF00) | (page_size >> 16)
-        body = HDR.pack(VERSION, 0, change, 1, big_end, sz, mx_frame, n_page,
-                        frame_cksum[0], frame_cksum[1], salt, 0, 0)[:40]
-        return cls.decode(body + _CKSUM.pack(*header_checksum(body)))
+        c0, c1 = frame_cksum
+        body = _BODY.pack(VERSION, 0, change, 1, big_end, sz, mx_frame, n_page, c0, c1, salt)
+        h = cls()
+        h.cksum = k = header_checksum(body)
+        h.raw = raw = body + _CKSUM.pack(*k)
+        h.raw2 = raw + raw
+        h.version, h.change, h.is_init, h.big_end = VERSION, change, 1, int(big_end)
+        h.page_size = (sz & 0xFE00) + ((sz & 1) << 16)
+        h.mx_frame, h.n_page, h.frame_cksum, h.salt = mx_frame, n_page, (c0, c1), salt
+        return h
 
     def replace(self, *, change=None, big_end=None, page_size=None, mx_frame=None,
                 n_page=None, frame_cksum=None, salt=None):
@@ -225,12 +235,18 @@ class WalIndex:
         self._hints = {}        # (block, probe start) -> (slot, frame): see above
         self._hint_salt = None
         # Per read lock i (READ0..READ4): C-level callables that take it
-        # shared and drop it (File.lock_call), for the fast path every
-        # statement's read transaction takes (Wal._begin_read_again).
+        # shared, take it exclusively (to set aReadMark[i]) and drop it
+        # (File.lock_call), for the path every statement's read transaction
+        # takes (Wal._begin_read_again); and the same for WRITE, which every
+        # write transaction takes.
         self.take_read = [self.file.lock_call(LOCK_BASE + READ0 + i, 1, False)
                           for i in range(NREADER)]
+        self.claim_read = [self.file.lock_call(LOCK_BASE + READ0 + i, 1, True)
+                           for i in range(NREADER)]
         self.drop_read = [self.file.unlock_call(LOCK_BASE + READ0 + i, 1)
                           for i in range(NREADER)]
+        self.take_write = self.file.lock_call(LOCK_BASE + WRITE, 1, True)
+        self.drop_write = self.file.unlock_call(LOCK_BASE + WRITE, 1)
         try:
             self._attach()
         except BaseException:
@@ -325,7 +341,7 @@ class WalIndex:
     def write_header(self, h):
         """Publish ``h``: copy 2 first, then copy 1, so a reader that sees
         two equal copies sees a complete header."""
-        u8 = self.block(0, extend=True)[0]
+        u8 = self.maps[0][1] if self.maps else self.block(0, extend=True)[0]
         u8[48:96] = h.raw
         u8[0:48] = h.raw
 
@@ -376,7 +392,8 @@ class WalIndex:
         # The published salts name the generation (the caller holds WRITE,
         # so they cannot change under us; a log being started is still
         # under the old ones, but then mx_frame is 0 and no hint applies).
-        salt = bytes(self.block(0, extend=True)[0][32:40])
+        maps = self.maps
+        salt = bytes((maps[0][1] if maps else self.block(0, extend=True)[0])[32:40])
         if salt != self._hint_salt:
             self._hints = {}
             self._hint_salt = salt
@@ -384,10 +401,14 @@ class WalIndex:
         end = 0                   # last frame of the block mapped below
         for frame, pgno in enumerate(pgnos, first):
             if frame > end:
-                k = block_of(frame)
-                _, u32, u16 = self.block(k, extend=True)
+                # (block_of and izero, inline: this runs at every commit)
+                k = (frame + NPAGE - NPAGE_ONE - 1) // NPAGE
+                if k < len(maps):
+                    _, _, u32, u16 = maps[k]
+                else:
+                    _, u32, u16 = self.block(k, extend=True)
                 slots = u16[HASH_U16:HASH_U16 + NSLOT]
-                iz = izero(k)
+                iz = 0 if k == 0 else NPAGE_ONE + (k - 1) * NPAGE
                 end = iz + (NPAGE_ONE if k == 0 else NPAGE)
                 base = 34 if k == 0 else 0          # aPgno starts after the header
             idx = frame - iz
@@ -402,7 +423,7 @@ class WalIndex:
             hint = hints.get((k, start))
             if hint is not None and hint[1] <= mx_frame:
                 probe = (hint[0] + 1) & (NSLOT - 1)
-            h = _free_slot(slots, probe)
+            h = probe if not slots[probe] else _free_slot(slots, probe)
             if h < 0:
                 raise errors.corrupt(f"wal-index hash block {k} is full")
             u32[base + idx - 1] = pgno
