@@ -1242,6 +1242,11 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
     if n and not reverse and lof is None and hif is None and \
             all(t.op != "IN" for t in eqs):
         want = row_layout(table, lv.src.used)[2]
+        # Whether to try BTree.index_run first: not after a key that had
+        # more than one row (its cursor seek then repeats the descent),
+        # until a key has at most one again -- keys of a column tend to be
+        # alike.  Either way the rows are the same.
+        point = [True]
 
         def rows_eq(prefix):
             """access_eq's rows as a list when the key has at most one (the
@@ -1253,11 +1258,15 @@ def _index_access(db, comp, scope, lv, name, read, index, eqs, rng, reverse=Fals
             key = eq_key(prefix)
             if key is None:
                 return []
-            entries = btree.index_run(iroot, ki, key)
+            entries = btree.index_run(iroot, ki, key) if point[0] else None
             if entries is None:
                 it = access_eq(prefix, key)
                 rows = list(islice(it, 2))
-                return rows if len(rows) < 2 else chain(rows, it)
+                if len(rows) < 2:
+                    point[0] = True
+                    return rows
+                point[0] = False
+                return chain(rows, it)
             if not entries:
                 return entries
             db.countdown -= 1
