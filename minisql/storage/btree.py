@@ -367,6 +367,16 @@ class BTree:
             raise _not_a_rowid(rowid)
         if self.pager.usable_size != self._usable:
             self._sync()
+        page, v, i = self._table_leaf(root, rowid)
+        if i == v.ncell or (v.keys[i] if v.keys is not None else v.rowid_at(i)) != rowid:
+            return None
+        return self._record(v, i, n)
+
+    def _table_leaf(self, root, rowid, pages=None, idxs=None):
+        """(page, view, bisect position of ``rowid``) of the leaf of table
+        ``root`` where rowid is or would be.  With ``pages`` and ``idxs``
+        (a cursor's path) the pages walked above it and the child taken in
+        each are appended to them.  The descent of every rowid seek."""
         get = self.pager.get
         page = get(root)
         v = page.extra or self._view(page)
@@ -375,16 +385,17 @@ class BTree:
         depth = 0
         while not v.leaf:
             i = bisect_left(v.keys, rowid)
+            if pages is not None:
+                pages.append(page)
+                idxs.append(i)
             page = get(v.children[i] if i < v.ncell else v.right)
             v = page.extra or self._view(page)
             depth += 1
             if not v.intkey or not v.ncell or depth > MAX_DEPTH:
                 raise errors.corrupt(f"b-tree {root}: bad child page {page.pgno}")
         keys = v.keys
-        i = bisect_left(keys, rowid) if keys is not None else v.search_rowid(rowid)
-        if i == v.ncell or (keys[i] if keys is not None else v.rowid_at(i)) != rowid:
-            return None
-        return self._record(v, i, n)
+        return page, v, (bisect_left(keys, rowid) if keys is not None
+                         else v.search_rowid(rowid))
 
     def index_run(self, root, kinfo, key):
         """The entry of index ``root`` whose first len(key) columns equal
@@ -1378,30 +1389,12 @@ class TableCursor(_Cursor):
 
     def _descend(self, rowid):
         """Walk to the leaf where ``rowid`` is or would be; returns its
-        bisect position there.  (The hot path of every seek: kept inline.)"""
-        bt = self.bt
-        get = bt.pager.get
-        page = get(self.root)
-        v = page.extra or bt._view(page)
-        if not v.intkey:
-            raise errors.corrupt(f"page {self.root} is not a table b-tree")
-        pages = []
-        idxs = []
-        self._pages = pages
-        self._idxs = idxs
+        bisect position there."""
+        pages = self._pages = []
+        idxs = self._idxs = []
         self._walked = 0
-        while not v.leaf:
-            i = bisect_left(v.keys, rowid)
-            pages.append(page)
-            idxs.append(i)
-            page = get(v.children[i] if i < v.ncell else v.right)
-            v = page.extra or bt._view(page)
-            if not v.intkey or not v.ncell or len(pages) > MAX_DEPTH:
-                raise errors.corrupt(f"b-tree {self.root}: bad child page {page.pgno}")
-        self._page = page
-        self._v = v
-        keys = v.keys
-        return bisect_left(keys, rowid) if keys is not None else v.search_rowid(rowid)
+        self._page, self._v, i = self.bt._table_leaf(self.root, rowid, pages, idxs)
+        return i
 
     def _next_fast(self):
         i = self._i + 1
