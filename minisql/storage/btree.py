@@ -397,6 +397,43 @@ class BTree:
         return page, v, (bisect_left(keys, rowid) if keys is not None
                          else v.search_rowid(rowid))
 
+    def _index_leaf(self, root, kinfo, sk, ncols=None, probe=None, pages=None,
+                    idxs=None):
+        """(page, view, i, hit) of a walk in index ``root`` towards the
+        first entry >= sk (a key of ncols columns in the order ``kinfo``,
+        None meaning a whole entry; ``probe`` as _search_page takes it):
+        hit when an interior entry equals sk (i is its position there),
+        else i is the bisect position in the leaf reached.  With ``pages``
+        and ``idxs`` (a cursor's path) the pages walked above and the child
+        taken in each are appended to them.  The descent of every index
+        seek."""
+        get = self.pager.get
+        page = get(root)
+        v = page.extra or self._view(page)
+        if v.intkey:
+            raise errors.corrupt(f"page {root} is not an index b-tree")
+        depth = 0
+        while True:
+            keys = v.keys
+            if keys is not None and v.kinfo is kinfo:
+                i = bisect_left(keys, sk)
+            else:
+                i = _search_page(self, kinfo, v, sk, ncols, probe)
+                keys = v.keys if v.kinfo is kinfo else None
+            if v.leaf:
+                return page, v, i, False
+            if i < v.ncell and (keys[i] if keys is not None
+                                else self._record_key(v, i, kinfo)) == sk:
+                return page, v, i, True
+            if pages is not None:
+                pages.append(page)
+                idxs.append(i)
+            page = get(v.children[i] if i < v.ncell else v.right)
+            v = page.extra or self._view(page)
+            depth += 1
+            if v.intkey or not v.ncell or depth > MAX_DEPTH:
+                raise errors.corrupt(f"b-tree {root}: bad child page {page.pgno}")
+
     def index_run(self, root, kinfo, key):
         """The entry of index ``root`` whose first len(key) columns equal
         ``key`` (a list of values, as the index compares them) as a list of
@@ -408,33 +445,15 @@ class BTree:
         if self.pager.usable_size != self._usable:
             self._sync()
         sk = kinfo.sort_key(key)
-        get = self.pager.get
-        page = get(root)
-        v = page.extra or self._view(page)
-        if v.intkey:
-            raise errors.corrupt(f"page {root} is not an index b-tree")
-        probe = None
-        depth = 0
-        while True:
-            keys = v.keys
-            if keys is not None and v.kinfo is kinfo:
-                i = bisect_left(keys, sk)
-            else:
-                if probe is None:
-                    probe = kinfo.probe(key)
-                i = _search_page(self, kinfo, v, sk, len(key), probe)
-                keys = v.keys if v.kinfo is kinfo else None
-            if v.leaf:
-                break
-            # (An interior entry equal to key follows all of child i: a run
-            # reaching it reaches the end of the leaf below.)
-            page = get(v.children[i] if i < v.ncell else v.right)
-            v = page.extra or self._view(page)
-            depth += 1
-            if v.intkey or not v.ncell or depth > MAX_DEPTH:
-                raise errors.corrupt(f"b-tree {root}: bad child page {page.pgno}")
+        # (An interior entry equal to key follows all of the child the walk
+        # takes: a run reaching it reaches the end of the leaf below.  A key
+        # shorter than an entry never stops the walk above the leaves.)
+        page, v, i, hit = self._index_leaf(root, kinfo, sk, len(key), kinfo.probe(key))
+        if hit:
+            return None
+        keys = v.keys if v.kinfo is kinfo else None
         n = v.ncell
-        if i + 1 >= n and depth:
+        if i + 1 >= n and page.pgno != root:
             return None             # the run may go on past this leaf
         if i == n:
             return []
@@ -1789,44 +1808,17 @@ class IndexCursor(_Cursor):
         return self._state == VALID and self._key_at(self._v, self._i) == sk
 
     def _descend(self, sk, ncols=None, probe=None):
-        """Walk towards the first entry >= sk (a key of ncols columns, None
-        meaning a whole entry; ``probe`` as _search_page takes it).  Returns (i,
-        True) when an
-        interior entry equals sk (the cursor is on it), else (bisect position
-        in the leaf reached, False)."""
-        bt = self.bt
-        get = bt.pager.get
-        kinfo = self.kinfo
-        page = get(self.root)
-        v = page.extra or bt._view(page)
-        if v.intkey:
-            raise errors.corrupt(f"page {self.root} is not an index b-tree")
-        pages = []
-        idxs = []
-        self._pages = pages
-        self._idxs = idxs
+        """BTree._index_leaf from the root, the path kept: the cursor is
+        left on the leaf reached (or on the interior entry equal to sk).
+        Returns (i, hit) as _index_leaf does."""
+        pages = self._pages = []
+        idxs = self._idxs = []
         self._walked = 0
-        while True:
-            keys = v.keys
-            if keys is not None and v.kinfo is kinfo:
-                i = bisect_left(keys, sk)
-            else:
-                i = _search_page(bt, kinfo, v, sk, ncols, probe)
-                keys = v.keys if v.kinfo is kinfo else None
-            if v.leaf:
-                self._page = page
-                self._v = v
-                return i, False
-            if i < v.ncell and (keys[i] if keys is not None
-                                else self._key_at(v, i)) == sk:
-                self._page, self._v, self._i = page, v, i
-                return i, True
-            pages.append(page)
-            idxs.append(i)
-            page = get(v.children[i] if i < v.ncell else v.right)
-            v = page.extra or bt._view(page)
-            if v.intkey or not v.ncell or len(pages) > MAX_DEPTH:
-                raise errors.corrupt(f"b-tree {self.root}: bad child page {page.pgno}")
+        self._page, self._v, i, hit = self.bt._index_leaf(
+            self.root, self.kinfo, sk, ncols, probe, pages, idxs)
+        if hit:
+            self._i = i
+        return i, hit
 
     def _settle_ge(self, i):
         v = self._v
